@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ArtistsConfig(AppConfig):
+    name = "artists"
+    verbose_name = "Catalog and access"

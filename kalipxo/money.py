@@ -1,0 +1,115 @@
+"""The one home of money: the settlement currency's minor unit, parsing, formatting, rounding.
+
+Amounts are `Decimal` or integers of minor units, never floats. Amounts travel over the
+API as decimal strings ("14.99"). Rounding to the minor unit happens only through
+`largest_remainder` (allocations) and `quantize_money` (display of already exact values).
+"""
+
+import re
+from collections.abc import Hashable, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from fractions import Fraction
+from typing import TypeVar
+
+from django.conf import settings
+
+# ISO 4217 minor units for currencies whose exponent is not 2.
+_MINOR_UNIT_EXCEPTIONS = {
+    "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0,
+    "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0,
+}  # fmt: skip
+
+# Amounts as strings: optional minus, up to 15 integer digits, optional fraction.
+_AMOUNT_RE = re.compile(r"-?\d{1,15}(\.\d+)?")
+
+K = TypeVar("K", bound=Hashable)
+
+
+def currency() -> str:
+    return str(settings.SETTLEMENT_CURRENCY)
+
+
+def minor_exponent(code: str | None = None) -> int:
+    """Number of decimal places of the currency's minor unit (USD: 2)."""
+    return _MINOR_UNIT_EXCEPTIONS.get((code or currency()).upper(), 2)
+
+
+def minor_quantum(code: str | None = None) -> Decimal:
+    return Decimal(1).scaleb(-minor_exponent(code))
+
+
+def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
+    """Parse an amount sent as a decimal string, in the settlement currency.
+
+    Raises ValueError with a message fit for an API client. JSON numbers are refused on
+    purpose: a float has already lost the exact value before we see it.
+    """
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError('Send amounts as decimal strings, e.g. "14.99", not numbers.')
+    if not _AMOUNT_RE.fullmatch(value):
+        raise ValueError(f'"{value[:40]}" is not a decimal amount like "14.99".')
+    amount = Decimal(value)
+    if amount.as_tuple().exponent < -minor_exponent():  # type: ignore[operator]
+        raise ValueError(f"At most {minor_exponent()} decimal places in {currency()}.")
+    if amount < 0 and not allow_negative:
+        raise ValueError("Must not be negative.")
+    return amount
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Parse a plain decimal (a share, a rate) sent as a string or an integer."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError('Send decimals as strings, e.g. "0.8", not floating-point numbers.')
+    if isinstance(value, int):
+        return Decimal(value)
+    if not isinstance(value, str) or not _AMOUNT_RE.fullmatch(value):
+        raise ValueError(f'"{str(value)[:40]}" is not a decimal like "0.8".')
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:  # pragma: no cover - regex already guards this
+        raise ValueError(f'"{value}" is not a decimal.') from exc
+
+
+def to_minor(amount: Decimal) -> int:
+    """Exact conversion of an amount to integer minor units; refuses sub-minor amounts."""
+    scaled = amount.scaleb(minor_exponent())
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more precision than the minor unit.")
+    return int(scaled)
+
+
+def from_minor(minor: int) -> Decimal:
+    return Decimal(minor).scaleb(-minor_exponent())
+
+
+def format_amount(amount: Decimal | int | Fraction, places: int | None = None) -> str:
+    """Format for the API: a string with the minor unit's places (or `places`).
+
+    Used for display of estimates and rates; payable amounts are already whole minor units.
+    """
+    digits = minor_exponent() if places is None else places
+    if isinstance(amount, Fraction):
+        amount = Decimal(amount.numerator) / Decimal(amount.denominator)
+    return str(quantize_money(Decimal(amount), digits))
+
+
+def quantize_money(amount: Decimal, places: int | None = None) -> Decimal:
+    digits = minor_exponent() if places is None else places
+    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+
+
+def largest_remainder(exact: Mapping[K, Fraction], total_minor: int) -> dict[K, int]:
+    """Round exact minor-unit shares to integers that add up to `total_minor` exactly.
+
+    Each key gets the floor of its exact share; the cents left over go one each to the
+    keys with the largest fractional remainders (ties broken by key order, so the result
+    is deterministic). The exact shares must add up to `total_minor`.
+    """
+    floors = {key: value.numerator // value.denominator for key, value in exact.items()}
+    leftover = total_minor - sum(floors.values())
+    if leftover < 0 or leftover > len(exact):
+        raise ValueError("Exact shares do not add up to the total to distribute.")
+    by_remainder = sorted(exact, key=lambda key: (-(exact[key] - floors[key]), str(key)))
+    for key in by_remainder[:leftover]:
+        floors[key] += 1
+    return floors

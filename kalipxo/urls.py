@@ -1,0 +1,20 @@
+"""Root URLs: the v1 API, its schema and docs, the admin and the pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from kalipxo.api import json_error_view
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("artists.urls")),
+    path("api/v1/", include("streams.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]
+
+handler400 = json_error_view(400, "Bad request.")
+handler404 = json_error_view(404, "Not found. The API lives under /api/v1/; see /api/docs/.")
+handler500 = json_error_view(500, "Internal error; nothing was stored. Please report it.")
