@@ -1,0 +1,80 @@
+"""Shared fixtures: API clients per role, catalog factories, and service availability."""
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from artists.models import ApiClient
+from artists.tokens import api_client_create
+from tests.factories import ArtistFactory, DistributorFactory
+
+ApiFactory = Callable[..., APIClient]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests whose real services are not configured (the suite also runs on SQLite)."""
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    has_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    for item in items:
+        if not has_redis and ("redis" in item.keywords or "worker" in item.keywords):
+            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))
+        if not has_postgres and ("postgres" in item.keywords or "worker" in item.keywords):
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL"))
+
+
+@pytest.fixture
+def api_as(db: None) -> ApiFactory:
+    """Make a DRF test client that sends a fresh bearer token for a role."""
+    counter = iter(range(1_000_000))
+
+    def make(role: str, *, distributor: str | None = None, artist: str | None = None) -> APIClient:
+        _, token = api_client_create(
+            name=f"{role}-{next(counter)}", role=role, distributor_name=distributor, artist_id=artist
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_api(api_as: ApiFactory) -> APIClient:
+    """A client with the admin role."""
+    return api_as(ApiClient.Role.ADMIN)
+
+
+@pytest.fixture
+def ingest_api(api_as: ApiFactory) -> APIClient:
+    """A client with the ingest role (player platform)."""
+    return api_as(ApiClient.Role.INGEST)
+
+
+@pytest.fixture
+def billing_api(api_as: ApiFactory) -> APIClient:
+    """A client with the billing role."""
+    return api_as(ApiClient.Role.BILLING)
+
+
+@pytest.fixture
+def distributor_api(api_as: ApiFactory) -> APIClient:
+    """A client for the distributor named 'Distro One'."""
+    return api_as(ApiClient.Role.DISTRIBUTOR, distributor="Distro One")
+
+
+@pytest.fixture
+def anon_api() -> APIClient:
+    """A client with no credentials."""
+    return APIClient()
+
+
+@pytest.fixture
+def is_postgres(db: None) -> bool:
+    """Whether the tests run on PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
+__all__ = ["ArtistFactory", "DistributorFactory"]
