@@ -1,0 +1,321 @@
+"""Catalog upsert: tracks with their artist, release and splits, all-or-nothing per request.
+
+Ownership: every artist, payee, release and track belongs to the distributor that created
+it (admins create platform-managed rows). A distributor may create new ids and change its
+own rows, and is refused any id that belongs to someone else, so one distributor can
+neither see nor redirect another's money.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from artists.access import Actor
+from artists.models import Artist, Payee, Release, Split, Track
+from kalipxo.money import parse_decimal
+from kalipxo.validation import (
+    ISRC_MESSAGE,
+    Errors,
+    check_id,
+    check_int,
+    check_text,
+    normalize_isrc,
+    unknown_fields,
+)
+
+MAX_BATCH = 1000
+TRACK_FIELDS = ("isrc", "title", "duration_ms", "artist", "release", "splits")
+SHARE_PLACES = 6
+UPC_LENGTHS = (12, 13, 14)
+
+
+class CatalogRejected(Exception):
+    """Nothing was stored; `status` is the HTTP status that fits, `body` says why."""
+
+    def __init__(self, status: int, detail: str, rejected: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.body = {"detail": detail, "rejected": rejected}
+
+
+@dataclass(frozen=True)
+class PayeeIn:
+    id: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TrackIn:
+    index: int
+    isrc: str
+    title: str
+    duration_ms: int
+    artist_id: str
+    artist_name: str
+    release: tuple[str, str] | None
+    splits: tuple[tuple[PayeeIn, Decimal], ...]
+
+
+@dataclass
+class UpsertResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": len(self.created), "updated": len(self.updated), "isrcs": self.created + self.updated}
+
+
+def _check_named(value: Any, id_field: str, name_field: str, errors: Errors, prefix: str) -> tuple[str, str] | None:
+    if not isinstance(value, dict):
+        errors[prefix] = [f"Send an object with {id_field!r} and {name_field!r}."]
+        return None
+    for extra in unknown_fields(value, (id_field, name_field, "kind")):
+        errors[f"{prefix}.{extra}"] = ["Unknown field."]
+    ident, name = value.get(id_field), value.get(name_field)
+    ok = True
+    if id_field == "upc":
+        if not isinstance(ident, str) or not ident.isdigit() or len(ident) not in UPC_LENGTHS:
+            errors[f"{prefix}.upc"] = ["A UPC/EAN of 12 to 14 digits, as a string."]
+            ok = False
+    elif (msg := check_id(ident)) is not None:
+        errors[f"{prefix}.{id_field}"] = [msg]
+        ok = False
+    if (msg := check_text(name)) is not None:
+        errors[f"{prefix}.{name_field}"] = [msg]
+        ok = False
+    return (ident, name.strip()) if ok else None
+
+
+def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > 50:
+        errors["splits"] = ["Send a list of at most 50 {payee, share} objects."]
+        return ()
+    splits: list[tuple[PayeeIn, Decimal]] = []
+    for i, entry in enumerate(value):
+        prefix = f"splits[{i}]"
+        if not isinstance(entry, dict):
+            errors[prefix] = ["Each split is an object with 'payee' and 'share'."]
+            continue
+        for extra in unknown_fields(entry, ("payee", "share")):
+            errors[f"{prefix}.{extra}"] = ["Unknown field."]
+        payee = entry.get("payee")
+        named = _check_named(payee, "id", "name", errors, f"{prefix}.payee")
+        kind = payee.get("kind") if isinstance(payee, dict) else None
+        if kind not in Payee.Kind.values:
+            errors[f"{prefix}.payee.kind"] = [f"Use one of: {', '.join(Payee.Kind.values)}."]
+        try:
+            share = parse_decimal(entry.get("share"))
+            if not Decimal(0) < share <= Decimal(1):
+                raise ValueError("A share is more than 0 and at most 1.")
+            if share.as_tuple().exponent < -SHARE_PLACES:  # type: ignore[operator]
+                raise ValueError(f"At most {SHARE_PLACES} decimal places.")
+        except ValueError as exc:
+            errors[f"{prefix}.share"] = [str(exc)]
+            continue
+        if named is not None and kind in Payee.Kind.values:
+            splits.append((PayeeIn(named[0], str(kind), named[1]), share))
+    if len(splits) == len(value):
+        if sum(share for _, share in splits) != 1:
+            errors["splits"] = [f"Shares must add up to exactly 1; these add up to {sum(s for _, s in splits)}."]
+        if len({payee.id for payee, _ in splits}) != len(splits):
+            errors["splits"] = ["Each payee may appear only once per track."]
+    return tuple(splits)
+
+
+def _parse_track(index: int, item: Any) -> tuple[TrackIn | None, Errors]:
+    if not isinstance(item, dict):
+        return None, {"non_field_errors": ["Each track must be a JSON object."]}
+    errors = unknown_fields(item, TRACK_FIELDS)
+    isrc = normalize_isrc(item.get("isrc"))
+    if isrc is None:
+        errors["isrc"] = [ISRC_MESSAGE]
+    if (msg := check_text(item.get("title"))) is not None:
+        errors["title"] = [msg]
+    if (msg := check_int(item.get("duration_ms"), minimum=1, maximum=24 * 3600 * 1000)) is not None:
+        errors["duration_ms"] = [msg]
+    artist = _check_named(item.get("artist"), "id", "name", errors, "artist")
+    release = None
+    if item.get("release") is not None:
+        release = _check_named(item["release"], "upc", "title", errors, "release")
+    splits = _parse_splits(item.get("splits"), errors)
+    if errors or isrc is None or artist is None:
+        return None, errors
+    track = TrackIn(index, isrc, item["title"].strip(), item["duration_ms"], artist[0], artist[1], release, splits)
+    return track, {}
+
+
+def _parse_batch(items: list[Any]) -> list[TrackIn]:
+    tracks: list[TrackIn] = []
+    rejected: list[dict[str, Any]] = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        track, errors = _parse_track(index, item)
+        if track is not None and track.isrc in first_index:
+            errors = {"isrc": [f"Also sent at index {first_index[track.isrc]}; send each ISRC once."]}
+        if errors:
+            raw = item.get("isrc") if isinstance(item, dict) else None
+            rejected.append({"index": index, "isrc": raw if isinstance(raw, str) else None, "errors": errors})
+            continue
+        assert track is not None
+        first_index[track.isrc] = index
+        tracks.append(track)
+    if rejected:
+        raise CatalogRejected(400, "No track was saved; fix the tracks below.", rejected)
+    _check_consistency(tracks)
+    return tracks
+
+
+def _check_consistency(tracks: list[TrackIn]) -> None:
+    """The same artist, payee or release id must not be described two ways in one batch."""
+    seen: dict[str, tuple[str, str]] = {}
+    rejected: list[dict[str, Any]] = []
+    for track in tracks:
+        described = [(track.artist_id, ("artist", track.artist_name))]
+        described += [(payee.id, (payee.kind, payee.name)) for payee, _ in track.splits]
+        for ident, (kind, name) in described:
+            previous = seen.setdefault(ident, (kind, name))
+            if previous[0] != kind:
+                rejected.append(
+                    {"index": track.index, "isrc": track.isrc,
+                     "errors": {"splits": [f"Id {ident!r} is used both as {previous[0]} and as {kind}."]}}
+                )  # fmt: skip
+    if rejected:
+        raise CatalogRejected(400, "No track was saved; ids are used inconsistently.", rejected)
+
+
+def _owned_elsewhere(actor: Actor, owner_id: int | None) -> bool:
+    return not actor.is_admin and owner_id != actor.distributor_id
+
+
+def catalog_tracks_upsert(*, actor: Actor, items: list[Any]) -> UpsertResult:
+    """Create or update tracks by ISRC with their artist, release and splits; all or nothing."""
+    if len(items) > MAX_BATCH:
+        raise CatalogRejected(400, f"At most {MAX_BATCH} tracks per request; got {len(items)}.", [])
+    tracks = _parse_batch(items)
+    with transaction.atomic():
+        return _write(actor, tracks)
+
+
+def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:
+    isrcs = [t.isrc for t in tracks]
+    people = {t.artist_id for t in tracks} | {p.id for t in tracks for p, _ in t.splits}
+    upcs = {t.release[0] for t in tracks if t.release}
+    # Row locks keep two concurrent batches from both "creating" or re-owning the same id.
+    existing_tracks = {t.isrc: t for t in Track.objects.select_for_update().filter(isrc__in=isrcs)}
+    artists = {a.id: a for a in Artist.objects.select_for_update().filter(id__in=people)}
+    payees = {p.id: p for p in Payee.objects.select_for_update().filter(id__in=people)}
+    releases = {r.upc: r for r in Release.objects.select_for_update().filter(upc__in=upcs)}
+
+    refused: list[dict[str, Any]] = []
+    for track in tracks:
+        errors: Errors = {}
+        if track.isrc in existing_tracks and _owned_elsewhere(actor, existing_tracks[track.isrc].distributor_id):
+            errors["isrc"] = ["This ISRC belongs to another distributor's catalog."]
+        if track.artist_id in artists and _owned_elsewhere(actor, artists[track.artist_id].distributor_id):
+            errors["artist.id"] = ["This artist id belongs to another distributor."]
+        if track.artist_id in payees and payees[track.artist_id].kind != Payee.Kind.ARTIST:
+            errors["artist.id"] = ["This id is already a payee that is not an artist."]
+        if track.release and track.release[0] in releases:
+            if _owned_elsewhere(actor, releases[track.release[0]].distributor_id):
+                errors["release.upc"] = ["This release belongs to another distributor."]
+        for i, (payee, _) in enumerate(track.splits):
+            known = payees.get(payee.id)
+            owner = known.distributor_id if known else (artists[payee.id].distributor_id if payee.id in artists else None)
+            if (known or payee.id in artists) and _owned_elsewhere(actor, owner):
+                errors[f"splits[{i}].payee.id"] = ["This payee id belongs to another distributor."]
+            elif known and known.kind != payee.kind:
+                errors[f"splits[{i}].payee.kind"] = [f"Payee {payee.id!r} is a {known.kind}, not a {payee.kind}."]
+            elif payee.id in artists and payee.kind != Payee.Kind.ARTIST:
+                errors[f"splits[{i}].payee.kind"] = [f"{payee.id!r} is an artist id; use kind 'artist'."]
+        if errors:
+            refused.append({"index": track.index, "isrc": track.isrc, "errors": errors})
+    if refused:
+        raise CatalogRejected(403, "No track was saved; some ids belong to someone else.", refused)
+
+    owner_id = None if actor.is_admin else actor.distributor_id
+    _save_artists_and_payees(tracks, artists, payees, owner_id)
+    _save_releases(tracks, releases, owner_id)
+    return _save_tracks(tracks, existing_tracks, owner_id)
+
+
+def _save_artists_and_payees(
+    tracks: list[TrackIn], artists: dict[str, Artist], payees: dict[str, Payee], owner_id: int | None
+) -> None:
+    names: dict[str, str] = {}
+    for track in tracks:
+        names[track.artist_id] = track.artist_name
+        for payee, _ in track.splits:
+            if payee.kind == Payee.Kind.ARTIST:
+                names.setdefault(payee.id, payee.name)
+    new_artists = [Artist(id=i, name=n, distributor_id=owner_id) for i, n in names.items() if i not in artists]
+    Artist.objects.bulk_create(new_artists)
+    renamed = [a for a in artists.values() if a.id in names and a.name != names[a.id]]
+    for artist in renamed:
+        artist.name = names[artist.id]
+    Artist.objects.bulk_update(renamed, ["name", "updated_at"])
+    artists.update({a.id: a for a in new_artists})
+
+    wanted: dict[str, PayeeIn] = {i: PayeeIn(i, Payee.Kind.ARTIST, n) for i, n in names.items()}
+    for track in tracks:
+        for payee, _ in track.splits:
+            if payee.kind != Payee.Kind.ARTIST:
+                wanted[payee.id] = payee
+    new_payees = [
+        Payee(
+            id=p.id,
+            kind=p.kind,
+            name=p.name,
+            distributor_id=artists[p.id].distributor_id if p.id in artists else owner_id,
+            artist_id=p.id if p.kind == Payee.Kind.ARTIST else None,
+        )
+        for p in wanted.values()
+        if p.id not in payees
+    ]
+    Payee.objects.bulk_create(new_payees)
+    changed = [payees[i] for i, p in wanted.items() if i in payees and payees[i].name != p.name]
+    for payee in changed:
+        payee.name = wanted[payee.id].name
+    Payee.objects.bulk_update(changed, ["name"])
+
+
+def _save_releases(tracks: list[TrackIn], releases: dict[str, Release], owner_id: int | None) -> None:
+    titles = {t.release[0]: t.release[1] for t in tracks if t.release}
+    Release.objects.bulk_create(
+        [Release(upc=u, title=t, distributor_id=owner_id) for u, t in titles.items() if u not in releases]
+    )
+    changed = [r for u, r in releases.items() if u in titles and r.title != titles[u]]
+    for release in changed:
+        release.title = titles[release.upc]
+    Release.objects.bulk_update(changed, ["title"])
+
+
+def _save_tracks(tracks: list[TrackIn], existing: dict[str, Track], owner_id: int | None) -> UpsertResult:
+    result = UpsertResult()
+    new: list[Track] = []
+    changed: list[Track] = []
+    for t in tracks:
+        release_upc = t.release[0] if t.release else None
+        if t.isrc in existing:
+            row = existing[t.isrc]
+            row.title, row.duration_ms, row.artist_id, row.release_id = t.title, t.duration_ms, t.artist_id, release_upc
+            changed.append(row)
+            result.updated.append(t.isrc)
+        else:
+            new.append(
+                Track(isrc=t.isrc, title=t.title, duration_ms=t.duration_ms, artist_id=t.artist_id,
+                      release_id=release_upc, distributor_id=owner_id)
+            )  # fmt: skip
+            result.created.append(t.isrc)
+    Track.objects.bulk_create(new)
+    Track.objects.bulk_update(changed, ["title", "duration_ms", "artist", "release", "updated_at"])
+    # The posted splits replace the track's splits; none posted means 100% to the artist.
+    Split.objects.filter(track_id__in=[t.isrc for t in tracks]).delete()
+    Split.objects.bulk_create(
+        [Split(track_id=t.isrc, payee_id=payee.id, share=share) for t in tracks for payee, share in t.splits]
+    )
+    return result

@@ -1,0 +1,60 @@
+"""Catalog endpoints for distributors and admins. Thin: parse, call a service, answer."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from artists import catalog, selectors, serializers
+from artists.access import actor_of, allow_roles
+from artists.models import ApiClient, Track
+from kalipxo.batches import as_batch
+
+
+class CatalogTracksView(APIView):
+    permission_classes = [allow_roles(ApiClient.Role.DISTRIBUTOR)]
+
+    @extend_schema(
+        operation_id="catalog_tracks_list",
+        summary="List the caller's tracks",
+        responses=serializers.TrackSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        actor = actor_of(request)
+        assert actor is not None
+        tracks = selectors.tracks_visible_to(actor)[:1000]
+        return Response([selectors.track_as_dict(t) for t in tracks])
+
+    @extend_schema(
+        operation_id="catalog_tracks_upsert",
+        summary="Create or update tracks by ISRC (one object or an array of up to 1,000); all or nothing",
+        request=serializers.TrackSerializer(many=True),
+        responses={
+            200: serializers.UpsertResultSerializer,
+            400: OpenApiResponse(description="Invalid tracks; nothing saved."),
+            403: OpenApiResponse(description="An id belongs to another distributor; nothing saved."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        actor = actor_of(request)
+        assert actor is not None
+        items = as_batch(request.data, limit=catalog.MAX_BATCH, noun="track")
+        try:
+            result = catalog.catalog_tracks_upsert(actor=actor, items=items)
+        except catalog.CatalogRejected as exc:
+            return Response(exc.body, status=exc.status)
+        return Response(result.as_dict())
+
+
+class CatalogTrackDetailView(generics.GenericAPIView):
+    permission_classes = [allow_roles(ApiClient.Role.DISTRIBUTOR)]
+    serializer_class = serializers.TrackSerializer
+    queryset = Track.objects.none()
+
+    @extend_schema(operation_id="catalog_track_detail", summary="One of the caller's tracks")
+    def get(self, request: Request, isrc: str) -> Response:
+        actor = actor_of(request)
+        assert actor is not None
+        track = generics.get_object_or_404(selectors.tracks_visible_to(actor), isrc=isrc.upper())
+        return Response(selectors.track_as_dict(track))

@@ -1,0 +1,76 @@
+"""Set-based writes: many rows in one statement, duplicates ignored, inserted keys returned.
+
+Ingestion must not pay one round trip per row. On PostgreSQL the rows travel as one array
+per column through `unnest` with server-side parameter binding (Django's default client-side
+binding would render thousands of literals into the SQL text); on SQLite, the embedded
+default, as multi-row VALUES in chunks.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from django.db import connection
+
+
+def insert_ignoring_conflicts(
+    *,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    conflict: str,
+    returning: str,
+) -> list[Any]:
+    """Insert `rows`, skip those that conflict on `conflict`, return `returning` of inserted rows.
+
+    `columns` are (name, PostgreSQL type) pairs in row order. Names are trusted identifiers
+    from our own code, never client input. Must run inside the caller's transaction.
+    """
+    if not rows:
+        return []
+    names = ", ".join(name for name, _ in columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{pg_type}[]" for _, pg_type in columns)
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}"
+        )
+        params = [list(column) for column in zip(*rows, strict=True)]
+        connection.ensure_connection()
+        raw = connection.connection
+        assert raw is not None
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql.encode(), params)
+            return [row[0] for row in cursor.fetchall()]
+    rows = _adapt_for_sqlite(columns, rows)
+    inserted: list[Any] = []
+    width = len(columns)
+    chunk = max(1, 30_000 // width)  # stay under SQLite's bound-parameter limit
+    placeholder = "(" + ", ".join("%s" for _ in columns) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join(placeholder for _ in part)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
+                [value for row in part for value in row],
+            )
+            inserted.extend(row[0] for row in cursor.fetchall())
+    return inserted
+
+
+def _adapt_for_sqlite(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Store values the way Django's SQLite backend does (naive UTC text, hex UUIDs)."""
+    ops = connection.ops
+    adapters: dict[str, Any] = {
+        "timestamptz": ops.adapt_datetimefield_value,
+        "date": ops.adapt_datefield_value,
+        "uuid": lambda value: None if value is None else value.hex,
+        "numeric": lambda value: None if value is None else str(value),
+    }
+    converters = [adapters.get(pg_type) for _, pg_type in columns]
+    return [
+        [value if convert is None else convert(value) for convert, value in zip(converters, row, strict=True)]
+        for row in rows
+    ]

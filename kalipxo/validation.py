@@ -1,0 +1,105 @@
+"""Field checks shared by the bulk endpoints.
+
+Batch endpoints validate thousands of items per request, so these are plain functions
+returning an error message (or None) instead of serializer machinery. Messages say what
+to send instead.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+ISRC_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
+COUNTRY_RE = re.compile(r"[A-Z]{2}")
+MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+# Printable, no whitespace at the ends; ids end up in CSV exports and URLs.
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]*")
+
+Errors = dict[str, list[str]]
+
+
+def unknown_fields(item: Mapping[str, Any], allowed: Iterable[str]) -> Errors:
+    extra = sorted(set(item) - set(allowed))
+    return {name: ["Unknown field; remove it (see /api/docs/)."] for name in extra}
+
+
+def check_id(value: Any, *, max_length: int = 64) -> str | None:
+    if not isinstance(value, str) or not value:
+        return "Required: a non-empty string."
+    if len(value) > max_length:
+        return f"At most {max_length} characters."
+    if not ID_RE.fullmatch(value):
+        return "Use letters, digits and . _ : @ / + = - only, starting with a letter or digit."
+    return None
+
+
+def check_text(value: Any, *, max_length: int = 300) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "Required: a non-empty string."
+    if len(value) > max_length:
+        return f"At most {max_length} characters."
+    if any(ord(ch) < 32 for ch in value):
+        return "Control characters are not allowed."
+    return None
+
+
+def normalize_isrc(value: Any) -> str | None:
+    """The canonical 12-character ISRC (upper case, hyphens dropped), or None if invalid."""
+    if not isinstance(value, str) or len(value) > 15:
+        return None
+    candidate = value.replace("-", "").upper()
+    return candidate if ISRC_RE.fullmatch(candidate) else None
+
+
+ISRC_MESSAGE = "Not a valid ISRC: 12 characters, country (2 letters), registrant (3), year (2 digits), code (5 digits)."
+
+
+def normalize_country(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    candidate = value.upper()
+    return candidate if COUNTRY_RE.fullmatch(candidate) else None
+
+
+COUNTRY_MESSAGE = "Use an ISO 3166-1 alpha-2 country code, e.g. \"US\"."
+
+
+def check_int(value: Any, *, minimum: int, maximum: int) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "Must be an integer."
+    if not minimum <= value <= maximum:
+        return f"Must be between {minimum} and {maximum}."
+    return None
+
+
+def parse_timestamp(value: Any) -> datetime | str:
+    """An aware UTC datetime from ISO 8601, or an error message."""
+    if not isinstance(value, str) or len(value) > 40:
+        return 'Send an ISO 8601 timestamp with a time zone, e.g. "2026-10-03T12:00:00Z".'
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return 'Not an ISO 8601 timestamp; e.g. "2026-10-03T12:00:00Z".'
+    if parsed.tzinfo is None:
+        return 'The timestamp needs a time zone, e.g. a trailing "Z" for UTC.'
+    if parsed.year < 2000:
+        return "Timestamps before the year 2000 are not plausible."
+    return parsed.astimezone(UTC)
+
+
+def parse_month(value: Any) -> date | str:
+    """The first day of a "YYYY-MM" month, or an error message."""
+    if not isinstance(value, str):
+        return 'Send the month as "YYYY-MM".'
+    match = MONTH_RE.fullmatch(value)
+    if not match:
+        return 'Send the month as "YYYY-MM".'
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12 or not 2000 <= year <= 2999:
+        return f'"{value}" is not a valid month.'
+    return date(year, month, 1)
+
+
+def month_label(month: date) -> str:
+    return f"{month:%Y-%m}"

@@ -1,0 +1,166 @@
+"""Stream-event ingestion: validate a batch in one pass, write it with set-based statements.
+
+Good events are kept even when others in the batch are rejected (SPEC section 4);
+idempotency rests on the unique `event_id` constraint, so a replayed batch, or the same
+batch posted concurrently, is stored exactly once.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from kalipxo.db import insert_ignoring_conflicts
+from kalipxo.validation import (
+    COUNTRY_MESSAGE,
+    ISRC_MESSAGE,
+    Errors,
+    check_id,
+    check_int,
+    normalize_country,
+    normalize_isrc,
+    parse_timestamp,
+)
+
+MAX_BATCH = 1000
+EVENT_FIELDS = frozenset(
+    {"event_id", "listener", "isrc", "started_at", "duration_ms", "country", "tier", "device"}
+)
+MAX_DURATION_MS = 24 * 3600 * 1000
+
+EVENT_COLUMNS = (
+    ("event_id", "varchar"),
+    ("listener_id", "varchar"),
+    ("isrc", "varchar"),
+    ("started_at", "timestamptz"),
+    ("duration_ms", "integer"),
+    ("country", "varchar"),
+    ("tier", "varchar"),
+    ("device", "varchar"),
+    ("batch_id", "uuid"),
+)
+
+# Called after a batch commits with (batch_id, first_id, last_id): the live-earnings
+# updater registers here, so ingestion does not import it.
+after_batch_commit: list[Callable[[uuid.UUID, int, int], None]] = []
+
+
+@dataclass
+class Rejection:
+    index: int
+    event_id: str | None
+    errors: Errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "event_id": self.event_id, "errors": self.errors}
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    batch_id: uuid.UUID | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [r.as_dict() for r in self.rejected],
+        }
+
+
+def _validate_event(item: Any, *, plans: frozenset[str], latest: datetime) -> tuple[tuple, None] | tuple[None, Errors]:
+    """One event as a row tuple (without batch id), or its errors by field."""
+    if not isinstance(item, dict):
+        return None, {"non_field_errors": ["Each event must be a JSON object."]}
+    errors: Errors = {}
+    if len(item) > len(EVENT_FIELDS) or not EVENT_FIELDS.issuperset(item):
+        for name in sorted(set(item) - EVENT_FIELDS):
+            errors[str(name)[:64]] = ["Unknown field; remove it (see /api/docs/)."]
+    event_id = item.get("event_id")
+    if (msg := check_id(event_id)) is not None:
+        errors["event_id"] = [msg]
+    listener = item.get("listener")
+    if (msg := check_id(listener)) is not None:
+        errors["listener"] = [msg]
+    isrc = normalize_isrc(item.get("isrc"))
+    if isrc is None:
+        errors["isrc"] = [ISRC_MESSAGE]
+    started = parse_timestamp(item.get("started_at"))
+    if isinstance(started, str):
+        errors["started_at"] = [started]
+    elif started > latest:
+        errors["started_at"] = ["More than 5 minutes in the future; check the player's clock."]
+    duration = item.get("duration_ms")
+    if (msg := check_int(duration, minimum=0, maximum=MAX_DURATION_MS)) is not None:
+        errors["duration_ms"] = [msg]
+    country = normalize_country(item.get("country"))
+    if country is None:
+        errors["country"] = [COUNTRY_MESSAGE]
+    tier = item.get("tier")
+    if not isinstance(tier, str) or tier not in plans:
+        errors["tier"] = [f"Unknown tier; use one of: {', '.join(sorted(plans))}."]
+    device = item.get("device")
+    if device is not None and (msg := check_id(device, max_length=128)) is not None:
+        errors["device"] = [msg]
+    if errors:
+        return None, errors
+    return (event_id, listener, isrc, started, duration, country, tier, device), None
+
+
+def stream_events_ingest(*, items: list[Any], now: datetime | None = None) -> IngestResult:
+    """Validate and store a batch of stream events; see the module docstring."""
+    if len(items) > MAX_BATCH:
+        raise ValueError(f"At most {MAX_BATCH} events per request; this one has {len(items)}.")
+    plans = frozenset(settings.PLAN_PRICES)
+    latest = (now or datetime.now(UTC)) + timedelta(seconds=settings.STREAM_MAX_FUTURE_SECONDS)
+    result = IngestResult(batch_id=uuid.uuid4())
+    rows: list[tuple] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        row, errors = _validate_event(item, plans=plans, latest=latest)
+        if errors is not None:
+            raw_id = item.get("event_id") if isinstance(item, dict) else None
+            result.rejected.append(Rejection(index, raw_id if isinstance(raw_id, str) else None, errors))
+            continue
+        assert row is not None
+        if row[0] in seen:  # repeated inside this very batch
+            result.duplicates += 1
+            continue
+        seen.add(row[0])
+        rows.append((*row, result.batch_id))
+    if rows:
+        _store(rows, result)
+    return result
+
+
+def _store(rows: list[tuple], result: IngestResult) -> None:
+    listeners = sorted({row[1] for row in rows})
+    with transaction.atomic():
+        insert_ignoring_conflicts(
+            table="streams_listener",
+            columns=(("id", "varchar"), ("display_name", "varchar"), ("show_to_artists", "boolean")),
+            rows=[(listener, "", False) for listener in listeners],
+            conflict="id",
+            returning="id",
+        )
+        inserted_ids = insert_ignoring_conflicts(
+            table="streams_streamevent",
+            columns=EVENT_COLUMNS,
+            rows=rows,
+            conflict="event_id",
+            returning="id",
+        )
+        result.accepted = len(inserted_ids)
+        result.duplicates += len(rows) - len(inserted_ids)
+        if inserted_ids and after_batch_commit:
+            batch_id = result.batch_id
+            first, last = min(inserted_ids), max(inserted_ids)
+            assert batch_id is not None
+            for hook in after_batch_commit:
+                transaction.on_commit(lambda hook=hook: hook(batch_id, first, last))

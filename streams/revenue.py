@@ -1,0 +1,168 @@
+"""Revenue records from the billing system: validated whole, stored all-or-nothing.
+
+Idempotent by `id`: the same record again is a duplicate; the same id with different
+values is a conflict, because silently keeping either version would misstate a pool.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from kalipxo.db import insert_ignoring_conflicts
+from kalipxo.money import parse_amount
+from kalipxo.validation import (
+    COUNTRY_MESSAGE,
+    Errors,
+    check_id,
+    month_label,
+    normalize_country,
+    parse_month,
+    unknown_fields,
+)
+from streams.models import ClosedMonth, RevenueRecord
+
+MAX_BATCH = 10_000
+REVENUE_FIELDS = ("id", "listener", "month", "source", "plan", "country", "gross", "tax", "fees")
+COLUMNS = (
+    ("id", "varchar"),
+    ("listener_id", "varchar"),
+    ("month", "date"),
+    ("source", "varchar"),
+    ("plan", "varchar"),
+    ("country", "varchar"),
+    ("gross", "numeric"),
+    ("tax", "numeric"),
+    ("fees", "numeric"),
+)
+
+
+class RevenueRejected(Exception):
+    """Nothing was stored; `status` is the HTTP status that fits, `body` says why."""
+
+    def __init__(self, status: int, detail: str, rejected: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.body = {"detail": detail, "rejected": rejected}
+
+
+@dataclass
+class RevenueResult:
+    created: int = 0
+    duplicates: int = 0
+    months: set[date] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "duplicates": self.duplicates}
+
+
+def _validate(item: Any, plans: frozenset[str]) -> tuple[tuple | None, Errors]:
+    if not isinstance(item, dict):
+        return None, {"non_field_errors": ["Each record must be a JSON object."]}
+    errors = unknown_fields(item, REVENUE_FIELDS)
+    for name, max_length in (("id", 100), ("listener", 64)):
+        if (msg := check_id(item.get(name), max_length=max_length)) is not None:
+            errors[name] = [msg]
+    month = parse_month(item.get("month"))
+    if isinstance(month, str):
+        errors["month"] = [month]
+    if item.get("source") not in RevenueRecord.Source.values:
+        errors["source"] = [f"Use one of: {', '.join(RevenueRecord.Source.values)}."]
+    if item.get("plan") not in plans:
+        errors["plan"] = [f"Unknown plan; use one of: {', '.join(sorted(plans))}."]
+    country = normalize_country(item.get("country"))
+    if country is None:
+        errors["country"] = [COUNTRY_MESSAGE]
+    amounts: dict[str, Decimal] = {}
+    for name in ("gross", "tax", "fees"):
+        try:
+            amounts[name] = parse_amount(item.get(name))
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if not errors and amounts["tax"] + amounts["fees"] > amounts["gross"]:
+        errors["gross"] = ["Tax plus fees exceed gross; net revenue cannot be negative."]
+    if errors:
+        return None, errors
+    row = (
+        item["id"], item["listener"], month, item["source"], item["plan"], country,
+        amounts["gross"], amounts["tax"], amounts["fees"],
+    )  # fmt: skip
+    return row, {}
+
+
+def _same(row: tuple, record: RevenueRecord) -> bool:
+    stored = (
+        record.id, record.listener_id, record.month, record.source, record.plan, record.country,
+        record.gross, record.tax, record.fees,
+    )  # fmt: skip
+    return stored == row
+
+
+def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
+    """Store a batch of revenue records, or none of them (raises RevenueRejected)."""
+    if len(items) > MAX_BATCH:
+        raise RevenueRejected(400, f"At most {MAX_BATCH} records per request; got {len(items)}.", [])
+    plans = frozenset(settings.PLAN_PRICES)
+    rows: dict[str, tuple] = {}
+    rejected: list[dict[str, Any]] = []
+    duplicates = 0
+    for index, item in enumerate(items):
+        row, errors = _validate(item, plans)
+        if row is None:
+            raw_id = item.get("id") if isinstance(item, dict) else None
+            rejected.append({"index": index, "id": raw_id if isinstance(raw_id, str) else None, "errors": errors})
+        elif row[0] in rows:
+            if rows[row[0]] != row:
+                rejected.append(
+                    {"index": index, "id": row[0], "errors": {"id": ["Repeated in this batch with other values."]}}
+                )
+            duplicates += 1
+        else:
+            rows[row[0]] = row
+    if rejected:
+        raise RevenueRejected(400, "No record was stored; fix the records below.", rejected)
+    result = RevenueResult(duplicates=duplicates, months={row[2] for row in rows.values()})
+    with transaction.atomic():
+        # Lock the closed-month rows we depend on, so a month cannot close under us.
+        closed = set(
+            ClosedMonth.objects.select_for_update().filter(month__in=result.months).values_list("month", flat=True)
+        )
+        if closed:
+            labels = ", ".join(sorted(month_label(m) for m in closed))
+            raise RevenueRejected(
+                409,
+                f"Payouts for {labels} are final; revenue for a closed month cannot be recorded.",
+                [{"index": i, "id": r[0], "errors": {"month": ["Month is closed."]}}
+                 for i, r in enumerate(rows.values()) if r[2] in closed],
+            )  # fmt: skip
+        _reject_conflicts(rows)
+        insert_ignoring_conflicts(
+            table="streams_listener",
+            columns=(("id", "varchar"), ("display_name", "varchar"), ("show_to_artists", "boolean")),
+            rows=[(listener, "", False) for listener in sorted({r[1] for r in rows.values()})],
+            conflict="id",
+            returning="id",
+        )
+        inserted = insert_ignoring_conflicts(
+            table="streams_revenuerecord", columns=COLUMNS, rows=list(rows.values()), conflict="id", returning="id"
+        )
+        result.created = len(inserted)
+        result.duplicates += len(rows) - len(inserted)
+        if len(inserted) != len(rows):
+            # Someone inserted some of these ids concurrently: compare again, now they exist.
+            _reject_conflicts({key: rows[key] for key in set(rows) - set(inserted)})
+    return result
+
+
+def _reject_conflicts(rows: dict[str, tuple]) -> None:
+    existing = RevenueRecord.objects.filter(pk__in=list(rows))
+    conflicts = [record.id for record in existing if not _same(rows[record.id], record)]
+    if conflicts:
+        raise RevenueRejected(
+            409,
+            "These ids are already recorded with different values; revenue records are immutable.",
+            [{"id": rid, "errors": {"id": ["Already recorded with different values."]}} for rid in sorted(conflicts)],
+        )
