@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -60,6 +61,14 @@ def actor_of(request: Request) -> Actor | None:
     if isinstance(user, Actor):
         return user
     return Actor.for_user(user)
+
+
+def require_actor(request: Request) -> Actor:
+    """The caller, in views whose permission class has already admitted one."""
+    actor = actor_of(request)
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
 
 
 def allow_roles(*roles: str) -> type[BasePermission]:

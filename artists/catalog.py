@@ -65,10 +65,16 @@ class UpsertResult:
     updated: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": len(self.created), "updated": len(self.updated), "isrcs": self.created + self.updated}
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "isrcs": self.created + self.updated,
+        }
 
 
-def _check_named(value: Any, id_field: str, name_field: str, errors: Errors, prefix: str) -> tuple[str, str] | None:
+def _check_named(
+    value: Any, id_field: str, name_field: str, errors: Errors, prefix: str
+) -> tuple[str, str] | None:
     if not isinstance(value, dict):
         errors[prefix] = [f"Send an object with {id_field!r} and {name_field!r}."]
         return None
@@ -121,7 +127,9 @@ def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], 
             splits.append((PayeeIn(named[0], str(kind), named[1]), share))
     if len(splits) == len(value):
         if sum(share for _, share in splits) != 1:
-            errors["splits"] = [f"Shares must add up to exactly 1; these add up to {sum(s for _, s in splits)}."]
+            errors["splits"] = [
+                f"Shares must add up to exactly 1; these add up to {sum(s for _, s in splits)}."
+            ]
         if len({payee.id for payee, _ in splits}) != len(splits):
             errors["splits"] = ["Each payee may appear only once per track."]
     return tuple(splits)
@@ -145,7 +153,9 @@ def _parse_track(index: int, item: Any) -> tuple[TrackIn | None, Errors]:
     splits = _parse_splits(item.get("splits"), errors)
     if errors or isrc is None or artist is None:
         return None, errors
-    track = TrackIn(index, isrc, item["title"].strip(), item["duration_ms"], artist[0], artist[1], release, splits)
+    track = TrackIn(
+        index, isrc, item["title"].strip(), item["duration_ms"], artist[0], artist[1], release, splits
+    )
     return track, {}
 
 
@@ -161,7 +171,7 @@ def _parse_batch(items: list[Any]) -> list[TrackIn]:
             raw = item.get("isrc") if isinstance(item, dict) else None
             rejected.append({"index": index, "isrc": raw if isinstance(raw, str) else None, "errors": errors})
             continue
-        assert track is not None
+        assert track is not None  # noqa: S101 - no errors means a parsed track
         first_index[track.isrc] = index
         tracks.append(track)
     if rejected:
@@ -214,22 +224,30 @@ def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:
     refused: list[dict[str, Any]] = []
     for track in tracks:
         errors: Errors = {}
-        if track.isrc in existing_tracks and _owned_elsewhere(actor, existing_tracks[track.isrc].distributor_id):
+        if track.isrc in existing_tracks and _owned_elsewhere(
+            actor, existing_tracks[track.isrc].distributor_id
+        ):
             errors["isrc"] = ["This ISRC belongs to another distributor's catalog."]
         if track.artist_id in artists and _owned_elsewhere(actor, artists[track.artist_id].distributor_id):
             errors["artist.id"] = ["This artist id belongs to another distributor."]
         if track.artist_id in payees and payees[track.artist_id].kind != Payee.Kind.ARTIST:
             errors["artist.id"] = ["This id is already a payee that is not an artist."]
-        if track.release and track.release[0] in releases:
-            if _owned_elsewhere(actor, releases[track.release[0]].distributor_id):
-                errors["release.upc"] = ["This release belongs to another distributor."]
+        release = releases.get(track.release[0]) if track.release else None
+        if release is not None and _owned_elsewhere(actor, release.distributor_id):
+            errors["release.upc"] = ["This release belongs to another distributor."]
         for i, (payee, _) in enumerate(track.splits):
             known = payees.get(payee.id)
-            owner = known.distributor_id if known else (artists[payee.id].distributor_id if payee.id in artists else None)
+            owner = (
+                known.distributor_id
+                if known
+                else (artists[payee.id].distributor_id if payee.id in artists else None)
+            )
             if (known or payee.id in artists) and _owned_elsewhere(actor, owner):
                 errors[f"splits[{i}].payee.id"] = ["This payee id belongs to another distributor."]
             elif known and known.kind != payee.kind:
-                errors[f"splits[{i}].payee.kind"] = [f"Payee {payee.id!r} is a {known.kind}, not a {payee.kind}."]
+                errors[f"splits[{i}].payee.kind"] = [
+                    f"Payee {payee.id!r} is a {known.kind}, not a {payee.kind}."
+                ]
             elif payee.id in artists and payee.kind != Payee.Kind.ARTIST:
                 errors[f"splits[{i}].payee.kind"] = [f"{payee.id!r} is an artist id; use kind 'artist'."]
         if errors:
@@ -252,7 +270,9 @@ def _save_artists_and_payees(
         for payee, _ in track.splits:
             if payee.kind == Payee.Kind.ARTIST:
                 names.setdefault(payee.id, payee.name)
-    new_artists = [Artist(id=i, name=n, distributor_id=owner_id) for i, n in names.items() if i not in artists]
+    new_artists = [
+        Artist(id=i, name=n, distributor_id=owner_id) for i, n in names.items() if i not in artists
+    ]
     Artist.objects.bulk_create(new_artists)
     renamed = [a for a in artists.values() if a.id in names and a.name != names[a.id]]
     for artist in renamed:
@@ -302,7 +322,12 @@ def _save_tracks(tracks: list[TrackIn], existing: dict[str, Track], owner_id: in
         release_upc = t.release[0] if t.release else None
         if t.isrc in existing:
             row = existing[t.isrc]
-            row.title, row.duration_ms, row.artist_id, row.release_id = t.title, t.duration_ms, t.artist_id, release_upc
+            row.title, row.duration_ms, row.artist_id, row.release_id = (
+                t.title,
+                t.duration_ms,
+                t.artist_id,
+                release_upc,
+            )
             changed.append(row)
             result.updated.append(t.isrc)
         else:

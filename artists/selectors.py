@@ -36,7 +36,10 @@ def track_as_dict(track: Track) -> dict:
         "artist": {"id": track.artist_id, "name": track.artist.name},
         "release": {"upc": track.release_id, "title": track.release.title} if track.release else None,
         "splits": [
-            {"payee": {"id": s.payee_id, "kind": s.payee.kind, "name": s.payee.name}, "share": str(s.share.normalize())}
+            {
+                "payee": {"id": s.payee_id, "kind": s.payee.kind, "name": s.payee.name},
+                "share": str(s.share.normalize()),
+            }
             for s in track.splits.all()
         ],
     }

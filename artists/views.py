@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from artists import catalog, selectors, serializers
-from artists.access import actor_of, allow_roles
+from artists.access import allow_roles, require_actor
 from artists.models import ApiClient, Track
 from kalipxo.batches import as_batch
 
@@ -21,8 +21,7 @@ class CatalogTracksView(APIView):
         responses=serializers.TrackSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        actor = actor_of(request)
-        assert actor is not None
+        actor = require_actor(request)
         tracks = selectors.tracks_visible_to(actor)[:1000]
         return Response([selectors.track_as_dict(t) for t in tracks])
 
@@ -37,8 +36,7 @@ class CatalogTracksView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        actor = actor_of(request)
-        assert actor is not None
+        actor = require_actor(request)
         items = as_batch(request.data, limit=catalog.MAX_BATCH, noun="track")
         try:
             result = catalog.catalog_tracks_upsert(actor=actor, items=items)
@@ -54,7 +52,6 @@ class CatalogTrackDetailView(generics.GenericAPIView):
 
     @extend_schema(operation_id="catalog_track_detail", summary="One of the caller's tracks")
     def get(self, request: Request, isrc: str) -> Response:
-        actor = actor_of(request)
-        assert actor is not None
+        actor = require_actor(request)
         track = generics.get_object_or_404(selectors.tracks_visible_to(actor), isrc=isrc.upper())
         return Response(selectors.track_as_dict(track))

@@ -37,9 +37,7 @@ def insert_ignoring_conflicts(
         )
         params = [list(column) for column in zip(*rows, strict=True)]
         connection.ensure_connection()
-        raw = connection.connection
-        assert raw is not None
-        with psycopg.Cursor(raw) as cursor:
+        with psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
             cursor.execute(sql.encode(), params)
             return [row[0] for row in cursor.fetchall()]
     rows = _adapt_for_sqlite(columns, rows)

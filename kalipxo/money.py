@@ -58,7 +58,7 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
 
 def parse_decimal(value: object) -> Decimal:
     """Parse a plain decimal (a share, a rate) sent as a string or an integer."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError('Send decimals as strings, e.g. "0.8", not floating-point numbers.')
     if isinstance(value, int):
         return Decimal(value)

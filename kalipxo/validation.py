@@ -52,7 +52,9 @@ def normalize_isrc(value: Any) -> str | None:
     return candidate if ISRC_RE.fullmatch(candidate) else None
 
 
-ISRC_MESSAGE = "Not a valid ISRC: 12 characters, country (2 letters), registrant (3), year (2 digits), code (5 digits)."
+ISRC_MESSAGE = (
+    "Not a valid ISRC: 12 characters, country (2 letters), registrant (3), year (2 digits), code (5 digits)."
+)
 
 
 def normalize_country(value: Any) -> str | None:
@@ -62,7 +64,7 @@ def normalize_country(value: Any) -> str | None:
     return candidate if COUNTRY_RE.fullmatch(candidate) else None
 
 
-COUNTRY_MESSAGE = "Use an ISO 3166-1 alpha-2 country code, e.g. \"US\"."
+COUNTRY_MESSAGE = 'Use an ISO 3166-1 alpha-2 country code, e.g. "US".'
 
 
 def check_int(value: Any, *, minimum: int, maximum: int) -> str | None:

@@ -64,7 +64,7 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-    batch_id: uuid.UUID | None = None
+    batch_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,7 +74,9 @@ class IngestResult:
         }
 
 
-def _validate_event(item: Any, *, plans: frozenset[str], latest: datetime) -> tuple[tuple, None] | tuple[None, Errors]:
+def _validate_event(
+    item: Any, *, plans: frozenset[str], latest: datetime
+) -> tuple[tuple, None] | tuple[None, Errors]:
     """One event as a row tuple (without batch id), or its errors by field."""
     if not isinstance(item, dict):
         return None, {"non_field_errors": ["Each event must be a JSON object."]}
@@ -119,7 +121,7 @@ def stream_events_ingest(*, items: list[Any], now: datetime | None = None) -> In
         raise ValueError(f"At most {MAX_BATCH} events per request; this one has {len(items)}.")
     plans = frozenset(settings.PLAN_PRICES)
     latest = (now or datetime.now(UTC)) + timedelta(seconds=settings.STREAM_MAX_FUTURE_SECONDS)
-    result = IngestResult(batch_id=uuid.uuid4())
+    result = IngestResult()
     rows: list[tuple] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
@@ -128,7 +130,7 @@ def stream_events_ingest(*, items: list[Any], now: datetime | None = None) -> In
             raw_id = item.get("event_id") if isinstance(item, dict) else None
             result.rejected.append(Rejection(index, raw_id if isinstance(raw_id, str) else None, errors))
             continue
-        assert row is not None
+        assert row is not None  # noqa: S101 - no errors means a parsed row
         if row[0] in seen:  # repeated inside this very batch
             result.duplicates += 1
             continue
@@ -157,10 +159,9 @@ def _store(rows: list[tuple], result: IngestResult) -> None:
             returning="id",
         )
         result.accepted = len(inserted_ids)
+        batch_id = result.batch_id
         result.duplicates += len(rows) - len(inserted_ids)
         if inserted_ids and after_batch_commit:
-            batch_id = result.batch_id
             first, last = min(inserted_ids), max(inserted_ids)
-            assert batch_id is not None
             for hook in after_batch_commit:
                 transaction.on_commit(lambda hook=hook: hook(batch_id, first, last))

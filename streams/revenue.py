@@ -113,11 +113,17 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
         row, errors = _validate(item, plans)
         if row is None:
             raw_id = item.get("id") if isinstance(item, dict) else None
-            rejected.append({"index": index, "id": raw_id if isinstance(raw_id, str) else None, "errors": errors})
+            rejected.append(
+                {"index": index, "id": raw_id if isinstance(raw_id, str) else None, "errors": errors}
+            )
         elif row[0] in rows:
             if rows[row[0]] != row:
                 rejected.append(
-                    {"index": index, "id": row[0], "errors": {"id": ["Repeated in this batch with other values."]}}
+                    {
+                        "index": index,
+                        "id": row[0],
+                        "errors": {"id": ["Repeated in this batch with other values."]},
+                    }
                 )
             duplicates += 1
         else:
@@ -128,7 +134,9 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
     with transaction.atomic():
         # Lock the closed-month rows we depend on, so a month cannot close under us.
         closed = set(
-            ClosedMonth.objects.select_for_update().filter(month__in=result.months).values_list("month", flat=True)
+            ClosedMonth.objects.select_for_update()
+            .filter(month__in=result.months)
+            .values_list("month", flat=True)
         )
         if closed:
             labels = ", ".join(sorted(month_label(m) for m in closed))
@@ -147,7 +155,11 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
             returning="id",
         )
         inserted = insert_ignoring_conflicts(
-            table="streams_revenuerecord", columns=COLUMNS, rows=list(rows.values()), conflict="id", returning="id"
+            table="streams_revenuerecord",
+            columns=COLUMNS,
+            rows=list(rows.values()),
+            conflict="id",
+            returning="id",
         )
         result.created = len(inserted)
         result.duplicates += len(rows) - len(inserted)
@@ -164,5 +176,8 @@ def _reject_conflicts(rows: dict[str, tuple]) -> None:
         raise RevenueRejected(
             409,
             "These ids are already recorded with different values; revenue records are immutable.",
-            [{"id": rid, "errors": {"id": ["Already recorded with different values."]}} for rid in sorted(conflicts)],
+            [
+                {"id": rid, "errors": {"id": ["Already recorded with different values."]}}
+                for rid in sorted(conflicts)
+            ],
         )

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,124 +14,326 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Distributor',
+            name="Distributor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Artist',
+            name="Artist",
             fields=[
-                ('id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('distributor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='artists', to='artists.distributor')),
+                ("id", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "distributor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="artists",
+                        to="artists.distributor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Payee',
+            name="Payee",
             fields=[
-                ('id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('artist', 'Artist'), ('label', 'Label'), ('publisher', 'Publisher'), ('producer', 'Producer'), ('other', 'Other')], max_length=16)),
-                ('name', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('artist', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payee', to='artists.artist')),
-                ('distributor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payees', to='artists.distributor')),
+                ("id", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("artist", "Artist"),
+                            ("label", "Label"),
+                            ("publisher", "Publisher"),
+                            ("producer", "Producer"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "artist",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payee",
+                        to="artists.artist",
+                    ),
+                ),
+                (
+                    "distributor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payees",
+                        to="artists.distributor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PortalAccount',
+            name="PortalAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('artist', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='artists.artist')),
-                ('distributor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='artists.distributor')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='portal_account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="artists.artist",
+                    ),
+                ),
+                (
+                    "distributor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="artists.distributor",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="portal_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('upc', models.CharField(max_length=14, primary_key=True, serialize=False, verbose_name='UPC/EAN')),
-                ('title', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('distributor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='releases', to='artists.distributor')),
+                (
+                    "upc",
+                    models.CharField(
+                        max_length=14, primary_key=True, serialize=False, verbose_name="UPC/EAN"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "distributor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="releases",
+                        to="artists.distributor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Track',
+            name="Track",
             fields=[
-                ('isrc', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='ISRC')),
-                ('title', models.CharField(max_length=300)),
-                ('duration_ms', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('artist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tracks', to='artists.artist')),
-                ('distributor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tracks', to='artists.distributor')),
-                ('release', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tracks', to='artists.release')),
+                (
+                    "isrc",
+                    models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name="ISRC"),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("duration_ms", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracks",
+                        to="artists.artist",
+                    ),
+                ),
+                (
+                    "distributor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracks",
+                        to="artists.distributor",
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracks",
+                        to="artists.release",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['isrc'],
+                "ordering": ["isrc"],
             },
         ),
         migrations.CreateModel(
-            name='Split',
+            name="Split",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share', models.DecimalField(decimal_places=6, max_digits=7)),
-                ('payee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='splits', to='artists.payee')),
-                ('track', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='splits', to='artists.track')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("share", models.DecimalField(decimal_places=6, max_digits=7)),
+                (
+                    "payee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="splits", to="artists.payee"
+                    ),
+                ),
+                (
+                    "track",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="splits", to="artists.track"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['track', '-share', 'payee'],
+                "ordering": ["track", "-share", "payee"],
             },
         ),
         migrations.CreateModel(
-            name='ApiClient',
+            name="ApiClient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('role', models.CharField(choices=[('ingest', 'Ingest'), ('billing', 'Billing'), ('distributor', 'Distributor'), ('artist', 'Artist'), ('admin', 'Admin')], max_length=16)),
-                ('token_prefix', models.CharField(help_text='First characters, to recognise a token.', max_length=16)),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('artist', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='api_clients', to='artists.artist')),
-                ('distributor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='api_clients', to='artists.distributor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("ingest", "Ingest"),
+                            ("billing", "Billing"),
+                            ("distributor", "Distributor"),
+                            ("artist", "Artist"),
+                            ("admin", "Admin"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "token_prefix",
+                    models.CharField(help_text="First characters, to recognise a token.", max_length=16),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "artist",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_clients",
+                        to="artists.artist",
+                    ),
+                ),
+                (
+                    "distributor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_clients",
+                        to="artists.distributor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role', 'distributor'), _negated=True), ('distributor__isnull', False), _connector='OR'), name='apiclient_distributor_role_has_distributor'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'artist'), _negated=True), ('artist__isnull', False), _connector='OR'), name='apiclient_artist_role_has_artist')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "distributor"), _negated=True),
+                            ("distributor__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="apiclient_distributor_role_has_distributor",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "artist"), _negated=True),
+                            ("artist__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="apiclient_artist_role_has_artist",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='payee',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('artist__isnull', False), ('kind', 'artist')), models.Q(('kind', 'artist'), _negated=True), _connector='OR'), name='payee_artist_kind_matches'),
+            model_name="payee",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("artist__isnull", False), ("kind", "artist")),
+                    models.Q(("kind", "artist"), _negated=True),
+                    _connector="OR",
+                ),
+                name="payee_artist_kind_matches",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='portalaccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('artist__isnull', False), ('distributor__isnull', True)), models.Q(('artist__isnull', True), ('distributor__isnull', False)), _connector='OR'), name='portal_account_one_scope'),
+            model_name="portalaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("artist__isnull", False), ("distributor__isnull", True)),
+                    models.Q(("artist__isnull", True), ("distributor__isnull", False)),
+                    _connector="OR",
+                ),
+                name="portal_account_one_scope",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='split',
-            constraint=models.UniqueConstraint(fields=('track', 'payee'), name='split_one_row_per_payee'),
+            model_name="split",
+            constraint=models.UniqueConstraint(fields=("track", "payee"), name="split_one_row_per_payee"),
         ),
         migrations.AddConstraint(
-            model_name='split',
-            constraint=models.CheckConstraint(condition=models.Q(('share__gt', 0), ('share__lte', 1)), name='split_share_in_range'),
+            model_name="split",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("share__gt", 0), ("share__lte", 1)), name="split_share_in_range"
+            ),
         ),
     ]
