@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install everything and run Kalipxo with demo data on the embedded default (SQLite,
+# Celery tasks in-process). Usage: scripts/demo.sh [PORT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port="${1:-${PORT:-8000}}"
+scripts/bootstrap.sh base
+export DEBUG="${DEBUG:-1}"
+py=.venv/bin/python
+$py manage.py migrate --no-input -v0
+$py manage.py load_demo_data
+$py manage.py create_demo_logins
+cat <<MSG
+
+  Kalipxo is running at http://127.0.0.1:$port/
+    admin console and Django admin: user "admin", password "kalipxo-demo"
+    artist dashboard:               user "artist", password "kalipxo-demo"
+    API docs:                       http://127.0.0.1:$port/api/docs/
+
+MSG
+exec $py manage.py runserver "127.0.0.1:$port"
