@@ -64,9 +64,7 @@ class StreamEvent(models.Model):
     """
 
     event_id = models.CharField(max_length=64)
-    listener = models.ForeignKey(
-        Listener, on_delete=models.PROTECT, related_name="streams", db_index=False
-    )
+    listener = models.ForeignKey(Listener, on_delete=models.PROTECT, related_name="streams", db_index=False)
     isrc = models.CharField(max_length=12)
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()
