@@ -1,0 +1,107 @@
+"""Reads of a month's listening and revenue: what pools and qualifying streams there are.
+
+These are the truth the live pools are rebuilt from and the payout run starts from.
+Aggregation happens in the database (GROUP BY), never by looping over stream rows.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Min, Q, Sum
+
+from streams.models import ClosedMonth, RevenueRecord, StreamEvent
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of a month in UTC."""
+    start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def month_of(moment: datetime) -> date:
+    moment = moment.astimezone(UTC)
+    return date(moment.year, moment.month, 1)
+
+
+def is_month_closed(month: date) -> bool:
+    return ClosedMonth.objects.filter(month=month).exists()
+
+
+def closed_months(months: Iterable[date]) -> set[date]:
+    return set(ClosedMonth.objects.filter(month__in=list(months)).values_list("month", flat=True))
+
+
+def qualifying_streams(month: date, *, listeners: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
+    """Stream events of the month that count: long enough, started inside the month."""
+    start, end = month_bounds(month)
+    events = StreamEvent.objects.filter(
+        started_at__gte=start, started_at__lt=end, duration_ms__gte=settings.MIN_PLAY_MS
+    )
+    if listeners is not None:
+        events = events.filter(listener_id__in=list(listeners))
+    return events
+
+
+def listener_track_plays(
+    month: date, *, listeners: Iterable[str] | None = None
+) -> Iterator[tuple[str, str, int]]:
+    """(listener, isrc, qualifying plays) for the month, aggregated by the database."""
+    rows = (
+        qualifying_streams(month, listeners=listeners)
+        .values_list("listener_id", "isrc")
+        .annotate(plays=Count("id"))
+        .order_by("listener_id", "isrc")
+    )
+    yield from rows.iterator(chunk_size=20_000)
+
+
+def revenue_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[str, Decimal]:
+    """Listener pool = (gross − tax − fees) × rights share, from recorded revenue."""
+    records = RevenueRecord.objects.filter(month=month)
+    if listeners is not None:
+        records = records.filter(listener_id__in=list(listeners))
+    nets = records.values("listener_id").annotate(net=Sum(F("gross") - F("tax") - F("fees")))
+    share = Decimal(settings.RIGHTS_SHARE)
+    return {row["listener_id"]: Decimal(row["net"]) * share for row in nets}
+
+
+def plan_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[str, Decimal]:
+    """Estimated pool from plan list prices: the dearest plan the listener streamed on.
+
+    Used only until a listener's revenue for the month is recorded. Taking the maximum
+    keeps the estimate independent of the order events arrive in.
+    """
+    prices = {plan: Decimal(price) for plan, price in settings.PLAN_PRICES.items()}
+    share = Decimal(settings.RIGHTS_SHARE)
+    start, end = month_bounds(month)
+    events = StreamEvent.objects.filter(started_at__gte=start, started_at__lt=end)
+    if listeners is not None:
+        events = events.filter(listener_id__in=list(listeners))
+    pools: dict[str, Decimal] = {}
+    for listener, tier in events.values_list("listener_id", "tier").distinct().iterator(chunk_size=20_000):
+        pool = prices.get(tier, Decimal(0)) * share
+        if pool > pools.get(listener, Decimal(-1)):
+            pools[listener] = pool
+    return pools
+
+
+def estimated_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[str, Decimal]:
+    """Recorded revenue where there is some, plan list price otherwise (SPEC section 2)."""
+    listeners = None if listeners is None else list(listeners)
+    pools = plan_pools(month, listeners=listeners)
+    pools.update(revenue_pools(month, listeners=listeners))
+    return pools
+
+
+def month_activity(month: date) -> dict[str, object]:
+    """Counts for operators: events, qualifying events, first and last play of the month."""
+    start, end = month_bounds(month)
+    return StreamEvent.objects.filter(started_at__gte=start, started_at__lt=end).aggregate(
+        events=Count("id"),
+        qualifying=Count("id", filter=Q(duration_ms__gte=settings.MIN_PLAY_MS)),
+        first=Min("started_at"),
+        last=Max("started_at"),
+    )
