@@ -124,6 +124,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each app's tasks have their own queue, so workers can be scaled per kind of work.
+CELERY_TASK_ROUTES = {"streams.*": {"queue": "live"}, "payouts.*": {"queue": "payouts"}}
+# Publishing must fail fast when Redis is down: the request has already committed and
+# the periodic sweep re-enqueues whatever could not be sent.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BEAT_SCHEDULE = {
+    "sweep-live-batches": {"task": "streams.sweep_live_batches", "schedule": 10.0},
+}
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -6,7 +6,6 @@ batch posted concurrently, is stored exactly once.
 """
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +24,8 @@ from kalipxo.validation import (
     normalize_isrc,
     parse_timestamp,
 )
+from streams.live import dispatch
+from streams.models import IngestBatch
 
 MAX_BATCH = 1000
 EVENT_FIELDS = frozenset(
@@ -43,10 +44,6 @@ EVENT_COLUMNS = (
     ("device", "varchar"),
     ("batch_id", "uuid"),
 )
-
-# Called after a batch commits with (batch_id, first_id, last_id): the live-earnings
-# updater registers here, so ingestion does not import it.
-after_batch_commit: list[Callable[[uuid.UUID, int, int], None]] = []
 
 
 @dataclass
@@ -159,9 +156,14 @@ def _store(rows: list[tuple], result: IngestResult) -> None:
             returning="id",
         )
         result.accepted = len(inserted_ids)
-        batch_id = result.batch_id
         result.duplicates += len(rows) - len(inserted_ids)
-        if inserted_ids and after_batch_commit:
-            first, last = min(inserted_ids), max(inserted_ids)
-            for hook in after_batch_commit:
-                transaction.on_commit(lambda hook=hook: hook(batch_id, first, last))
+        if inserted_ids:
+            # The batch row commits with its events; the live pools apply it exactly once.
+            IngestBatch.objects.create(
+                batch_id=result.batch_id,
+                first_id=min(inserted_ids),
+                last_id=max(inserted_ids),
+                events=len(inserted_ids),
+            )
+            batch_id = str(result.batch_id)
+            transaction.on_commit(lambda: dispatch.batch_committed(batch_id))

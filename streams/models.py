@@ -97,3 +97,31 @@ class ClosedMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class IngestBatch(models.Model):
+    """One accepted ingestion request, so the live pools can apply it exactly once.
+
+    Written in the same transaction as its events; `applied_at` is set once the live
+    pools include it. Unapplied batches (a worker died, Redis was down) are swept up.
+    """
+
+    batch_id = models.UUIDField(primary_key=True)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    events = models.PositiveIntegerField()
+    created_at = models.DateTimeField(db_default=Now())
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="ingest_batch_pending",
+                condition=models.Q(applied_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} ({self.events} events)"

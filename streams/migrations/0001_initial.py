@@ -7,75 +7,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ClosedMonth',
+            name="ClosedMonth",
             fields=[
-                ('month', models.DateField(primary_key=True, serialize=False)),
-                ('closed_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('closed_by_run', models.BigIntegerField(blank=True, null=True)),
+                ("month", models.DateField(primary_key=True, serialize=False)),
+                ("closed_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                ("closed_by_run", models.BigIntegerField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-month'],
+                "ordering": ["-month"],
             },
         ),
         migrations.CreateModel(
-            name='Listener',
+            name="Listener",
             fields=[
-                ('id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('display_name', models.CharField(blank=True, max_length=100)),
-                ('show_to_artists', models.BooleanField(default=False, help_text='Opt-in: artists may see the display name among their top fans.')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                ("id", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("display_name", models.CharField(blank=True, max_length=100)),
+                (
+                    "show_to_artists",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Opt-in: artists may see the display name among their top fans.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='RevenueRecord',
+            name="RevenueRecord",
             fields=[
-                ('id', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('month', models.DateField(help_text='First day of the month (UTC).')),
-                ('source', models.CharField(choices=[('subscription', 'Subscription'), ('ads', 'Ads')], max_length=16)),
-                ('plan', models.CharField(max_length=32)),
-                ('country', models.CharField(max_length=2)),
-                ('gross', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('tax', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('fees', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('listener', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revenue', to='streams.listener')),
+                ("id", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("month", models.DateField(help_text="First day of the month (UTC).")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("subscription", "Subscription"), ("ads", "Ads")], max_length=16
+                    ),
+                ),
+                ("plan", models.CharField(max_length=32)),
+                ("country", models.CharField(max_length=2)),
+                ("gross", models.DecimalField(decimal_places=4, max_digits=18)),
+                ("tax", models.DecimalField(decimal_places=4, max_digits=18)),
+                ("fees", models.DecimalField(decimal_places=4, max_digits=18)),
+                ("created_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revenue",
+                        to="streams.listener",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-month', 'listener'],
-                'indexes': [models.Index(fields=['month', 'listener'], name='revenue_month_listener')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('fees__gte', 0), ('gross__gte', django.db.models.expressions.CombinedExpression(models.F('tax'), '+', models.F('fees'))), ('tax__gte', 0)), name='revenue_amounts_consistent')],
+                "ordering": ["-month", "listener"],
+                "indexes": [models.Index(fields=["month", "listener"], name="revenue_month_listener")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("fees__gte", 0),
+                            (
+                                "gross__gte",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("tax"), "+", models.F("fees")
+                                ),
+                            ),
+                            ("tax__gte", 0),
+                        ),
+                        name="revenue_amounts_consistent",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StreamEvent',
+            name="StreamEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=64)),
-                ('isrc', models.CharField(max_length=12)),
-                ('started_at', models.DateTimeField()),
-                ('duration_ms', models.PositiveIntegerField()),
-                ('country', models.CharField(max_length=2)),
-                ('tier', models.CharField(max_length=32)),
-                ('device', models.CharField(blank=True, max_length=128, null=True)),
-                ('batch_id', models.UUIDField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('listener', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='streams', to='streams.listener')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=64)),
+                ("isrc", models.CharField(max_length=12)),
+                ("started_at", models.DateTimeField()),
+                ("duration_ms", models.PositiveIntegerField()),
+                ("country", models.CharField(max_length=2)),
+                ("tier", models.CharField(max_length=32)),
+                ("device", models.CharField(blank=True, max_length=128, null=True)),
+                ("batch_id", models.UUIDField(blank=True, null=True)),
+                ("received_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="streams",
+                        to="streams.listener",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['listener', 'started_at'], name='stream_listener_time')],
-                'constraints': [models.UniqueConstraint(fields=('event_id',), name='stream_event_id_unique')],
+                "ordering": ["-started_at"],
+                "indexes": [models.Index(fields=["listener", "started_at"], name="stream_listener_time")],
+                "constraints": [models.UniqueConstraint(fields=("event_id",), name="stream_event_id_unique")],
             },
         ),
     ]

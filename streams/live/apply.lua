@@ -1,0 +1,94 @@
+-- Apply one merged update to a month's live pools, atomically.
+--
+-- ARGV[1] key prefix of the month (kx:live:YYYY-MM)
+-- ARGV[2] batch marker ('' for absolute updates that are idempotent by themselves)
+-- ARGV[3] JSON {listener: {n = qualifying streams to add, w = {target = weight to add},
+--                          plan = plan pool, rev = recorded-revenue pool}}
+-- ARGV[4] update time (ISO 8601)
+-- ARGV[5] 'rebuild' when called by a rebuild (which holds the month's rebuild flag)
+--
+-- Targets: 'a:<artist>' (weight = streams, contribution = gross), 'p:<payee>' (weight =
+-- streams x share x 1e6, contribution = payee amount), 's:<isrc>' (unmatched: suspense).
+-- A listener's contribution to a target is round(pool x weight / streams) in units of
+-- 1e-9 of the currency, recomputed whenever its pool or stream total changes, and only
+-- the difference is added to the month's totals. Returns 'ok', 'dup' or 'busy'.
+local p = ARGV[1]
+if ARGV[5] ~= 'rebuild' and redis.call('EXISTS', p .. ':rebuilding') == 1 then
+  return 'busy'
+end
+if ARGV[2] ~= '' then
+  -- 40 days: longer than any month stays open for live updates.
+  if not redis.call('SET', p .. ':b:' .. ARGV[2], '1', 'NX', 'EX', 3456000) then
+    return 'dup'
+  end
+end
+
+local SHARE_SCALE = 1000000
+local function int(x) return string.format('%d', x) end
+local function contribution(kind, pool, weight, streams)
+  if streams <= 0 or weight <= 0 then return 0 end
+  if kind == 'p' then return math.floor(pool * weight / (streams * SHARE_SCALE) + 0.5) end
+  return math.floor(pool * weight / streams + 0.5)
+end
+local totals_of = {a = ':gross', p = ':amount', s = ':suspense'}
+local counts_of = {a = ':streams', p = ':pweights', s = ':sstreams'}
+
+local totals = p .. ':totals'
+local data = cjson.decode(ARGV[3])
+for listener, d in pairs(data) do
+  local lk = p .. ':l:' .. listener
+  local state = redis.call('HMGET', lk, 'P', 'T', 'rev')
+  local old_pool = tonumber(state[1]) or 0
+  local old_streams = tonumber(state[2]) or 0
+  local pool = old_pool
+  if d.rev then
+    pool = d.rev
+    redis.call('HSET', lk, 'rev', '1')
+  elseif state[3] ~= '1' and d.plan and d.plan > pool then
+    pool = d.plan
+  end
+  local streams = old_streams + (d.n or 0)
+  redis.call('HSET', lk, 'P', int(pool), 'T', int(streams))
+  if pool ~= old_pool then redis.call('HINCRBY', totals, 'pools', int(pool - old_pool)) end
+  if (d.n or 0) ~= 0 then redis.call('HINCRBY', totals, 'streams', int(d.n)) end
+  local old_unallocated = (old_streams == 0) and old_pool or 0
+  local new_unallocated = (streams == 0) and pool or 0
+  if new_unallocated ~= old_unallocated then
+    redis.call('HINCRBY', totals, 'unallocated', int(new_unallocated - old_unallocated))
+  end
+  local changed_weights = false
+  if d.w then
+    for target, inc in pairs(d.w) do
+      changed_weights = true
+      local before = tonumber(redis.call('HGET', lk, 'w:' .. target)) or 0
+      redis.call('HINCRBY', lk, 'w:' .. target, int(inc))
+      local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
+      redis.call('HINCRBY', p .. counts_of[kind], id, int(inc))
+      if kind == 'a' and before == 0 then redis.call('HINCRBY', p .. ':listeners', id, 1) end
+    end
+  end
+  if pool ~= old_pool or streams ~= old_streams or changed_weights then
+    local fields = redis.call('HGETALL', lk)
+    local weights, current = {}, {}
+    for i = 1, #fields, 2 do
+      local prefix = string.sub(fields[i], 1, 2)
+      if prefix == 'w:' then
+        weights[string.sub(fields[i], 3)] = tonumber(fields[i + 1])
+      elseif prefix == 'c:' then
+        current[string.sub(fields[i], 3)] = tonumber(fields[i + 1])
+      end
+    end
+    for target, weight in pairs(weights) do
+      local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
+      local new = contribution(kind, pool, weight, streams)
+      local old = current[target] or 0
+      if new ~= old then
+        redis.call('HSET', lk, 'c:' .. target, int(new))
+        redis.call('HINCRBY', p .. totals_of[kind], id, int(new - old))
+        if kind == 'a' then redis.call('ZADD', p .. ':fans:' .. id, int(new), listener) end
+      end
+    end
+  end
+end
+redis.call('HSET', totals, 'updated_at', ARGV[4])
+return 'ok'

@@ -1,0 +1,47 @@
+"""Handing committed work to the live-pool workers without ever failing the request.
+
+If the broker is unreachable the work is not lost: the batch row stays unapplied in
+PostgreSQL and the periodic sweep enqueues it once Redis is back.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+REVENUE_CHUNK = 1000  # listener ids per revenue task, to keep task payloads small
+
+
+def live_enabled() -> bool:
+    """Live pools live in Redis; without it, estimates are computed from the database."""
+    return bool(settings.REDIS_URL)
+
+
+def batch_committed(batch_id: str) -> None:
+    if not live_enabled():
+        return
+    from streams.tasks import apply_live_batch
+
+    try:
+        apply_live_batch.apply_async(args=[batch_id], retry=False)
+    except (KombuError, RedisError, OSError):
+        logger.warning("could not enqueue live update for batch %s; the sweep will retry", batch_id)
+
+
+def revenue_committed(month: date, listeners: Iterable[str]) -> None:
+    if not live_enabled():
+        return
+    from streams.tasks import apply_live_revenue
+
+    ids = sorted(set(listeners))
+    for first in range(0, len(ids), REVENUE_CHUNK):
+        try:
+            apply_live_revenue.apply_async(
+                args=[f"{month:%Y-%m}", ids[first : first + REVENUE_CHUNK]], retry=False
+            )
+        except (KombuError, RedisError, OSError):
+            logger.warning("could not enqueue live revenue update for %s; run rebuild_live_pools", month)

@@ -1,0 +1,152 @@
+"""The live per-listener pools in Redis: one month's state under `kx:live:YYYY-MM:*`.
+
+Writes go through one Lua script (`apply.lua`) so that a batch's increments and the
+resulting changes to artist and payee totals land together, exactly once per batch.
+Amounts are integers in units of 1e-9 of the settlement currency; PostgreSQL stays the
+truth, and `rebuild` recreates a month from it.
+"""
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis
+from django.conf import settings
+
+UNITS = 10**9  # live amounts are integers of 1e-9 currency units
+SHARE_SCALE = 10**6  # split shares have at most 6 decimal places
+_SCRIPT = (Path(__file__).with_name("apply.lua")).read_text()
+
+
+def prefix(month: date) -> str:
+    return f"kx:live:{month:%Y-%m}"
+
+
+@functools.cache
+def client() -> redis.Redis:
+    """A shared client; fails fast so a Redis outage never stalls an API request."""
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+    )
+
+
+@functools.cache
+def _apply_script() -> Any:
+    return client().register_script(_SCRIPT)
+
+
+def to_units(amount: Decimal) -> int:
+    """An exact pool (net × rights share) in 1e-9 units; exact for up to 9 decimal places."""
+    return int(amount * UNITS)
+
+
+def apply_update(
+    *, month: date, payload: dict[str, dict[str, Any]], marker: str = "", rebuild: bool = False
+) -> str:
+    """Run the apply script; returns 'ok', 'dup' (marker seen before) or 'busy' (rebuilding)."""
+    if not payload:
+        return "ok"
+    now = datetime.now(UTC).isoformat()
+    result = _apply_script()(
+        args=[prefix(month), marker, orjson.dumps(payload), now, "rebuild" if rebuild else ""]
+    )
+    return result.decode() if isinstance(result, bytes) else str(result)
+
+
+def month_keys(month: date) -> Iterator[bytes]:
+    yield from client().scan_iter(match=prefix(month) + ":*", count=5000)
+
+
+def set_rebuilding(month: date, on: bool) -> None:
+    key = prefix(month) + ":rebuilding"
+    if on:
+        # Expires by itself, so a crashed rebuild cannot freeze the month's estimates.
+        client().set(key, "1", ex=3600)
+    else:
+        client().delete(key)
+
+
+def clear_month(month: date) -> None:
+    """Delete a month's live state, except the rebuild flag that guards the operation."""
+    flag = (prefix(month) + ":rebuilding").encode()
+    batch: list[bytes] = []
+    for key in month_keys(month):
+        if key != flag:
+            batch.append(key)
+        if len(batch) >= 5000:
+            client().unlink(*batch)
+            batch = []
+    if batch:
+        client().unlink(*batch)
+
+
+def mark_batches(month: date, batch_ids: list[str]) -> None:
+    """Record batches as already included (used by a rebuild, which read them from the truth)."""
+    pipe = client().pipeline(transaction=False)
+    for batch_id in batch_ids:
+        pipe.set(f"{prefix(month)}:b:{batch_id}", "1", ex=3_456_000)
+    pipe.execute()
+
+
+@dataclass(frozen=True)
+class LiveArtist:
+    """An artist's live figures in 1e-9 units, before the unallocated spread."""
+
+    gross: int
+    amount: int
+    streams: int
+    listeners: int
+    payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
+    month_pools: int
+    month_streams: int
+    month_unallocated: int
+    updated_at: datetime | None
+
+
+def read_artist(*, month: date, artist_id: str) -> LiveArtist:
+    p = prefix(month)
+    pipe = client().pipeline(transaction=True)
+    pipe.hget(p + ":gross", artist_id)
+    pipe.hget(p + ":amount", artist_id)
+    pipe.hget(p + ":streams", artist_id)
+    pipe.hget(p + ":listeners", artist_id)
+    pipe.hget(p + ":pweights", artist_id)
+    pipe.hmget(p + ":totals", "pools", "streams", "unallocated", "updated_at")
+    gross, amount, streams, listeners, weight, totals = pipe.execute()
+    updated = totals[3].decode() if totals[3] else None
+    return LiveArtist(
+        gross=int(gross or 0),
+        amount=int(amount or 0),
+        streams=int(streams or 0),
+        listeners=int(listeners or 0),
+        payee_weight=int(weight or 0),
+        month_pools=int(totals[0] or 0),
+        month_streams=int(totals[1] or 0),
+        month_unallocated=int(totals[2] or 0),
+        updated_at=datetime.fromisoformat(updated) if updated else None,
+    )
+
+
+def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:
+    """(listener, contribution in 1e-9 units, streams of the artist) for the top fans."""
+    p = prefix(month)
+    top = client().zrevrange(f"{p}:fans:{artist_id}", 0, limit - 1, withscores=True)
+    pipe = client().pipeline(transaction=False)
+    for listener, _ in top:
+        pipe.hget(f"{p}:l:{listener.decode()}", f"w:a:{artist_id}")
+    streams = pipe.execute()
+    return [
+        (listener.decode(), int(score), int(count or 0))
+        for (listener, score), count in zip(top, streams, strict=True)
+        if score > 0
+    ]
+
+
+def read_all_gross(month: date) -> dict[str, int]:
+    """Every artist's live gross (for reconciliation)."""
+    return {k.decode(): int(v) for k, v in client().hgetall(prefix(month) + ":gross").items()}

@@ -1,0 +1,149 @@
+"""Turning stored events and revenue into updates of the live pools.
+
+A batch's events are merged per (month, listener, target) before they reach Redis, so one
+batch is one atomic script call per month, however many events it holds.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from artists.settlement import TrackSettlement, track_settlements
+from streams import selectors
+from streams.live import store
+from streams.models import IngestBatch, StreamEvent
+
+logger = logging.getLogger(__name__)
+REBUILD_CHUNK = 500  # listeners per script call during a rebuild
+
+
+class LiveBusy(Exception):
+    """The month is being rebuilt; try again shortly."""
+
+
+def weights_for(isrc: str, plays: int, settlement: TrackSettlement | None) -> dict[str, int]:
+    """Targets a listener's plays of one track count towards, with their weights."""
+    if settlement is None:
+        return {f"s:{isrc}": plays}  # not in the catalog: its money waits in suspense
+    weights = {f"a:{settlement.artist_id}": plays}
+    for payee, share in settlement.payees:
+        key = f"p:{payee}"
+        weights[key] = weights.get(key, 0) + plays * int(share * store.SHARE_SCALE)
+    return weights
+
+
+def _plan_units(tier: str) -> int:
+    price = Decimal(settings.PLAN_PRICES.get(tier, 0))
+    return store.to_units(price * Decimal(settings.RIGHTS_SHARE))
+
+
+def batch_apply(batch_id: str) -> str:
+    """Apply one ingested batch to the live pools; a no-op if it was applied already."""
+    batch = IngestBatch.objects.filter(pk=batch_id, applied_at__isnull=True).first()
+    if batch is None:
+        return "applied-before"
+    events = StreamEvent.objects.filter(
+        id__gte=batch.first_id, id__lte=batch.last_id, batch_id=batch.batch_id
+    ).values_list("listener_id", "isrc", "started_at", "duration_ms", "tier")
+    plays: dict[date, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    plan: dict[date, dict[str, int]] = defaultdict(dict)
+    for listener, isrc, started_at, duration_ms, tier in events.iterator(chunk_size=5000):
+        month = selectors.month_of(started_at)
+        plan[month][listener] = max(plan[month].get(listener, 0), _plan_units(tier))
+        if duration_ms >= settings.MIN_PLAY_MS:
+            plays[month][listener][isrc] += 1
+    closed = selectors.closed_months(plan)
+    statuses = []
+    for month in sorted(set(plan) - closed):
+        revenue = selectors.revenue_pools(month, listeners=plan[month])
+        payload = _month_payload(month, plays=plays[month], plan=plan[month], revenue=revenue)
+        status = store.apply_update(month=month, payload=payload, marker=str(batch.batch_id))
+        if status == "busy":
+            raise LiveBusy(f"{month:%Y-%m} is being rebuilt")
+        statuses.append(status)
+    IngestBatch.objects.filter(pk=batch.pk).update(applied_at=timezone.now())
+    return ",".join(statuses) or "nothing-live"
+
+
+def _month_payload(
+    month: date, *, plays: dict[str, dict[str, int]], plan: dict[str, int], revenue: dict[str, Decimal]
+) -> dict[str, dict[str, Any]]:
+    """Per listener: plays to add (merged into target weights), plan pool, revenue pool."""
+    settlements = track_settlements({isrc for tracks in plays.values() for isrc in tracks})
+    payload: dict[str, dict[str, Any]] = {}
+    for listener, plan_units in plan.items():
+        entry: dict[str, Any] = {"plan": plan_units}
+        if listener in revenue:
+            entry["rev"] = store.to_units(revenue[listener])
+        tracks = plays.get(listener, {})
+        if tracks:
+            entry["n"] = sum(tracks.values())
+            weights: dict[str, int] = defaultdict(int)
+            for isrc, count in tracks.items():
+                for target, weight in weights_for(isrc, count, settlements.get(isrc)).items():
+                    weights[target] += weight
+            entry["w"] = weights
+        payload[listener] = entry
+    return payload
+
+
+def revenue_apply(*, month: date, listeners: Iterable[str]) -> str:
+    """Set the recorded-revenue pools of these listeners (absolute, so safe to repeat)."""
+    if selectors.is_month_closed(month):
+        return "closed"
+    pools = selectors.revenue_pools(month, listeners=listeners)
+    payload = {listener: {"rev": store.to_units(pool)} for listener, pool in pools.items()}
+    status = store.apply_update(month=month, payload=payload)
+    if status == "busy":
+        raise LiveBusy(f"{month:%Y-%m} is being rebuilt")
+    return status
+
+
+def rebuild_month(month: date) -> dict[str, int]:
+    """Recreate a month's live pools from PostgreSQL (the truth), while updates wait.
+
+    The rebuild flag makes concurrent batch updates answer 'busy' (their tasks retry);
+    every batch visible to the rebuild's snapshot is marked as included, so a retried
+    task for it is a no-op and no event is counted twice or lost.
+    """
+    store.set_rebuilding(month, True)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            start, _ = selectors.month_bounds(month)
+            # Events of a month arrive from its start on (5 minutes of clock skew aside).
+            batch_ids = [
+                str(b)
+                for b in IngestBatch.objects.filter(created_at__gte=start - timedelta(days=1)).values_list(
+                    "batch_id", flat=True
+                )
+            ]
+            revenue = selectors.revenue_pools(month)
+            plan = {listener: store.to_units(pool) for listener, pool in selectors.plan_pools(month).items()}
+            plays: dict[str, dict[str, int]] = defaultdict(dict)
+            for listener, isrc, count in selectors.listener_track_plays(month):
+                plays[listener][isrc] = count
+        store.clear_month(month)
+        store.mark_batches(month, batch_ids)
+        listeners = sorted(set(plan) | set(revenue) | set(plays))
+        for first in range(0, len(listeners), REBUILD_CHUNK):
+            chunk = listeners[first : first + REBUILD_CHUNK]
+            payload = _month_payload(
+                month,
+                plays={k: plays[k] for k in chunk if k in plays},
+                plan={k: plan.get(k, 0) for k in chunk},
+                revenue={k: revenue[k] for k in chunk if k in revenue},
+            )
+            store.apply_update(month=month, payload=payload, rebuild=True)
+    finally:
+        store.set_rebuilding(month, False)
+    return {"listeners": len(listeners), "batches": len(batch_ids)}

@@ -1,0 +1,69 @@
+"""Celery tasks of the live pools. Thin: ids in, a service call, bounded retries.
+
+Every task is idempotent (batch markers in Redis, absolute pool values), so they use
+late acknowledgement: a worker killed mid-task leaves the message to be redelivered.
+"""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from kalipxo.validation import parse_month
+from streams.live import dispatch, updates
+from streams.models import IngestBatch
+
+LIVE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 30,
+    "queue": "live",
+}
+
+
+@shared_task(name="streams.apply_live_batch", bind=True, **LIVE)
+def apply_live_batch(self, batch_id: str) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return updates.batch_apply(batch_id)
+    except updates.LiveBusy as exc:
+        raise self.retry(exc=exc, countdown=1) from exc
+    except RedisError as exc:
+        raise self.retry(exc=exc, countdown=min(60, 2 ** min(self.request.retries, 6))) from exc
+
+
+@shared_task(name="streams.apply_live_revenue", bind=True, **LIVE)
+def apply_live_revenue(self, month: str, listeners: list[str]) -> str:  # type: ignore[no-untyped-def]
+    parsed = parse_month(month)
+    if isinstance(parsed, str):
+        return f"bad month {month!r}"
+    try:
+        return updates.revenue_apply(month=parsed, listeners=listeners)
+    except updates.LiveBusy as exc:
+        raise self.retry(exc=exc, countdown=1) from exc
+    except RedisError as exc:
+        raise self.retry(exc=exc, countdown=min(60, 2 ** min(self.request.retries, 6))) from exc
+
+
+@shared_task(name="streams.sweep_live_batches", queue="live")
+def sweep_live_batches(older_than_seconds: int = 15, limit: int = 2000) -> int:
+    """Enqueue batches that should have been applied by now (lost message, Redis outage)."""
+    if not dispatch.live_enabled():
+        return 0
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = list(
+        IngestBatch.objects.filter(applied_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("batch_id", flat=True)[:limit]
+    )
+    for batch_id in pending:
+        dispatch.batch_committed(str(batch_id))
+    return len(pending)
+
+
+@shared_task(name="streams.rebuild_live_month", queue="live")
+def rebuild_live_month(month: str) -> dict[str, int]:
+    parsed = parse_month(month)
+    if isinstance(parsed, str):
+        raise ValueError(parsed)
+    return updates.rebuild_month(parsed)
