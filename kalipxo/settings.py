@@ -136,6 +136,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database and Redis
 CELERY_BEAT_SCHEDULE = {
     "sweep-live-batches": {"task": "streams.sweep_live_batches", "schedule": 10.0},
 }
