@@ -1,0 +1,95 @@
+"""Read API of an artist's earnings and top fans (SPEC section 4). Thin views."""
+
+from datetime import UTC, datetime
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from artists.access import allow_roles, can_view_artist, require_actor
+from artists.models import ApiClient, Artist
+from kalipxo.validation import parse_month
+from payouts.earnings import artist_earnings, artist_top_fans
+
+MONTH_PARAM = OpenApiParameter("month", str, description="YYYY-MM (UTC); default: the current month.")
+
+
+class EarningsSerializer(serializers.Serializer):
+    artist = serializers.CharField()
+    month = serializers.CharField()
+    status = serializers.ChoiceField(choices=["estimate", "final"])
+    gross = serializers.CharField(help_text="What the artist's tracks earned before splits.")
+    amount = serializers.CharField(help_text="What the artist receives as a payee after splits.")
+    streams = serializers.IntegerField()
+    listeners = serializers.IntegerField()
+    per_stream = serializers.CharField()
+    pro_rata_amount = serializers.CharField(help_text="What the pro-rata model would pay the artist.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class FanSerializer(serializers.Serializer):
+    fan = serializers.CharField(help_text="Display name if the fan opted in, otherwise a stable pseudonym.")
+    streams = serializers.IntegerField()
+    amount = serializers.CharField()
+    share = serializers.CharField(help_text="Share of the artist's gross from this fan's own pool.")
+
+
+def _visible_artist(request: Request, artist_id: str) -> Artist:
+    actor = require_actor(request)
+    artist = Artist.objects.filter(pk=artist_id).first()
+    if artist is None or not can_view_artist(
+        actor, artist_id=artist.id, artist_distributor_id=artist.distributor_id
+    ):
+        raise NotFound(f"No artist {artist_id!r} that you may see.")
+    return artist
+
+
+def _month(request: Request):  # type: ignore[no-untyped-def]
+    raw = request.query_params.get("month")
+    if raw is None:
+        now = datetime.now(UTC)
+        return now.date().replace(day=1)
+    parsed = parse_month(raw)
+    if isinstance(parsed, str):
+        raise ValidationError({"month": [parsed]})
+    return parsed
+
+
+READERS = allow_roles(ApiClient.Role.ARTIST, ApiClient.Role.DISTRIBUTOR)
+
+
+class ArtistEarningsView(APIView):
+    permission_classes = [READERS]
+
+    @extend_schema(
+        operation_id="artist_earnings",
+        summary="An artist's earnings for a month (an estimate until the month is final)",
+        parameters=[MONTH_PARAM],
+        responses={200: EarningsSerializer, 404: OpenApiResponse(description="No such artist you may see.")},
+    )
+    def get(self, request: Request, artist_id: str) -> Response:
+        artist = _visible_artist(request, artist_id)
+        return Response(artist_earnings(artist_id=artist.id, month=_month(request)).as_dict())
+
+
+class ArtistFansView(APIView):
+    permission_classes = [READERS]
+
+    @extend_schema(
+        operation_id="artist_top_fans",
+        summary="An artist's top fans by money contributed",
+        parameters=[MONTH_PARAM, OpenApiParameter("limit", int, description="1 to 100; default 10.")],
+        responses={
+            200: FanSerializer(many=True),
+            404: OpenApiResponse(description="No such artist you may see."),
+        },
+    )
+    def get(self, request: Request, artist_id: str) -> Response:
+        artist = _visible_artist(request, artist_id)
+        raw = request.query_params.get("limit", "10")
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise ValidationError({"limit": ["A whole number from 1 to 100."]})
+        return Response(artist_top_fans(artist_id=artist.id, month=_month(request), limit=int(raw)))
