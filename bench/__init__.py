@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.ingest` and friends (see docs/benchmarks.md)."""

@@ -1,0 +1,252 @@
+"""Shared benchmark plumbing: a throwaway PostgreSQL database, the service under gunicorn,
+facts about the machine, and the marked sections of docs/benchmarks.md.
+
+Everything here talks to loopback only and cleans up after itself: the service is always
+stopped, even when a benchmark fails half-way.
+"""
+
+import http.client
+import os
+import platform
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kalipxo_bench"
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not run, or the service misbehaved while it ran."""
+
+
+# --- Database -------------------------------------------------------------------------
+
+
+def bench_database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def recreate_database(url: str) -> None:
+    """Drop the benchmark database if it exists and create it empty."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name or name in ("postgres", "template0", "template1"):
+        raise BenchError(f"Refusing to recreate database {name!r}; point BENCH_DATABASE_URL elsewhere.")
+    maintenance = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def postgres_version(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
+# --- The service ----------------------------------------------------------------------
+
+
+def service_env(database_url: str) -> dict[str, str]:
+    """Production-like settings for the service: PostgreSQL, DEBUG off; REDIS_URL as given."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        DEBUG="0",
+        DJANGO_SETTINGS_MODULE="kalipxo.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 300.0) -> str:
+    """Run `manage.py` with `args` and return its standard output; raise with its errors."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def create_token(*, name: str, role: str, env: dict[str, str]) -> str:
+    """A bearer token from `create_api_client`, which prints it alone on its last line."""
+    lines = [line.strip() for line in manage("create_api_client", name, "--role", role, env=env).splitlines()]
+    tokens = [line for line in lines if line]
+    if not tokens:
+        raise BenchError("create_api_client printed no token.")
+    return tokens[-1]
+
+
+@dataclass(frozen=True)
+class GunicornConfig:
+    """Worker processes and threads per worker (more than one thread means gthread workers)."""
+
+    workers: int
+    threads: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> "GunicornConfig":
+        """From "WORKERSxTHREADS", e.g. "2x1" or "3x4"."""
+        workers, _, threads = text.lower().partition("x")
+        try:
+            return cls(int(workers), int(threads or 1))
+        except ValueError as exc:
+            raise ValueError(f"Expected WORKERSxTHREADS such as 2x1, not {text!r}.") from exc
+
+    @property
+    def label(self) -> str:
+        if self.threads == 1:
+            return f"{self.workers} sync workers"
+        return f"{self.workers} gthread workers x {self.threads} threads"
+
+    @property
+    def args(self) -> list[str]:
+        args = ["--workers", str(self.workers)]
+        if self.threads > 1:
+            args += ["--threads", str(self.threads)]
+        return args
+
+    def command(self, port: int) -> list[str]:
+        return [str(BIN / "gunicorn"), "kalipxo.wsgi", *self.args, "--bind", f"127.0.0.1:{port}"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _log_tail(path: Path, chars: int = 3000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+def _wait_until_answering(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"gunicorn exited with {proc.returncode}:\n{_log_tail(log)}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/api/v1/streams")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    raise BenchError(f"gunicorn did not answer within {START_TIMEOUT_S:.0f} s:\n{_log_tail(log)}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the gunicorn master (it stops its workers); SIGKILL its process group if it hangs."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session, started by us below
+        proc.wait(timeout=STOP_TIMEOUT_S)
+
+
+@contextmanager
+def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[int]:
+    """Start the service under gunicorn on a free loopback port; yield the port; always stop it."""
+    port = free_port()
+    with tempfile.NamedTemporaryFile(prefix="kalipxo-bench-gunicorn-", suffix=".log", delete=False) as log:
+        log_path = Path(log.name)
+        proc = subprocess.Popen(
+            config.command(port),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop the service ourselves
+        )
+    try:
+        _wait_until_answering(proc, port, log_path)
+        yield port
+    finally:
+        _stop(proc)
+    if proc.returncode not in (0, -signal.SIGTERM):
+        print(f"gunicorn exited with {proc.returncode}; log: {log_path}", file=sys.stderr)
+    else:
+        log_path.unlink(missing_ok=True)
+
+
+# --- Machine facts and the report file -------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def machine_summary() -> str:
+    cores = len(os.sched_getaffinity(0))
+    return f"{cores} cores ({_cpu_model()}), {_ram_gib():.0f} GiB RAM, Python {platform.python_version()}"
+
+
+DOC_HEADER = """# Benchmarks
+
+Figures measured by `make bench` on a single machine: the service, PostgreSQL and the load
+generator share the same cores. Each section is rewritten by its own tool between its
+`<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` markers; edit outside them.
+"""
+
+
+def update_doc_section(path: Path, *, name: str, title: str, body: str) -> None:
+    """Replace the text between this section's markers in `path` (creating file or section)."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    block = f"{start}\n{body.strip()}\n{end}"
+    text = path.read_text() if path.exists() else DOC_HEADER
+    if start in text and end in text and text.index(start) < text.index(end):
+        before, _, rest = text.partition(start)
+        _, _, after = rest.partition(end)
+        text = before + block + after
+    else:
+        text = text.rstrip("\n") + f"\n\n## {title}\n\n{block}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
