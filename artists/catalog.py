@@ -6,11 +6,13 @@ own rows, and is refused any id that belongs to someone else, so one distributor
 neither see nor redirect another's money.
 """
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from artists.access import Actor
 from artists.models import Artist, Payee, Release, Split, Track
@@ -28,7 +30,7 @@ from kalipxo.validation import (
 MAX_BATCH = 1000
 TRACK_FIELDS = ("isrc", "title", "duration_ms", "artist", "release", "splits")
 SHARE_PLACES = 6
-UPC_LENGTHS = (12, 13, 14)
+UPC_RE = re.compile(r"[0-9]{12,14}")  # UPC-A, EAN-13 or GTIN-14; ASCII digits only
 
 
 class CatalogRejected(Exception):
@@ -73,17 +75,18 @@ class UpsertResult:
 
 
 def _check_named(
-    value: Any, id_field: str, name_field: str, errors: Errors, prefix: str
+    value: Any, id_field: str, name_field: str, errors: Errors, prefix: str, *, more: tuple[str, ...] = ()
 ) -> tuple[str, str] | None:
+    """The (id, name) of an {id, name} object, or None with its errors recorded under `prefix`."""
     if not isinstance(value, dict):
         errors[prefix] = [f"Send an object with {id_field!r} and {name_field!r}."]
         return None
-    for extra in unknown_fields(value, (id_field, name_field, "kind")):
+    for extra in unknown_fields(value, (id_field, name_field, *more)):
         errors[f"{prefix}.{extra}"] = ["Unknown field."]
     ident, name = value.get(id_field), value.get(name_field)
     ok = True
     if id_field == "upc":
-        if not isinstance(ident, str) or not ident.isdigit() or len(ident) not in UPC_LENGTHS:
+        if not isinstance(ident, str) or not UPC_RE.fullmatch(ident):
             errors[f"{prefix}.upc"] = ["A UPC/EAN of 12 to 14 digits, as a string."]
             ok = False
     elif (msg := check_id(ident)) is not None:
@@ -92,7 +95,7 @@ def _check_named(
     if (msg := check_text(name)) is not None:
         errors[f"{prefix}.{name_field}"] = [msg]
         ok = False
-    return (ident, name.strip()) if ok else None
+    return (str(ident), str(name).strip()) if ok else None
 
 
 def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], ...]:
@@ -110,7 +113,7 @@ def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], 
         for extra in unknown_fields(entry, ("payee", "share")):
             errors[f"{prefix}.{extra}"] = ["Unknown field."]
         payee = entry.get("payee")
-        named = _check_named(payee, "id", "name", errors, f"{prefix}.payee")
+        named = _check_named(payee, "id", "name", errors, f"{prefix}.payee", more=("kind",))
         kind = payee.get("kind") if isinstance(payee, dict) else None
         if kind not in Payee.Kind.values:
             errors[f"{prefix}.payee.kind"] = [f"Use one of: {', '.join(Payee.Kind.values)}."]
@@ -221,20 +224,25 @@ def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:
     payees = {p.id: p for p in Payee.objects.select_for_update().filter(id__in=people)}
     releases = {r.upc: r for r in Release.objects.select_for_update().filter(upc__in=upcs)}
 
-    refused: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []  # ids of someone else: 403
+    clashing: list[dict[str, Any]] = []  # own ids used as another kind: 400
     for track in tracks:
-        errors: Errors = {}
+        foreign: Errors = {}
+        clashes: Errors = {}
         if track.isrc in existing_tracks and _owned_elsewhere(
             actor, existing_tracks[track.isrc].distributor_id
         ):
-            errors["isrc"] = ["This ISRC belongs to another distributor's catalog."]
+            foreign["isrc"] = ["This ISRC belongs to another distributor's catalog."]
         if track.artist_id in artists and _owned_elsewhere(actor, artists[track.artist_id].distributor_id):
-            errors["artist.id"] = ["This artist id belongs to another distributor."]
-        if track.artist_id in payees and payees[track.artist_id].kind != Payee.Kind.ARTIST:
-            errors["artist.id"] = ["This id is already a payee that is not an artist."]
+            foreign["artist.id"] = ["This artist id belongs to another distributor."]
+        elif track.artist_id in payees and payees[track.artist_id].kind != Payee.Kind.ARTIST:
+            if _owned_elsewhere(actor, payees[track.artist_id].distributor_id):
+                foreign["artist.id"] = ["This id belongs to another distributor."]
+            else:
+                clashes["artist.id"] = ["This id is already a payee that is not an artist."]
         release = releases.get(track.release[0]) if track.release else None
         if release is not None and _owned_elsewhere(actor, release.distributor_id):
-            errors["release.upc"] = ["This release belongs to another distributor."]
+            foreign["release.upc"] = ["This release belongs to another distributor."]
         for i, (payee, _) in enumerate(track.splits):
             known = payees.get(payee.id)
             owner = (
@@ -243,17 +251,21 @@ def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:
                 else (artists[payee.id].distributor_id if payee.id in artists else None)
             )
             if (known or payee.id in artists) and _owned_elsewhere(actor, owner):
-                errors[f"splits[{i}].payee.id"] = ["This payee id belongs to another distributor."]
+                foreign[f"splits[{i}].payee.id"] = ["This payee id belongs to another distributor."]
             elif known and known.kind != payee.kind:
-                errors[f"splits[{i}].payee.kind"] = [
+                clashes[f"splits[{i}].payee.kind"] = [
                     f"Payee {payee.id!r} is a {known.kind}, not a {payee.kind}."
                 ]
             elif payee.id in artists and payee.kind != Payee.Kind.ARTIST:
-                errors[f"splits[{i}].payee.kind"] = [f"{payee.id!r} is an artist id; use kind 'artist'."]
-        if errors:
-            refused.append({"index": track.index, "isrc": track.isrc, "errors": errors})
+                clashes[f"splits[{i}].payee.kind"] = [f"{payee.id!r} is an artist id; use kind 'artist'."]
+        if foreign:
+            refused.append({"index": track.index, "isrc": track.isrc, "errors": foreign})
+        elif clashes:
+            clashing.append({"index": track.index, "isrc": track.isrc, "errors": clashes})
     if refused:
         raise CatalogRejected(403, "No track was saved; some ids belong to someone else.", refused)
+    if clashing:
+        raise CatalogRejected(400, "No track was saved; ids are used inconsistently.", clashing)
 
     owner_id = None if actor.is_admin else actor.distributor_id
     _save_artists_and_payees(tracks, artists, payees, owner_id)
@@ -277,6 +289,7 @@ def _save_artists_and_payees(
     renamed = [a for a in artists.values() if a.id in names and a.name != names[a.id]]
     for artist in renamed:
         artist.name = names[artist.id]
+        artist.updated_at = timezone.now()  # bulk_update does not apply auto_now
     Artist.objects.bulk_update(renamed, ["name", "updated_at"])
     artists.update({a.id: a for a in new_artists})
 
@@ -298,8 +311,8 @@ def _save_artists_and_payees(
     ]
     Payee.objects.bulk_create(new_payees)
     changed = [payees[i] for i, p in wanted.items() if i in payees and payees[i].name != p.name]
-    for payee in changed:
-        payee.name = wanted[payee.id].name
+    for row in changed:
+        row.name = wanted[row.id].name
     Payee.objects.bulk_update(changed, ["name"])
 
 
@@ -328,6 +341,7 @@ def _save_tracks(tracks: list[TrackIn], existing: dict[str, Track], owner_id: in
                 t.artist_id,
                 release_upc,
             )
+            row.updated_at = timezone.now()  # bulk_update does not apply auto_now
             changed.append(row)
             result.updated.append(t.isrc)
         else:

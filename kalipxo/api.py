@@ -5,6 +5,7 @@ Errors are always JSON: `{"detail": "..."}` for request-level problems, DRF's
 """
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -12,12 +13,11 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,11 @@ class OrjsonRenderer(BaseRenderer):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus JSON answers for the cases it leaves to Django's HTML pages."""
+    # Imported here: rest_framework.views reads the renderer and parser settings, which
+    # name classes of this module, so a module-level import fails whenever this module
+    # is imported first (a task, a shell, a test).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(int(settings.API_MAX_BODY_BYTES))
     elif isinstance(exc, OperationalError | InterfaceError):
@@ -115,7 +120,11 @@ def json_error_view(status_code: int, detail: str):  # type: ignore[no-untyped-d
     """Build a Django error handler that answers JSON under /api/ and HTML elsewhere."""
     from django.views import defaults
 
-    html_views = {404: defaults.page_not_found, 500: defaults.server_error, 400: defaults.bad_request}
+    html_views: dict[int, Callable[..., HttpResponse]] = {
+        404: defaults.page_not_found,
+        500: defaults.server_error,
+        400: defaults.bad_request,
+    }
 
     def view(request: HttpRequest, exception: Exception | None = None) -> Any:
         if request.path.startswith("/api/"):

@@ -19,8 +19,9 @@ _MINOR_UNIT_EXCEPTIONS = {
     "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0,
 }  # fmt: skip
 
-# Amounts as strings: optional minus, up to 15 integer digits, optional fraction.
-_AMOUNT_RE = re.compile(r"-?\d{1,15}(\.\d+)?")
+# Amounts as strings: optional minus, up to 15 integer digits, optional fraction. ASCII
+# digits only: `\d` and Decimal() would also take "١٤.٩٩".
+_AMOUNT_RE = re.compile(r"-?[0-9]{1,15}(\.[0-9]+)?")
 
 K = TypeVar("K", bound=Hashable)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 ISRC_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
 COUNTRY_RE = re.compile(r"[A-Z]{2}")
-MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")  # not \d: it matches any script's digits
 # Printable, no whitespace at the ends; ids end up in CSV exports and URLs.
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]*")
 
@@ -46,7 +46,8 @@ def check_text(value: Any, *, max_length: int = 300) -> str | None:
 
 def normalize_isrc(value: Any) -> str | None:
     """The canonical 12-character ISRC (upper case, hyphens dropped), or None if invalid."""
-    if not isinstance(value, str) or len(value) > 15:
+    # ASCII only: upper() maps some letters to two ("ß" -> "SS") or to look-alikes.
+    if not isinstance(value, str) or len(value) > 15 or not value.isascii():
         return None
     candidate = value.replace("-", "").upper()
     return candidate if ISRC_RE.fullmatch(candidate) else None
@@ -58,7 +59,7 @@ ISRC_MESSAGE = (
 
 
 def normalize_country(value: Any) -> str | None:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.isascii():
         return None
     candidate = value.upper()
     return candidate if COUNTRY_RE.fullmatch(candidate) else None
@@ -85,8 +86,9 @@ def parse_timestamp(value: Any) -> datetime | str:
         return 'Not an ISO 8601 timestamp; e.g. "2026-10-03T12:00:00Z".'
     if parsed.tzinfo is None:
         return 'The timestamp needs a time zone, e.g. a trailing "Z" for UTC.'
-    if parsed.year < 2000:
-        return "Timestamps before the year 2000 are not plausible."
+    if not 2000 <= parsed.year <= 2999:
+        # Also keeps astimezone() below from overflowing on "9999-12-31T23:59:59-01:00".
+        return "Timestamps outside the years 2000 to 2999 are not plausible."
     return parsed.astimezone(UTC)
 
 

@@ -27,6 +27,9 @@ from streams.models import ClosedMonth, RevenueRecord
 
 MAX_BATCH = 10_000
 REVENUE_FIELDS = ("id", "listener", "month", "source", "plan", "country", "gross", "tax", "fees")
+# The largest amount the columns can hold (numeric(18, 4): 14 integer digits).
+_AMOUNT_FIELD = RevenueRecord._meta.get_field("gross")
+AMOUNT_LIMIT = Decimal(10) ** (_AMOUNT_FIELD.max_digits - _AMOUNT_FIELD.decimal_places)  # type: ignore[union-attr,operator]
 COLUMNS = (
     ("id", "varchar"),
     ("listener_id", "varchar"),
@@ -71,7 +74,8 @@ def _validate(item: Any, plans: frozenset[str]) -> tuple[tuple | None, Errors]:
         errors["month"] = [month]
     if item.get("source") not in RevenueRecord.Source.values:
         errors["source"] = [f"Use one of: {', '.join(RevenueRecord.Source.values)}."]
-    if item.get("plan") not in plans:
+    plan = item.get("plan")
+    if not isinstance(plan, str) or plan not in plans:
         errors["plan"] = [f"Unknown plan; use one of: {', '.join(sorted(plans))}."]
     country = normalize_country(item.get("country"))
     if country is None:
@@ -82,6 +86,9 @@ def _validate(item: Any, plans: frozenset[str]) -> tuple[tuple | None, Errors]:
             amounts[name] = parse_amount(item.get(name))
         except ValueError as exc:
             errors[name] = [str(exc)]
+            continue
+        if amounts[name] >= AMOUNT_LIMIT:
+            errors[name] = [f"Must be less than {AMOUNT_LIMIT:,}."]
     if not errors and amounts["tax"] + amounts["fees"] > amounts["gross"]:
         errors["gross"] = ["Tax plus fees exceed gross; net revenue cannot be negative."]
     if errors:
@@ -107,6 +114,7 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
         raise RevenueRejected(400, f"At most {MAX_BATCH} records per request; got {len(items)}.", [])
     plans = frozenset(settings.PLAN_PRICES)
     rows: dict[str, tuple] = {}
+    indexes: dict[str, int] = {}  # where each id first appears in the request
     rejected: list[dict[str, Any]] = []
     duplicates = 0
     for index, item in enumerate(items):
@@ -128,6 +136,7 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
             duplicates += 1
         else:
             rows[row[0]] = row
+            indexes[row[0]] = index
     if rejected:
         raise RevenueRejected(400, "No record was stored; fix the records below.", rejected)
     result = RevenueResult(duplicates=duplicates, months={row[2] for row in rows.values()})
@@ -143,8 +152,8 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
             raise RevenueRejected(
                 409,
                 f"Payouts for {labels} are final; revenue for a closed month cannot be recorded.",
-                [{"index": i, "id": r[0], "errors": {"month": ["Month is closed."]}}
-                 for i, r in enumerate(rows.values()) if r[2] in closed],
+                [{"index": indexes[r[0]], "id": r[0], "errors": {"month": ["Month is closed."]}}
+                 for r in rows.values() if r[2] in closed],
             )  # fmt: skip
         _reject_conflicts(rows)
         insert_ignoring_conflicts(

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from artists.access import allow_roles
 from artists.models import ApiClient
-from kalipxo.batches import as_batch
+from kalipxo.batches import batch_from_request
 from streams import ingest, revenue, serializers
 
 
@@ -26,7 +26,7 @@ class StreamEventsView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        items = as_batch(request.data, limit=ingest.MAX_BATCH, noun="event")
+        items = batch_from_request(request, limit=ingest.MAX_BATCH, noun="event")
         result = ingest.stream_events_ingest(items=items)
         # A batch in which nothing was usable is an error; otherwise the good events are kept.
         nothing_usable = result.rejected and not result.accepted and not result.duplicates
@@ -49,7 +49,7 @@ class RevenueView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        items = as_batch(request.data, limit=revenue.MAX_BATCH, noun="record")
+        items = batch_from_request(request, limit=revenue.MAX_BATCH, noun="record")
         try:
             result = revenue.revenue_records_ingest(items=items)
         except revenue.RevenueRejected as exc:
