@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from artists.access import Actor
 from artists.models import Artist, Payee, Release, Split, Track
-from kalipxo.money import parse_decimal
+from kalipxo.money import has_places, parse_decimal
 from kalipxo.validation import (
     ISRC_MESSAGE,
     Errors,
@@ -99,8 +99,8 @@ def _check_named(
 
 
 def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], ...]:
-    if value is None:
-        return ()
+    if value is None or value == []:
+        return ()  # no splits: 100% to the track's artist
     if not isinstance(value, list) or len(value) > 50:
         errors["splits"] = ["Send a list of at most 50 {payee, share} objects."]
         return ()
@@ -121,7 +121,7 @@ def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], 
             share = parse_decimal(entry.get("share"))
             if not Decimal(0) < share <= Decimal(1):
                 raise ValueError("A share is more than 0 and at most 1.")
-            if share.as_tuple().exponent < -SHARE_PLACES:  # type: ignore[operator]
+            if not has_places(share, SHARE_PLACES):
                 raise ValueError(f"At most {SHARE_PLACES} decimal places.")
         except ValueError as exc:
             errors[f"{prefix}.share"] = [str(exc)]
@@ -210,8 +210,18 @@ def catalog_tracks_upsert(*, actor: Actor, items: list[Any]) -> UpsertResult:
     if len(items) > MAX_BATCH:
         raise CatalogRejected(400, f"At most {MAX_BATCH} tracks per request; got {len(items)}.", [])
     tracks = _parse_batch(items)
-    with transaction.atomic():
-        return _write(actor, tracks)
+    try:
+        with transaction.atomic():
+            return _write(actor, tracks)
+    except IntegrityError:
+        # A concurrent request created one of these ids between our locking read and our
+        # insert. Once more: now the row exists, is locked, and its owner is checked.
+        pass
+    try:
+        with transaction.atomic():
+            return _write(actor, tracks)
+    except IntegrityError as exc:
+        raise CatalogRejected(409, "Concurrent changes to the same ids; retry the request.", []) from exc
 
 
 def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:

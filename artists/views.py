@@ -1,10 +1,10 @@
 """Catalog endpoints for distributors and admins. Thin: parse, call a service, answer."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from urllib.parse import urlencode
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,28 +16,32 @@ from kalipxo.batches import batch_from_request
 from kalipxo.validation import normalize_isrc
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    """Documents `Authorization: Bearer <token>` in the OpenAPI schema (registered on import)."""
-
-    target_class = "artists.authentication.BearerTokenAuthentication"
-    name = "bearerToken"
-
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer")  # noqa: S106 - a keyword
-
-
 class CatalogTracksView(APIView):
     permission_classes = [allow_roles(ApiClient.Role.DISTRIBUTOR)]
 
     @extend_schema(
         operation_id="catalog_tracks_list",
-        summary="List the caller's tracks",
+        summary="List the caller's tracks, by ISRC, a page at a time",
+        parameters=[
+            OpenApiParameter("after", str, description="Continue after this ISRC (from the Link header)."),
+            OpenApiParameter("limit", int, description="1 to 1,000; default 100."),
+        ],
         responses=serializers.TrackSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         actor = require_actor(request)
-        tracks = selectors.tracks_visible_to(actor)[:1000]
-        return Response([selectors.track_as_dict(t) for t in tracks])
+        limit = request.query_params.get("limit", "100")
+        if not limit.isdecimal() or not 1 <= int(limit) <= 1000:
+            raise ValidationError({"limit": ["A whole number from 1 to 1000."]})
+        tracks = selectors.tracks_visible_to(actor).order_by("isrc")
+        if after := request.query_params.get("after"):
+            tracks = tracks.filter(isrc__gt=after.upper())
+        page = list(tracks[: int(limit)])
+        response = Response([selectors.track_as_dict(t) for t in page])
+        if len(page) == int(limit):
+            query = urlencode({"after": page[-1].isrc, "limit": limit})
+            response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query}>; rel="next"'
+        return response
 
     @extend_schema(
         operation_id="catalog_tracks_upsert",

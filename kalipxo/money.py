@@ -50,11 +50,17 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     if not _AMOUNT_RE.fullmatch(value):
         raise ValueError(f'"{value[:40]}" is not a decimal amount like "14.99".')
     amount = Decimal(value)
-    if amount.as_tuple().exponent < -minor_exponent():  # type: ignore[operator]
+    if not has_places(amount, minor_exponent()):
         raise ValueError(f"At most {minor_exponent()} decimal places in {currency()}.")
     if amount < 0 and not allow_negative:
         raise ValueError("Must not be negative.")
     return amount
+
+
+def has_places(value: Decimal, places: int) -> bool:
+    """Whether the value is exact at `places` decimals ("14.990" is, "14.999" is not at 2)."""
+    scaled = value.scaleb(places)
+    return scaled == scaled.to_integral_value()
 
 
 def parse_decimal(value: object) -> Decimal:

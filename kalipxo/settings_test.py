@@ -7,3 +7,6 @@ os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 from kalipxo.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+# Tests run without collectstatic: serve static files from the finders, as DEBUG would.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -23,6 +23,7 @@ from kalipxo.validation import (
     parse_month,
     unknown_fields,
 )
+from streams.live import dispatch
 from streams.models import ClosedMonth, RevenueRecord
 
 MAX_BATCH = 10_000
@@ -139,12 +140,17 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
             indexes[row[0]] = index
     if rejected:
         raise RevenueRejected(400, "No record was stored; fix the records below.", rejected)
-    result = RevenueResult(duplicates=duplicates, months={row[2] for row in rows.values()})
+    result = RevenueResult(duplicates=duplicates)
     with transaction.atomic():
+        # Records already stored with the same values are replays: duplicates, even for a
+        # month that has closed since, so a billing retry never turns into an error.
+        stored = _reject_conflicts(rows)
+        result.duplicates += len(stored)
+        new = {key: row for key, row in rows.items() if key not in stored}
         # Lock the closed-month rows we depend on, so a month cannot close under us.
         closed = set(
             ClosedMonth.objects.select_for_update()
-            .filter(month__in=result.months)
+            .filter(month__in={row[2] for row in new.values()})
             .values_list("month", flat=True)
         )
         if closed:
@@ -153,33 +159,45 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
                 409,
                 f"Payouts for {labels} are final; revenue for a closed month cannot be recorded.",
                 [{"index": indexes[r[0]], "id": r[0], "errors": {"month": ["Month is closed."]}}
-                 for r in rows.values() if r[2] in closed],
+                 for r in new.values() if r[2] in closed],
             )  # fmt: skip
-        _reject_conflicts(rows)
         insert_ignoring_conflicts(
             table="streams_listener",
             columns=(("id", "varchar"), ("display_name", "varchar"), ("show_to_artists", "boolean")),
-            rows=[(listener, "", False) for listener in sorted({r[1] for r in rows.values()})],
+            rows=[(listener, "", False) for listener in sorted({r[1] for r in new.values()})],
             conflict="id",
             returning="id",
         )
-        inserted = insert_ignoring_conflicts(
-            table="streams_revenuerecord",
-            columns=COLUMNS,
-            rows=list(rows.values()),
-            conflict="id",
-            returning="id",
+        inserted = set(
+            insert_ignoring_conflicts(
+                table="streams_revenuerecord",
+                columns=COLUMNS,
+                rows=list(new.values()),
+                conflict="id",
+                returning="id",
+            )
         )
         result.created = len(inserted)
-        result.duplicates += len(rows) - len(inserted)
-        if len(inserted) != len(rows):
+        result.duplicates += len(new) - len(inserted)
+        if len(inserted) != len(new):
             # Someone inserted some of these ids concurrently: compare again, now they exist.
-            _reject_conflicts({key: rows[key] for key in set(rows) - set(inserted)})
+            _reject_conflicts({key: new[key] for key in set(new) - inserted})
+        touched: dict[date, set[str]] = {}
+        for key in inserted:
+            touched.setdefault(new[key][2], set()).add(new[key][1])
+        result.months = set(touched)
+        transaction.on_commit(lambda: _revenue_committed(touched))
     return result
 
 
-def _reject_conflicts(rows: dict[str, tuple]) -> None:
-    existing = RevenueRecord.objects.filter(pk__in=list(rows))
+def _revenue_committed(touched: dict[date, set[str]]) -> None:
+    for month, listeners in touched.items():
+        dispatch.revenue_committed(month, listeners)
+
+
+def _reject_conflicts(rows: dict[str, tuple]) -> set[str]:
+    """Raise 409 if any id is stored with other values; return the ids stored identically."""
+    existing = list(RevenueRecord.objects.filter(pk__in=list(rows)))
     conflicts = [record.id for record in existing if not _same(rows[record.id], record)]
     if conflicts:
         raise RevenueRejected(
@@ -190,3 +208,4 @@ def _reject_conflicts(rows: dict[str, tuple]) -> None:
                 for rid in sorted(conflicts)
             ],
         )
+    return {record.id for record in existing}

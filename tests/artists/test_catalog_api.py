@@ -156,8 +156,14 @@ def test_posted_splits_replace_the_previous_ones(distro_a: APIClient) -> None:
     assert Payee.objects.filter(id="lbl-1").exists()  # payees outlive the splits that named them
 
 
-def test_a_track_without_splits_stores_none_and_the_artist_is_still_a_payee(distro_a: APIClient) -> None:
-    response = distro_a.post(URL, track(splits=None), format="json")
+@pytest.mark.parametrize("splits", [None, []], ids=["absent", "empty-list"])
+def test_a_track_without_splits_stores_none_and_the_artist_is_still_a_payee(
+    distro_a: APIClient, splits: list | None
+) -> None:
+    body = track(splits=None)
+    if splits is not None:
+        body["splits"] = splits
+    response = distro_a.post(URL, body, format="json")
 
     assert response.status_code == 200
     assert not Split.objects.exists()
@@ -216,6 +222,15 @@ def test_isrcs_are_normalised(distro_a: APIClient) -> None:
     assert distro_a.get(f"{URL}/us-rc1-76-07839").status_code == 200
 
 
+def test_trailing_zeros_beyond_six_places_are_accepted_when_exact(distro_a: APIClient) -> None:
+    body = track(splits=[split("art-1", "0.8000000", "artist"), split("lbl-1", "0.20")])
+
+    response = distro_a.post(URL, body, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert splits_of("USRC17607839") == {"art-1": Decimal("0.8"), "lbl-1": Decimal("0.2")}
+
+
 def test_shares_with_six_decimal_places_that_sum_to_one_are_exact(distro_a: APIClient) -> None:
     thirds = [split("art-1", "0.333334", "artist"), split("lbl-1", "0.333333"), split("pub-1", "0.333333")]
 
@@ -260,7 +275,6 @@ INVALID_TRACKS = [
     ),
     pytest.param({"release": "00602537000001"}, "release", id="release-string"),
     pytest.param({"splits": "art-1"}, "splits", id="splits-string"),
-    pytest.param({"splits": []}, "splits", id="splits-empty"),
     pytest.param({"splits": ["art-1"]}, "splits[0]", id="split-string"),
     pytest.param({"splits": [split("art-1", "1", "manager")]}, "splits[0].payee.kind", id="kind-unknown"),
     pytest.param({"splits": [{"share": "1"}]}, "splits[0].payee", id="payee-missing"),
@@ -478,3 +492,16 @@ def test_unknown_and_invalid_isrcs_are_404(distro_a: APIClient) -> None:
     assert distro_a.get(f"{URL}/QZKPX0000001").status_code == 200
     assert distro_a.get(f"{URL}/QZKPX0000002").status_code == 404
     assert distro_a.get(f"{URL}/not-an-isrc").status_code == 404
+
+
+def test_the_track_list_pages_by_isrc_with_a_next_link(distro_a: APIClient) -> None:
+    distro_a.post(URL, [numbered(n) for n in range(5)], format="json")
+
+    first = distro_a.get(URL, {"limit": 2})
+    rest = distro_a.get(URL, {"after": first.json()[-1]["isrc"], "limit": 10})
+
+    assert [t["isrc"] for t in first.json()] == ["QZKPX2600000", "QZKPX2600001"]
+    assert 'rel="next"' in first["Link"] and "after=QZKPX2600001" in first["Link"]
+    assert [t["isrc"] for t in rest.json()] == [f"QZKPX26{n:05d}" for n in range(2, 5)]
+    assert "Link" not in rest
+    assert distro_a.get(URL, {"limit": 0}).status_code == 400

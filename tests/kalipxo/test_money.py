@@ -21,7 +21,13 @@ from kalipxo.money import (
 
 @pytest.mark.parametrize(
     ("raw", "amount"),
-    [("14.99", Decimal("14.99")), ("0", Decimal(0)), ("0.5", Decimal("0.5")), ("100", Decimal(100))],
+    [
+        ("14.99", Decimal("14.99")),
+        ("14.990", Decimal("14.99")),
+        ("0", Decimal(0)),
+        ("0.5", Decimal("0.5")),
+        ("100", Decimal(100)),
+    ],
 )
 def test_amounts_are_parsed_from_decimal_strings(raw: str, amount: Decimal) -> None:
     assert parse_amount(raw) == amount

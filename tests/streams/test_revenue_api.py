@@ -175,6 +175,19 @@ def test_a_closed_month_refuses_the_whole_batch(billing_api: APIClient) -> None:
     assert not RevenueRecord.objects.exists()
 
 
+def test_a_replay_of_stored_records_after_the_month_closed_is_still_a_duplicate(
+    billing_api: APIClient,
+) -> None:
+    billing_api.post(URL, SPEC_EXAMPLE, format="json")
+    ClosedMonth.objects.create(month=date(2026, 10, 1))
+
+    response = billing_api.post(URL, SPEC_EXAMPLE, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == {"created": 0, "duplicates": 1}
+    assert RevenueRecord.objects.count() == 1
+
+
 def test_other_months_stay_open(billing_api: APIClient) -> None:
     ClosedMonth.objects.create(month=date(2026, 9, 1))
 
