@@ -1,0 +1,158 @@
+"""`manage.py load_demo_data`: a believable, deterministic month, loaded quickly."""
+
+import re
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from artists.models import ApiClient, Artist, Distributor, Payee, Release, Split, Track
+from artists.tokens import api_client_create
+from streams.models import Listener, RevenueRecord, StreamEvent
+
+MONTH = "2025-06"
+SIZES = {"listeners": 200, "streams": 5_000, "seed": 7}
+ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
+MONTH_START = datetime(2025, 6, 1, tzinfo=UTC)
+MONTH_END = datetime(2025, 7, 1, tzinfo=UTC)
+
+
+def load(**options: object) -> str:
+    out = StringIO()
+    call_command("load_demo_data", month=MONTH, stdout=out, **{**SIZES, **options})
+    return out.getvalue()
+
+
+def month_events():  # type: ignore[no-untyped-def]
+    return StreamEvent.objects.filter(started_at__gte=MONTH_START, started_at__lt=MONTH_END)
+
+
+@pytest.fixture
+def demo(db: None) -> str:
+    """The demo month loaded once at test size; the command's output."""
+    return load()
+
+
+def test_fills_the_month_and_a_slice_of_the_current_one(demo: str) -> None:
+    assert "Demo data for 2025-06 loaded" in demo
+    assert Distributor.objects.count() == 3
+    assert Artist.objects.count() == 300
+    assert 1_000 <= Track.objects.count() <= 2_000
+    assert Listener.objects.count() == 200
+    assert month_events().count() == 5_000
+    current = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    assert StreamEvent.objects.filter(started_at__gte=current).count() == 500
+    assert StreamEvent.objects.count() == 5_500
+
+
+def test_catalog_ids_are_valid_and_splits_sum_to_exactly_one(demo: str) -> None:
+    for isrc, duration_ms in Track.objects.values_list("isrc", "duration_ms"):
+        assert ISRC.fullmatch(isrc), isrc
+        assert 120_000 <= duration_ms <= 360_000
+    assert all(re.fullmatch(r"\d{12,13}", upc) for upc in Release.objects.values_list("upc", flat=True))
+    shares: dict[str, Decimal] = defaultdict(Decimal)
+    for track, share in Split.objects.values_list("track_id", "share"):
+        shares[track] += share
+    assert shares and set(shares.values()) == {Decimal(1)}
+    # Splits on part of the tracks only; the rest pay their artist 100%.
+    assert 0 < len(shares) < Track.objects.count()
+    assert Split.objects.filter(payee__kind=Payee.Kind.LABEL).exists()
+    assert Split.objects.filter(payee__kind=Payee.Kind.PRODUCER).exists()
+
+
+def test_every_artist_is_its_own_payee(demo: str) -> None:
+    payees = dict(Payee.objects.filter(kind=Payee.Kind.ARTIST).values_list("id", "artist_id"))
+    assert all(payees.get(artist) == artist for artist in Artist.objects.values_list("id", flat=True))
+    assert Track.objects.filter(artist__payee__isnull=True).count() == 0
+
+
+def test_listeners_some_public_revenue_from_the_plan_price_some_not_billed_yet(demo: str) -> None:
+    public = Listener.objects.filter(show_to_artists=True).exclude(display_name="").count()
+    assert 20 <= public <= 60  # about 20% of 200
+    records = RevenueRecord.objects.filter(month=date(2025, 6, 1))
+    for record in records:
+        assert record.id == f"inv-2025-06-{record.listener_id}"
+        assert record.source == RevenueRecord.Source.SUBSCRIPTION
+        assert record.gross == settings.PLAN_PRICES[record.plan] > 0
+        assert Decimal(0) <= record.tax <= record.gross * Decimal("0.2")
+        assert record.net > 0
+    billed = set(records.values_list("listener_id", flat=True))
+    premium = set(month_events().filter(tier="premium").values_list("listener_id", flat=True))
+    free = set(month_events().filter(tier="free").values_list("listener_id", flat=True))
+    assert premium - billed, "some premium listeners have no revenue recorded yet"
+    assert len(premium - billed) < len(premium) / 4
+    assert not free & billed
+    assert billed - premium, "some paying listeners played nothing this month"
+
+
+def test_plays_include_short_unmatched_and_none_in_the_future(demo: str) -> None:
+    events = list(
+        month_events().values("event_id", "listener_id", "isrc", "duration_ms", "country", "device")
+    )
+    assert len({e["event_id"] for e in events}) == len(events)
+    short = sum(e["duration_ms"] < settings.MIN_PLAY_MS for e in events)
+    assert 0.02 * len(events) < short < 0.10 * len(events)
+    catalog = set(Track.objects.values_list("isrc", flat=True))
+    unmatched = [e for e in events if e["isrc"] not in catalog]
+    assert 0 < len(unmatched) < 0.03 * len(events)
+    assert all(ISRC.fullmatch(e["isrc"]) for e in unmatched)
+    assert sum(e["device"] is None for e in events) < 0.2 * len(events)
+    countries: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        countries[e["listener_id"]].add(e["country"])
+    assert all(len(c) == 1 for c in countries.values()), "a listener plays from its own country"
+    now = datetime.now(UTC)
+    assert not StreamEvent.objects.filter(started_at__gt=now).exists()
+    assert not StreamEvent.objects.filter(received_at__gt=now).exists()
+
+
+def test_popularity_is_heavy_tailed(demo: str) -> None:
+    plays = Counter(month_events().values_list("isrc", flat=True))
+    top_tenth = sum(count for _, count in plays.most_common(len(plays) // 10))
+    assert top_tenth > 0.3 * sum(plays.values())
+
+
+def test_something_for_fraud_screening_to_flag(demo: str) -> None:
+    qualifying = month_events().filter(duration_ms__gte=settings.MIN_PLAY_MS)
+    per_day = Counter((e.listener_id, e.started_at.date()) for e in qualifying.only("listener", "started_at"))
+    assert max(per_day.values()) > settings.FRAUD_MAX_STREAMS_PER_DAY
+    sharing: dict[str, set[str]] = defaultdict(set)
+    for device, listener in month_events().exclude(device=None).values_list("device", "listener_id"):
+        sharing[device].add(listener)
+    assert max(len(listeners) for listeners in sharing.values()) > settings.FRAUD_MAX_LISTENERS_PER_DEVICE
+
+
+def test_same_seed_same_events_and_a_second_run_does_nothing(demo: str) -> None:
+    first = set(month_events().values_list("event_id", flat=True))
+
+    again = load()
+    assert "already has 5000 stream events; nothing loaded" in again
+    assert StreamEvent.objects.count() == 5_500
+
+    load(reset=True)
+    assert set(month_events().values_list("event_id", flat=True)) == first
+
+    load(reset=True, seed=8)
+    assert not set(month_events().values_list("event_id", flat=True)) & first
+
+
+def test_reset_keeps_api_clients_and_the_catalog_they_use(demo: str) -> None:
+    admin, _ = api_client_create(name="ops", role=ApiClient.Role.ADMIN)
+    artist_client, _ = api_client_create(name="fan-page", role=ApiClient.Role.ARTIST, artist_id="art-0001")
+
+    out = load(reset=True)
+
+    assert "demo catalog is kept" in out
+    assert set(ApiClient.objects.values_list("pk", flat=True)) == {admin.pk, artist_client.pk}
+    assert "catalog (reused)" in out
+    assert month_events().count() == 5_000
+
+
+def test_refuses_a_month_that_has_not_started(db: None) -> None:
+    with pytest.raises(CommandError, match="has not started"):
+        call_command("load_demo_data", month="2999-01", stdout=StringIO())
