@@ -110,7 +110,10 @@ def largest_remainder(exact: Mapping[K, Fraction], total_minor: int) -> dict[K, 
 
     Each key gets the floor of its exact share; the cents left over go one each to the
     keys with the largest fractional remainders (ties broken by key order, so the result
-    is deterministic). The exact shares must add up to `total_minor`.
+    is deterministic). `total_minor` may be any integer between the sum of the floors and
+    that sum plus the number of keys: in particular the exact shares' own sum rounded to
+    the minor unit (e.g. half-even), which is how an allocation of pools with sub-cent
+    digits keeps `sum(result) == round(sum(pools))`.
     """
     floors = {key: value.numerator // value.denominator for key, value in exact.items()}
     leftover = total_minor - sum(floors.values())
