@@ -63,9 +63,9 @@ def revenue_pools(month: date, *, listeners: Iterable[str] | None = None) -> dic
     records = RevenueRecord.objects.filter(month=month)
     if listeners is not None:
         records = records.filter(listener_id__in=list(listeners))
-    nets = records.values("listener_id").annotate(net=Sum(F("gross") - F("tax") - F("fees")))
+    nets = records.values_list("listener_id").annotate(paid=Sum(F("gross") - F("tax") - F("fees")))
     share = Decimal(settings.RIGHTS_SHARE)
-    return {row["listener_id"]: Decimal(row["net"]) * share for row in nets}
+    return {listener: Decimal(paid) * share for listener, paid in nets}
 
 
 def plan_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[str, Decimal]:

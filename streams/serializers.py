@@ -21,7 +21,8 @@ class StreamEventSerializer(serializers.Serializer):
 class StreamRejectionSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     event_id = serializers.CharField(allow_null=True)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # django-stubs types Serializer.errors; this is a field of the documented response.
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
 class StreamIngestResultSerializer(serializers.Serializer):
@@ -34,7 +35,7 @@ class RevenueRecordSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=100, help_text="Idempotency key, e.g. the invoice id.")
     listener = serializers.CharField(max_length=64)
     month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
-    source = serializers.ChoiceField(choices=["subscription", "ads"])
+    source = serializers.ChoiceField(choices=["subscription", "ads"])  # type: ignore[assignment]
     plan = serializers.CharField()
     country = serializers.CharField(min_length=2, max_length=2)
     gross = serializers.CharField(help_text='Decimal string, e.g. "14.99".')

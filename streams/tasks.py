@@ -14,15 +14,15 @@ from kalipxo.validation import parse_month
 from streams.live import dispatch, updates
 from streams.models import IngestBatch
 
-LIVE = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "max_retries": 30,
-    "queue": "live",
-}
 
-
-@shared_task(name="streams.apply_live_batch", bind=True, **LIVE)
+@shared_task(
+    name="streams.apply_live_batch",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=30,
+    queue="live",
+)
 def apply_live_batch(self, batch_id: str) -> str:  # type: ignore[no-untyped-def]
     try:
         return updates.batch_apply(batch_id)
@@ -32,7 +32,14 @@ def apply_live_batch(self, batch_id: str) -> str:  # type: ignore[no-untyped-def
         raise self.retry(exc=exc, countdown=min(60, 2 ** min(self.request.retries, 6))) from exc
 
 
-@shared_task(name="streams.apply_live_revenue", bind=True, **LIVE)
+@shared_task(
+    name="streams.apply_live_revenue",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=30,
+    queue="live",
+)
 def apply_live_revenue(self, month: str, listeners: list[str]) -> str:  # type: ignore[no-untyped-def]
     parsed = parse_month(month)
     if isinstance(parsed, str):

@@ -1,7 +1,8 @@
 """Shared fixtures: API clients per role, catalog factories, and service availability."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from rest_framework.test import APIClient
 from artists.models import ApiClient
 from artists.tokens import api_client_create
 from tests.factories import ArtistFactory, DistributorFactory
+from tests.workers import WorkerProcess
 
 ApiFactory = Callable[..., APIClient]
 
@@ -78,3 +80,53 @@ def is_postgres(db: None) -> bool:
 
 
 __all__ = ["ArtistFactory", "DistributorFactory"]
+
+
+@pytest.fixture
+def live_redis() -> Iterator[None]:
+    """Empty live pools before and after the test (only Kalipxo's keys, not the queues)."""
+    from streams.live import store
+
+    def clear() -> None:
+        keys = list(store.client().scan_iter(match="kx:*", count=5000))
+        if keys:
+            store.client().unlink(*keys)
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture(scope="session")
+def _worker_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[WorkerProcess]]:
+    """Started workers of the session, stopped at its end."""
+    from kalipxo.celery import app
+
+    app.control.purge()  # messages left by earlier tests refer to rows that are gone
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(_worker_session: list[WorkerProcess], live_redis: None) -> WorkerProcess:
+    """A running real Celery worker (a fresh one if a test killed the previous one)."""
+    running = [w for w in _worker_session if w.process and w.process.poll() is None]
+    if running:
+        return running[0]
+    worker = WorkerProcess().start()
+    _worker_session.append(worker)
+    return worker
+
+
+@pytest.fixture
+def start_worker(_worker_session: list[WorkerProcess]) -> Callable[[], WorkerProcess]:
+    """Start another real worker (e.g. after killing one)."""
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess().start()
+        _worker_session.append(worker)
+        return worker
+
+    return start

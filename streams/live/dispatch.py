@@ -27,7 +27,7 @@ def batch_committed(batch_id: str) -> None:
     from streams.tasks import apply_live_batch
 
     try:
-        apply_live_batch.apply_async(args=[batch_id], retry=False)
+        apply_live_batch.apply_async(args=(batch_id,), retry=False)
     except (KombuError, RedisError, OSError):
         logger.warning("could not enqueue live update for batch %s; the sweep will retry", batch_id)
 
@@ -41,7 +41,7 @@ def revenue_committed(month: date, listeners: Iterable[str]) -> None:
     for first in range(0, len(ids), REVENUE_CHUNK):
         try:
             apply_live_revenue.apply_async(
-                args=[f"{month:%Y-%m}", ids[first : first + REVENUE_CHUNK]], retry=False
+                args=(f"{month:%Y-%m}", ids[first : first + REVENUE_CHUNK]), retry=False
             )
         except (KombuError, RedisError, OSError):
             logger.warning("could not enqueue live revenue update for %s; run rebuild_live_pools", month)

@@ -31,7 +31,11 @@ def prefix(month: date) -> str:
 def client() -> redis.Redis:
     """A shared client; fails fast so a Redis outage never stalls an API request."""
     return redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+        settings.REDIS_URL,
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+        decode_responses=True,
     )
 
 
@@ -55,10 +59,10 @@ def apply_update(
     result = _apply_script()(
         args=[prefix(month), marker, orjson.dumps(payload), now, "rebuild" if rebuild else ""]
     )
-    return result.decode() if isinstance(result, bytes) else str(result)
+    return str(result)
 
 
-def month_keys(month: date) -> Iterator[bytes]:
+def month_keys(month: date) -> Iterator[str]:
     yield from client().scan_iter(match=prefix(month) + ":*", count=5000)
 
 
@@ -73,8 +77,8 @@ def set_rebuilding(month: date, on: bool) -> None:
 
 def clear_month(month: date) -> None:
     """Delete a month's live state, except the rebuild flag that guards the operation."""
-    flag = (prefix(month) + ":rebuilding").encode()
-    batch: list[bytes] = []
+    flag = prefix(month) + ":rebuilding"
+    batch: list[str] = []
     for key in month_keys(month):
         if key != flag:
             batch.append(key)
@@ -118,7 +122,7 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
     pipe.hget(p + ":pweights", artist_id)
     pipe.hmget(p + ":totals", "pools", "streams", "unallocated", "updated_at")
     gross, amount, streams, listeners, weight, totals = pipe.execute()
-    updated = totals[3].decode() if totals[3] else None
+    updated = totals[3]
     return LiveArtist(
         gross=int(gross or 0),
         amount=int(amount or 0),
@@ -135,13 +139,15 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
 def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:
     """(listener, contribution in 1e-9 units, streams of the artist) for the top fans."""
     p = prefix(month)
-    top = client().zrevrange(f"{p}:fans:{artist_id}", 0, limit - 1, withscores=True)
+    top: list[tuple[str, float]] = client().zrevrange(  # type: ignore[assignment]
+        f"{p}:fans:{artist_id}", 0, limit - 1, withscores=True
+    )
     pipe = client().pipeline(transaction=False)
     for listener, _ in top:
-        pipe.hget(f"{p}:l:{listener.decode()}", f"w:a:{artist_id}")
+        pipe.hget(f"{p}:l:{listener}", f"w:a:{artist_id}")
     streams = pipe.execute()
     return [
-        (listener.decode(), int(score), int(count or 0))
+        (listener, int(score), int(count or 0))
         for (listener, score), count in zip(top, streams, strict=True)
         if score > 0
     ]
@@ -149,4 +155,5 @@ def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str,
 
 def read_all_gross(month: date) -> dict[str, int]:
     """Every artist's live gross (for reconciliation)."""
-    return {k.decode(): int(v) for k, v in client().hgetall(prefix(month) + ":gross").items()}
+    gross: dict[str, str] = client().hgetall(prefix(month) + ":gross")  # type: ignore[assignment]
+    return {artist: int(units) for artist, units in gross.items()}
