@@ -139,6 +139,7 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database and Redis
 CELERY_BEAT_SCHEDULE = {
     "sweep-live-batches": {"task": "streams.sweep_live_batches", "schedule": 10.0},
+    "reconcile-live-pools": {"task": "streams.reconcile_live_pools", "schedule": 300.0},
 }
 
 # --- API ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from kalipxo.validation import parse_month
-from streams.live import dispatch, updates
+from streams.live import dispatch, reconcile, updates
 from streams.models import IngestBatch
 
 
@@ -74,3 +74,13 @@ def rebuild_live_month(month: str) -> dict[str, int]:
     if isinstance(parsed, str):
         raise ValueError(parsed)
     return updates.rebuild_month(parsed)
+
+
+@shared_task(name="streams.reconcile_live_pools", queue="live")
+def reconcile_live_pools(sample: int = 20) -> dict[str, object]:
+    """Compare a sample of this month's live estimates with an exact recomputation."""
+    if not dispatch.live_enabled():
+        return {"skipped": "no redis"}
+    month = timezone.now().date().replace(day=1)
+    report = reconcile.reconcile_month(month, sample=sample)
+    return {"checked": len(report.checked), "drifts": len(report.drifts), "rebuilt": report.rebuilt}

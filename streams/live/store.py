@@ -66,13 +66,19 @@ def month_keys(month: date) -> Iterator[str]:
     yield from client().scan_iter(match=prefix(month) + ":*", count=5000)
 
 
-def set_rebuilding(month: date, on: bool) -> None:
+def set_rebuilding(month: date, on: bool) -> bool:
+    """Take (or release) the month's rebuild flag; False if another rebuild holds it."""
     key = prefix(month) + ":rebuilding"
     if on:
         # Expires by itself, so a crashed rebuild cannot freeze the month's estimates.
-        client().set(key, "1", ex=3600)
-    else:
-        client().delete(key)
+        return bool(client().set(key, "1", ex=3600, nx=True))
+    client().delete(key)
+    return True
+
+
+def month_exists(month: date) -> bool:
+    """Whether Redis holds any state for the month (it may have restarted empty)."""
+    return bool(client().exists(prefix(month) + ":totals"))
 
 
 def clear_month(month: date) -> None:

@@ -62,6 +62,10 @@ def batch_apply(batch_id: str) -> str:
     closed = selectors.closed_months(plan)
     statuses = []
     for month in sorted(set(plan) - closed):
+        if _state_lost(month):
+            # Redis came back empty: applying this batch alone would leave the month
+            # partial. Rebuild it from the truth; that includes (and marks) this batch.
+            rebuild_month(month)
         revenue = selectors.revenue_pools(month, listeners=plan[month])
         payload = _month_payload(month, plays=plays[month], plan=plan[month], revenue=revenue)
         status = store.apply_update(month=month, payload=payload, marker=str(batch.batch_id))
@@ -70,6 +74,15 @@ def batch_apply(batch_id: str) -> str:
         statuses.append(status)
     IngestBatch.objects.filter(pk=batch.pk).update(applied_at=timezone.now())
     return ",".join(statuses) or "nothing-live"
+
+
+def _state_lost(month: date) -> bool:
+    if store.month_exists(month):
+        return False
+    start, _ = selectors.month_bounds(month)
+    return IngestBatch.objects.filter(
+        applied_at__isnull=False, created_at__gte=start - timedelta(days=1)
+    ).exists()
 
 
 def _month_payload(
@@ -113,7 +126,8 @@ def rebuild_month(month: date) -> dict[str, int]:
     every batch visible to the rebuild's snapshot is marked as included, so a retried
     task for it is a no-op and no event is counted twice or lost.
     """
-    store.set_rebuilding(month, True)
+    if not store.set_rebuilding(month, True):
+        raise LiveBusy(f"{month:%Y-%m} is already being rebuilt")
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":

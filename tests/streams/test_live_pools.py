@@ -219,3 +219,37 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
 
     pools = {f"L{n}": Decimal("14.99") * SHARE for n in range(600)}
     assert_live_matches(plays, pools)
+
+
+def test_reconciliation_finds_drift_and_repairs_it(
+    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+) -> None:
+    from streams.live.reconcile import reconcile_month
+
+    catalog(admin_api)
+    ingest_api.post("/api/v1/streams", events(PLAYS), format="json")
+    wait_until(all_applied)
+    assert not reconcile_month(MONTH).drifts  # consistent: nothing to repair
+
+    store.client().hincrby(store.prefix(MONTH) + ":gross", "art-2", 1_000_000)  # 0.001 of drift
+    report = reconcile_month(MONTH)
+
+    assert [(d.artist, d.field) for d in report.drifts] == [("art-2", "gross")]
+    assert report.rebuilt
+    pools = pools_for({"L1": "14.99", "L2": "14.99", "L4": "14.99"})
+    assert_live_matches(PLAYS, pools)
+
+
+def test_pools_lost_with_a_redis_restart_are_rebuilt_by_the_next_batch(
+    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+) -> None:
+    catalog(admin_api)
+    ingest_api.post("/api/v1/streams", events(PLAYS[:3]), format="json")
+    wait_until(all_applied)
+    store.clear_month(MONTH)  # what a Redis restarted without persistence looks like
+
+    ingest_api.post("/api/v1/streams", events(PLAYS[3:], start=5_000), format="json")
+    wait_until(all_applied)
+
+    pools = pools_for({"L1": "14.99", "L2": "14.99", "L4": "14.99"})
+    assert_live_matches(PLAYS, pools)
