@@ -8,7 +8,8 @@
 -- ARGV[5] 'rebuild' when called by a rebuild (which holds the month's rebuild flag)
 --
 -- Targets: 'a:<artist>' (weight = streams, contribution = gross), 'p:<payee>' (weight =
--- streams x share x 1e6, contribution = payee amount), 's:<isrc>' (unmatched: suspense).
+-- streams x share x 1e6, contribution = payee amount), 'b:<artist>' (a track paying 100%
+-- to its artist: both at once, half the work), 's:<isrc>' (unmatched: suspense).
 -- A listener's contribution to a target is round(pool x weight / streams) in units of
 -- 1e-9 of the currency, recomputed whenever its pool or stream total changes, and only
 -- the difference is added to the month's totals. Returns 'ok', 'dup' or 'busy'.
@@ -30,8 +31,7 @@ local function contribution(kind, pool, weight, streams)
   if kind == 'p' then return math.floor(pool * weight / (streams * SHARE_SCALE) + 0.5) end
   return math.floor(pool * weight / streams + 0.5)
 end
-local totals_of = {a = ':gross', p = ':amount', s = ':suspense'}
-local counts_of = {a = ':streams', p = ':pweights', s = ':sstreams'}
+local totals_of = {a = {':gross'}, p = {':amount'}, s = {':suspense'}, b = {':gross', ':amount'}}
 
 local totals = p .. ':totals'
 local data = cjson.decode(ARGV[3])
@@ -60,11 +60,19 @@ for listener, d in pairs(data) do
   if d.w then
     for target, inc in pairs(d.w) do
       changed_weights = true
-      local before = tonumber(redis.call('HGET', lk, 'w:' .. target)) or 0
-      redis.call('HINCRBY', lk, 'w:' .. target, int(inc))
       local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
-      redis.call('HINCRBY', p .. counts_of[kind], id, int(inc))
-      if kind == 'a' and before == 0 then redis.call('HINCRBY', p .. ':listeners', id, 1) end
+      if kind == 'a' or kind == 'b' then
+        -- A listener counts once per artist, whichever kinds of its tracks it played.
+        local plays = redis.call('HMGET', lk, 'w:a:' .. id, 'w:b:' .. id)
+        if (tonumber(plays[1]) or 0) + (tonumber(plays[2]) or 0) == 0 then
+          redis.call('HINCRBY', p .. ':listeners', id, 1)
+        end
+        redis.call('HINCRBY', p .. ':streams', id, int(inc))
+      end
+      if kind == 'p' then redis.call('HINCRBY', p .. ':pweights', id, int(inc)) end
+      if kind == 'b' then redis.call('HINCRBY', p .. ':pweights', id, int(inc * SHARE_SCALE)) end
+      if kind == 's' then redis.call('HINCRBY', p .. ':sstreams', id, int(inc)) end
+      redis.call('HINCRBY', lk, 'w:' .. target, int(inc))
     end
   end
   if pool ~= old_pool or streams ~= old_streams or changed_weights then
@@ -84,8 +92,12 @@ for listener, d in pairs(data) do
       local old = current[target] or 0
       if new ~= old then
         redis.call('HSET', lk, 'c:' .. target, int(new))
-        redis.call('HINCRBY', p .. totals_of[kind], id, int(new - old))
-        if kind == 'a' then redis.call('ZADD', p .. ':fans:' .. id, int(new), listener) end
+        for _, hash in ipairs(totals_of[kind]) do
+          redis.call('HINCRBY', p .. hash, id, int(new - old))
+        end
+        if kind == 'a' or kind == 'b' then
+          redis.call('ZINCRBY', p .. ':fans:' .. id, int(new - old), listener)
+        end
       end
     end
   end

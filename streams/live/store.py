@@ -150,11 +150,11 @@ def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str,
     )
     pipe = client().pipeline(transaction=False)
     for listener, _ in top:
-        pipe.hget(f"{p}:l:{listener}", f"w:a:{artist_id}")
+        pipe.hmget(f"{p}:l:{listener}", f"w:a:{artist_id}", f"w:b:{artist_id}")
     streams = pipe.execute()
     return [
-        (listener, int(score), int(count or 0))
-        for (listener, score), count in zip(top, streams, strict=True)
+        (listener, int(score), sum(int(count or 0) for count in counts))
+        for (listener, score), counts in zip(top, streams, strict=True)
         if score > 0
     ]
 

@@ -32,6 +32,8 @@ def weights_for(isrc: str, plays: int, settlement: TrackSettlement | None) -> di
     """Targets a listener's plays of one track count towards, with their weights."""
     if settlement is None:
         return {f"s:{isrc}": plays}  # not in the catalog: its money waits in suspense
+    if settlement.payees == ((settlement.artist_id, 1),):
+        return {f"b:{settlement.artist_id}": plays}  # all to the artist: gross and payee at once
     weights = {f"a:{settlement.artist_id}": plays}
     for payee, share in settlement.payees:
         key = f"p:{payee}"
