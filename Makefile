@@ -20,7 +20,9 @@ lock:  ## re-pin requirements/*.txt from requirements/*.in
 bench:  ## every benchmark at full size; writes docs/benchmarks.md (needs PostgreSQL)
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench.ingest
+	.venv/bin/python -m bench.live
 
 bench-quick:  ## the same at a small size, in a couple of minutes
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench.ingest --quick
+	.venv/bin/python -m bench.live --quick
