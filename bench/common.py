@@ -176,9 +176,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=STOP_TIMEOUT_S)
 
 
+@dataclass(frozen=True)
+class Service:
+    port: int
+    pid: int  # the gunicorn master; its workers are its children
+
+
 @contextmanager
-def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[int]:
-    """Start the service under gunicorn on a free loopback port; yield the port; always stop it."""
+def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[Service]:
+    """Start the service under gunicorn on a free loopback port and yield it; always stop it."""
     port = free_port()
     with tempfile.NamedTemporaryFile(prefix="kalipxo-bench-gunicorn-", suffix=".log", delete=False) as log:
         log_path = Path(log.name)
@@ -192,13 +198,80 @@ def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[int
         )
     try:
         _wait_until_answering(proc, port, log_path)
-        yield port
+        yield Service(port=port, pid=proc.pid)
     finally:
         _stop(proc)
     if proc.returncode not in (0, -signal.SIGTERM):
         print(f"gunicorn exited with {proc.returncode}; log: {log_path}", file=sys.stderr)
     else:
         log_path.unlink(missing_ok=True)
+
+
+# --- Where the CPU went ------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CORES = len(os.sched_getaffinity(0))
+
+
+def _proc_stats() -> dict[int, tuple[str, int, float]]:
+    """pid -> (command name, parent pid, CPU seconds used so far) for every process we can read."""
+    stats: dict[int, tuple[str, int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        # After the name: state, ppid, ..., utime (11th), stime (12th), counted from 0.
+        stats[int(entry.name)] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return stats
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy (all cores) since boot."""
+    first = Path("/proc/stat").read_text().splitlines()[0].split()
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far by the machine, the service, PostgreSQL and this process."""
+
+    machine: float
+    service: float
+    postgres: float
+    generator: float
+
+    @classmethod
+    def take(cls, service_pid: int | None = None) -> "CpuSample":
+        stats = _proc_stats()
+        tree = {service_pid} if service_pid else set()
+        for pid, (_, ppid, _) in stats.items():  # gunicorn workers are direct children
+            if ppid in tree:
+                tree.add(pid)
+        return cls(
+            machine=_machine_busy_s(),
+            service=sum(stats[pid][2] for pid in tree if pid in stats),
+            postgres=sum(cpu for name, _, cpu in stats.values() if name.startswith("postgres")),
+            generator=time.process_time(),
+        )
+
+    def __sub__(self, earlier: "CpuSample") -> "CpuSample":
+        return CpuSample(
+            machine=self.machine - earlier.machine,
+            service=self.service - earlier.service,
+            postgres=self.postgres - earlier.postgres,
+            generator=self.generator - earlier.generator,
+        )
+
+    @property
+    def other(self) -> float:
+        """CPU time nobody in this benchmark used: other work sharing the cores."""
+        return max(0.0, self.machine - self.service - self.postgres - self.generator)
 
 
 # --- Machine facts and the report file -------------------------------------------------
@@ -225,8 +298,7 @@ def _ram_gib() -> float:
 
 
 def machine_summary() -> str:
-    cores = len(os.sched_getaffinity(0))
-    return f"{cores} cores ({_cpu_model()}), {_ram_gib():.0f} GiB RAM, Python {platform.python_version()}"
+    return f"{CORES} cores ({_cpu_model()}), {_ram_gib():.0f} GiB RAM, Python {platform.python_version()}"
 
 
 DOC_HEADER = """# Benchmarks
