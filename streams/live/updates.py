@@ -131,8 +131,11 @@ def rebuild_month(month: date) -> dict[str, int]:
     if not store.set_rebuilding(month, True):
         raise LiveBusy(f"{month:%Y-%m} is already being rebuilt")
     try:
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            # One snapshot for all reads. Inside a caller's transaction (a test, a bulk
+            # load) that transaction already is the snapshot and cannot change level.
+            if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             start, _ = selectors.month_bounds(month)
