@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "frontend.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "kalipxo.urls"
@@ -113,6 +114,19 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "landing"
+# Username/password logins (the login page and the Django admin) are throttled; see
+# frontend/throttle.py for the rule and why it is not a third-party package.
+AUTHENTICATION_BACKENDS = ["frontend.throttle.ThrottledModelBackend"]
+LOGIN_THROTTLE = {
+    "per_address": env.int("LOGIN_FAILURES_PER_ADDRESS", default=5),
+    "per_username": env.int("LOGIN_FAILURES_PER_USERNAME", default=20),
+    "window_seconds": env.int("LOGIN_THROTTLE_SECONDS", default=900),
+}
+# A strict Content-Security-Policy on every page (frontend/csp.py) except the interactive
+# API docs, whose Swagger UI and ReDoc pages start from an inline script.
+CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ["/api/docs/", "/api/redoc/"]
 
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -1,0 +1,316 @@
+"""What the pages show, assembled from the selectors of the other apps.
+
+Nothing here writes. Open months come from the estimate (`payouts.earnings`,
+`payouts.estimates`) and the stream reports; finalized months and payout runs from
+`payouts.selectors`. Amounts handed to templates and scripts are decimal strings.
+"""
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import QuerySet
+
+from artists.access import Actor
+from artists.models import Artist
+from artists.selectors import artists_visible_to
+from artists.settlement import track_settlements
+from frontend.templatetags.kx import currency_symbol
+from kalipxo.money import format_amount
+from payouts.earnings import artist_earnings, artist_top_fans
+from payouts.estimates import cached_month_estimate
+from payouts.maths.progressive import DEFAULT_PARAMS, allocate_progressive
+from streams import reports
+
+AMOUNT_PLACES = 2
+RATE_PLACES = 4
+FANS_SHOWN = 10
+HISTORY_MONTHS = 12
+
+
+# ---------------------------------------------------------------------------- months
+
+
+def current_month(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(UTC).date().replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_key(value: Any) -> str:
+    """ "YYYY-MM" of a date, a datetime or a "YYYY-MM[-DD]" string."""
+    if isinstance(value, date):
+        return f"{value:%Y-%m}"
+    return str(value)[:7]
+
+
+def month_from_key(key: str) -> date:
+    return date(int(key[:4]), int(key[5:7]), 1)
+
+
+def month_name(month: date) -> str:
+    return f"{calendar.month_name[month.month]} {month.year}"
+
+
+# ---------------------------------------------------------------------------- payout runs
+
+
+def _payouts() -> Any:
+    """payouts.selectors, or None while the payout run (issue 4) has not landed."""
+    try:
+        from payouts import selectors  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return selectors
+
+
+def _from_runs(name: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+    function: Callable[..., Any] | None = getattr(_payouts(), name, None)
+    return default if function is None else function(*args, **kwargs)
+
+
+def runs_overview() -> list[dict[str, Any]]:
+    return list(_from_runs("runs_overview", []))
+
+
+def run_detail(run_id: int) -> dict[str, Any] | None:
+    return _from_runs("run_detail", None, run_id)
+
+
+def run_holds(run_id: int) -> list[dict[str, Any]]:
+    return list(_from_runs("run_holds", [], run_id))
+
+
+def final_months(*, artist_id: str) -> list[dict[str, Any]]:
+    """The artist's finalized months, newest first, with "YYYY-MM" months."""
+    rows = _from_runs("artist_final_months", [], artist_id, limit=HISTORY_MONTHS)
+    months = [{**row, "month": month_key(row["month"])} for row in rows]
+    return sorted(months, key=lambda row: row["month"], reverse=True)
+
+
+# ---------------------------------------------------------------------------- who sees whom
+
+
+def visible_artists(actor: Actor) -> QuerySet[Artist]:
+    return artists_visible_to(actor).order_by("name", "id")
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def _rate(amount: Fraction | Decimal, streams: int) -> str:
+    return format_amount(Fraction(amount) / streams if streams else Fraction(0), RATE_PLACES)
+
+
+def _daily(artist_id: str, month: date, today: date) -> list[dict[str, Any]]:
+    """Streams per day from the 1st to today (or the month's last day), zeros included."""
+    counts = {row["day"]: row for row in reports.artist_daily_streams(artist_id=artist_id, month=month)}
+    last = min(today.day, calendar.monthrange(month.year, month.month)[1]) if month <= today else 0
+    days = []
+    for day in range(1, last + 1):
+        row = counts.get(month.replace(day=day))
+        days.append(
+            {
+                "day": f"{month.replace(day=day):%Y-%m-%d}",
+                "streams": row["streams"] if row else 0,
+                "listeners": row["listeners"] if row else 0,
+            }
+        )
+    return days
+
+
+@dataclass(frozen=True)
+class ProgressiveComparison:
+    amount: Fraction  # what the artist would receive, after splits
+    artist_plays: int
+    top_plays: int  # the month's most played artist's plays
+    base_plays: int
+
+
+def open_month_progressive(*, artist_id: str, month: date) -> ProgressiveComparison:
+    """What the artist would receive this month under the progressive model (SPEC §3).
+
+    Revenue-neutral: the base value is solved so that every artist's progressive payout
+    adds up to the month's pools (plays of tracks not in the catalog are keyed by ISRC,
+    as suspense is). Each artist's amount is spread over its tracks by plays and then
+    over the tracks' payees by split, as the user-centric money is.
+    """
+    plays = reports.month_plays(month)
+    keys: dict[str, int] = dict(plays["by_artist"])
+    keys.update({f"isrc:{isrc}": count for isrc, count in plays["unmatched"].items()})
+    base_plays = DEFAULT_PARAMS.base_plays
+    artist_plays = plays["by_artist"].get(artist_id, 0)
+    if not keys:
+        return ProgressiveComparison(Fraction(0), artist_plays, 0, base_plays)
+    allocation = allocate_progressive(plays_per_artist=keys, pool=reports.month_pool_total(month))
+    amount = Fraction(0)
+    for isrc, settlement in track_settlements(plays["by_isrc"]).items():
+        share = dict(settlement.payees).get(artist_id)
+        track_artist_plays = plays["by_artist"].get(settlement.artist_id)
+        if share and track_artist_plays:
+            track_part = allocation.exact[settlement.artist_id] * plays["by_isrc"][isrc] / track_artist_plays
+            amount += track_part * Fraction(share)
+    return ProgressiveComparison(amount, artist_plays, max(keys.values()), base_plays)
+
+
+def progressive_note(comparison: ProgressiveComparison) -> str:
+    """One sentence on why the progressive figure is what it is."""
+    base = f"{comparison.base_plays:,}"
+    if comparison.top_plays <= comparison.base_plays:
+        return (
+            f"No artist has passed {base} plays this month, so every play is still worth the full "
+            "base value and the progressive model pays exactly what pro-rata pays."
+        )
+    if comparison.artist_plays <= comparison.base_plays:
+        return (
+            f"All your plays are within the first {base}, which the progressive model values most, "
+            "while the busiest artists' later plays are worth less, so it pays you more than pro-rata."
+        )
+    return (
+        f"Your plays beyond the first {base} are worth less under the progressive model, which moves "
+        "money from the busiest artists to smaller ones."
+    )
+
+
+def open_month_tracks(*, artist_id: str, month: date) -> list[dict[str, Any]]:
+    """The artist's tracks this month: streams and listeners, gross and the artist's share.
+
+    Money per track comes from the exact estimate (recomputed at most every couple of
+    seconds, and only when the month's data changed).
+    """
+    allocation = cached_month_estimate(month).allocation
+    rows = []
+    for track in reports.artist_track_streams(artist_id=artist_id, month=month):
+        gross = allocation.track_gross.get(track["isrc"], Fraction(0))
+        share = allocation.payee_tracks.get((artist_id, track["isrc"]), Fraction(0))
+        rows.append(
+            {
+                **track,
+                "gross": format_amount(gross, AMOUNT_PLACES),
+                "amount": format_amount(share, AMOUNT_PLACES),
+                "split": format_amount(share / gross * 100, 1) if gross else None,
+            }
+        )
+    return rows
+
+
+def why_models_differ(*, uc_rate: str, pr_rate: str, streams: int) -> str:
+    """One sentence on why user-centric and pro-rata pay this artist differently."""
+    if not streams:
+        return (
+            "With no qualifying plays yet this month there is nothing to compare; the models "
+            "differ in whose subscription pays for each play."
+        )
+    uc, pr = Decimal(uc_rate), Decimal(pr_rate)
+    symbol = currency_symbol()
+    if uc > pr:
+        return (
+            f"Your listeners play fewer tracks than the average listener, so each of your plays "
+            f"carries a bigger slice of their own subscription ({symbol}{uc_rate} a play) than a "
+            f"play earns from the platform-wide pot ({symbol}{pr_rate})."
+        )
+    if uc < pr:
+        return (
+            f"Your listeners play more tracks than the average listener, so their subscriptions "
+            f"are spread thinner ({symbol}{uc_rate} a play) than the platform-wide average "
+            f"({symbol}{pr_rate})."
+        )
+    return "Your listeners play about as much as the average listener, so both models pay the same rate."
+
+
+def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the artist dashboard shows, for one artist."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    month = current_month(now)
+    previous = add_months(month, -1)
+    earnings = artist_earnings(artist_id=artist.id, month=month).as_dict()
+
+    finals = {row["month"]: row for row in final_months(artist_id=artist.id)}
+    if month_key(previous) in finals:
+        last = {**finals[month_key(previous)], "status": "final"}
+    else:
+        last = artist_earnings(artist_id=artist.id, month=previous).as_dict()
+
+    progressive_comparison = open_month_progressive(artist_id=artist.id, month=month)
+    progressive = progressive_comparison.amount
+    comparison: dict[str, Any] = {
+        "user_centric": {"amount": earnings["amount"], "per_stream": earnings["per_stream"]},
+        "pro_rata": {
+            "amount": earnings["pro_rata_amount"],
+            "per_stream": _rate(Decimal(earnings["pro_rata_amount"]), earnings["streams"]),
+        },
+        "progressive": {
+            "amount": format_amount(progressive, AMOUNT_PLACES),
+            "per_stream": _rate(progressive, earnings["streams"]),
+        },
+    }
+    comparison["why"] = why_models_differ(
+        uc_rate=earnings["per_stream"],
+        pr_rate=comparison["pro_rata"]["per_stream"],
+        streams=earnings["streams"],
+    )
+    comparison["progressive_note"] = progressive_note(progressive_comparison)
+
+    history: list[dict[str, Any]] = []
+    for offset in range(HISTORY_MONTHS - 1, -1, -1):
+        key = month_key(add_months(month, -offset))
+        if key in finals:
+            history.append({"month": key, "amount": str(finals[key]["amount"]), "status": "final"})
+        elif key == month_key(month):
+            history.append({"month": key, "amount": earnings["amount"], "status": "estimate"})
+        elif key == month_key(previous):
+            history.append({"month": key, "amount": last["amount"], "status": "estimate"})
+        else:
+            history.append({"month": key, "amount": None, "status": "none"})
+
+    final_keys = sorted(finals, reverse=True)
+    return {
+        "artist": {"id": artist.id, "name": artist.name},
+        "month": month_key(month),
+        "month_name": month_name(month),
+        "day": now.day,
+        "days_in_month": calendar.monthrange(month.year, month.month)[1],
+        "earnings": earnings,
+        "last": {
+            "month": month_key(previous),
+            "month_name": month_name(previous),
+            "status": last.get("status", "estimate"),
+            "amount": str(last["amount"]),
+            "streams": last.get("streams"),
+        },
+        "comparison": comparison,
+        "history": history,
+        "daily": _daily(artist.id, month, now.date()),
+        "fans": artist_top_fans(artist_id=artist.id, month=month, limit=FANS_SHOWN),
+        "final_months": [
+            {"month": key, "month_name": month_name(month_from_key(key)), **finals[key]} for key in final_keys
+        ],
+    }
+
+
+def final_month_details(*, artist_id: str, month: date) -> dict[str, Any]:
+    """Per-track money and the settlement chain of a finalized month."""
+    return {
+        "tracks": list(_from_runs("artist_final_tracks", [], artist_id, month)),
+        "chain": _from_runs("artist_settlement_chain", None, artist_id, month),
+    }
+
+
+def artist_statements(*, artist_id: str) -> list[dict[str, Any]]:
+    return list(_from_runs("artist_statements", [], artist_id))
+
+
+def artist_holds(*, artist_id: str, months: list[date]) -> list[dict[str, Any]]:
+    """The artist's streams held by fraud review in these months (newest month first)."""
+    held: list[dict[str, Any]] = []
+    for month in months:
+        for row in _from_runs("artist_holds", [], artist_id, month):
+            held.append({"month": month_key(month), **row})
+    return held

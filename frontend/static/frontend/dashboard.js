@@ -1,0 +1,207 @@
+/* Artist dashboard: charts from the json_script data, then the month's estimate and top
+   fans polled from the earnings API every few seconds. */
+"use strict";
+
+(function () {
+  const state = Kx.data("dashboard-data");
+  if (!state) return;
+  const charts = {};
+  let ticks = 0;
+
+  function changeText() {
+    const change = Kx.percentChange(state.earnings.amount, state.last.amount);
+    const node = document.getElementById("est-change");
+    if (!node) return;
+    node.classList.remove("up", "down");
+    if (!change) {
+      node.textContent = "–";
+      return;
+    }
+    node.textContent = change.text;
+    if (change.sign > 0) node.classList.add("up");
+    if (change.sign < 0) node.classList.add("down");
+  }
+
+  function renderEstimate() {
+    const e = state.earnings;
+    Kx.setText("est-amount", Kx.money(e.amount));
+    Kx.setText("est-streams", Kx.count(e.streams));
+    Kx.setText("est-listeners", Kx.count(e.listeners));
+    Kx.setText("est-per-stream", Kx.money(e.per_stream));
+    Kx.setText("est-gross", Kx.money(e.gross));
+    Kx.setText("cmp-uc", Kx.money(e.amount));
+    Kx.setText("cmp-pr", Kx.money(e.pro_rata_amount));
+    if (e.updated_at) {
+      const when = new Date(e.updated_at);
+      Kx.setText("est-updated", "Last change " + when.toLocaleTimeString() + ".");
+    }
+    changeText();
+  }
+
+  // ------------------------------------------------------------------ charts
+
+  function historyChart() {
+    const labels = state.history.map(function (h) { return Kx.monthLabel(h.month); });
+    const finals = state.history.map(function (h) { return h.status === "final" ? Kx.plot(h.amount) : null; });
+    const estimates = state.history.map(function (h) { return h.status === "estimate" ? Kx.plot(h.amount) : null; });
+    charts.history = Kx.chart("history-chart", {
+      type: "bar",
+      data: {
+        labels: labels,
+        datasets: [
+          { label: "Final", data: finals, backgroundColor: Kx.colors.brand, borderColor: Kx.colors.brand, borderWidth: 1 },
+          { label: "Estimate", data: estimates, backgroundColor: Kx.colors.estimate, borderColor: Kx.colors.estimateLine, borderWidth: 2 },
+        ],
+      },
+      options: {
+        skipNull: true,
+        scales: {
+          x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true } },
+          y: { stacked: true, beginAtZero: true, ticks: { callback: function (v) { return Kx.symbol + Kx.shortCount(v); } } },
+        },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + Kx.money(state.history[c.dataIndex].amount); } } } },
+      },
+    });
+  }
+
+  function dailyChart() {
+    charts.daily = Kx.chart("daily-chart", {
+      type: "bar",
+      data: {
+        labels: state.daily.map(function (d) { return String(Number(d.day.slice(8, 10))); }),
+        datasets: [{ label: "Streams", data: state.daily.map(function (d) { return d.streams; }), backgroundColor: Kx.colors.brand }],
+      },
+      options: {
+        plugins: { legend: { display: false }, tooltip: { callbacks: { title: function (items) { return items.length ? state.daily[items[0].dataIndex].day : ""; } } } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: "Day of the month (UTC)" } } },
+      },
+    });
+  }
+
+  function fansChart() {
+    const fans = state.fans;
+    charts.fans = Kx.chart("fans-chart", {
+      type: "bar",
+      data: {
+        labels: fans.map(function (f) { return f.fan; }),
+        datasets: [{ label: "Contributed", data: fans.map(function (f) { return Kx.plot(f.amount); }), backgroundColor: Kx.colors.accent }],
+      },
+      options: {
+        indexAxis: "y",
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { const f = fans[c.dataIndex]; return Kx.money(f.amount) + " from " + Kx.count(f.streams) + " streams"; } } } },
+        scales: { x: { beginAtZero: true, ticks: { callback: function (v) { return Kx.symbol + v; } } } },
+      },
+    });
+  }
+
+  function renderFans() {
+    const body = document.querySelector("#fans-table tbody");
+    if (!body) return;
+    body.replaceChildren();
+    if (!state.fans.length) {
+      const row = body.insertRow();
+      const cell = row.insertCell();
+      cell.colSpan = 4;
+      cell.className = "empty";
+      cell.textContent = "No fans yet this month.";
+    }
+    state.fans.forEach(function (f) {
+      const row = body.insertRow();
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = f.fan;
+      row.appendChild(name);
+      [Kx.count(f.streams), Kx.money(f.amount), sharePercent(f.share)].forEach(function (text) {
+        const cell = row.insertCell();
+        cell.className = "num";
+        cell.textContent = text;
+      });
+    });
+    fansChart();
+  }
+
+  /* "0.0456" -> "4.6%": on the digits of the string (BigInt basis points), rounded half up. */
+  function sharePercent(share) {
+    const parts = String(share).split(".");
+    const frac = ((parts[1] || "") + "0000").slice(0, 4);
+    const basis = BigInt(parts[0] || "0") * 10000n + BigInt(frac);
+    const tenths = (basis + 5n) / 10n;
+    return (tenths / 10n).toString() + "." + (tenths % 10n).toString() + "%";
+  }
+
+  // ------------------------------------------------------------------ live updates
+
+  function todayIndex() {
+    const today = new Date().toISOString().slice(0, 10);
+    return state.daily.findIndex(function (d) { return d.day === today; });
+  }
+
+  async function poll() {
+    if (document.hidden) return;
+    ticks += 1;
+    const base = "/api/v1/artists/" + encodeURIComponent(state.artist);
+    const result = await Kx.api(base + "/earnings?month=" + state.month);
+    if (result.ok && result.data) {
+      const added = result.data.streams - state.earnings.streams;
+      state.earnings = result.data;
+      renderEstimate();
+      const last = state.history.length - 1;
+      if (last >= 0 && state.history[last].month === state.month) {
+        state.history[last].amount = result.data.amount;
+        if (charts.history) {
+          charts.history.data.datasets[1].data[last] = Kx.plot(result.data.amount);
+          charts.history.update("none");
+        }
+      }
+      const index = todayIndex();
+      if (added > 0 && index >= 0 && charts.daily) {
+        state.daily[index].streams += added;
+        charts.daily.data.datasets[0].data[index] = state.daily[index].streams;
+        charts.daily.update("none");
+      }
+    }
+    if (ticks % 3 === 0) {
+      const fans = await Kx.api(base + "/fans?limit=10&month=" + state.month);
+      if (fans.ok && Array.isArray(fans.data)) {
+        state.fans = fans.data;
+        renderFans();
+      }
+    }
+  }
+
+  function reviewForm() {
+    const form = document.getElementById("review-form");
+    if (!form) return;
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const message = document.getElementById("review-message");
+      const out = document.getElementById("review-result");
+      if (!message.value.trim()) {
+        message.setAttribute("aria-invalid", "true");
+        out.textContent = "Please say what the reviewer should know.";
+        message.focus();
+        return;
+      }
+      message.removeAttribute("aria-invalid");
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      const result = await Kx.api("/api/v1/artists/" + encodeURIComponent(state.artist) + "/review-requests", {
+        method: "POST",
+        body: { month: document.getElementById("review-month").value, message: message.value.trim() },
+      });
+      button.disabled = false;
+      out.textContent = result.ok ? "Sent. An admin will look at it before the month is paid." : Kx.errorText(result);
+      if (result.ok) message.value = "";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderEstimate();
+    historyChart();
+    dailyChart();
+    fansChart();
+    reviewForm();
+    setInterval(poll, Math.max(1, state.poll_seconds || 4) * 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
+  });
+})();

@@ -1,0 +1,255 @@
+/* One payout run: progress while it screens and computes, the holds queue with evidence and
+   decisions, totals, and finalize with a confirmation step. All through the JSON API. */
+"use strict";
+
+(function () {
+  const page = Kx.data("run-page");
+  if (!page) return;
+  const base = "/api/v1/payout-runs/" + encodeURIComponent(page.run);
+  const ACTIVE = ["queued", "screening", "computing"];
+  const STEPS = {
+    queued: "Queued: waiting for a worker to pick the run up.",
+    screening: "Screening the month's listening for unusual patterns…",
+    review: "Waiting for your decisions on the held listeners below.",
+    computing: "Computing every listener's pool and every payee's amount…",
+    computed: "Computed. Check the totals and holds, then finalize.",
+    finalized: "Finalized. The month is closed and statements are issued.",
+    failed: "The run failed. Check the worker logs, then start the month again.",
+  };
+  let run = Kx.data("run-data") || {};
+  let holds = Kx.data("holds-data") || [];
+  const evidence = {}; // hold id -> evidence, kept when a refresh answers without it
+  const holdCharts = {};
+
+  // ------------------------------------------------------------------ run status and totals
+
+  function renderRun() {
+    const status = run.status || "queued";
+    const badge = document.getElementById("run-status");
+    badge.className = "badge " + status;
+    badge.textContent = status;
+    const progress = Number(run.progress || 0);
+    document.getElementById("run-progress").value = progress;
+    Kx.setText("run-percent", Math.round(progress * 100) + "%");
+    Kx.setText("run-step", STEPS[status] || status);
+    const totals = run.totals || {};
+    Kx.setText("t-pools", Kx.money(totals.pools));
+    Kx.setText("t-allocated", Kx.money(totals.allocated));
+    Kx.setText("t-suspense", Kx.money(totals.suspense));
+    Kx.setText("t-retained", Kx.money(totals.retained));
+    Kx.setText("t-holds", Kx.count(totals.holds_pending || 0));
+    const button = document.getElementById("finalize-button");
+    button.disabled = status !== "computed";
+    let note = "";
+    if (status === "finalized") note = "This run is finalized.";
+    else if (status === "review") note = "Decide every hold first; the run then computes and can be finalized.";
+    else if (status !== "computed") note = "Available once the run has computed.";
+    Kx.setText("finalize-note", note);
+    Kx.setText("confirm-amount", totals.allocated ? Kx.money(totals.allocated) + " will be payable to payees." : "");
+    renderComparison();
+  }
+
+  function renderComparison() {
+    const box = document.getElementById("comparison");
+    const comparison = run.comparison || run.pro_rata;
+    if (!comparison) return;
+    box.replaceChildren();
+    const rows = Array.isArray(comparison) ? comparison : comparison.payees || comparison.rows || [];
+    const intro = document.createElement("p");
+    intro.className = "small muted";
+    intro.textContent = "The same pools shared pro-rata, by share of all qualifying streams. Payees with the largest differences:";
+    box.appendChild(intro);
+    if (comparison.total_user_centric || comparison.total_pro_rata) {
+      const summary = document.createElement("p");
+      summary.textContent = "User-centric " + Kx.money(comparison.total_user_centric) + " against pro-rata " + Kx.money(comparison.total_pro_rata) + ".";
+      box.appendChild(summary);
+    }
+    const wrap = document.createElement("div");
+    wrap.className = "table-scroll";
+    const table = document.createElement("table");
+    table.id = "comparison-table";
+    table.innerHTML = "<thead><tr><th scope='col'>Payee</th><th scope='col' class='num'>User-centric</th><th scope='col' class='num'>Pro-rata</th><th scope='col' class='num'>Difference</th></tr></thead><tbody></tbody>";
+    const body = table.querySelector("tbody");
+    rows.forEach(function (r) {
+      const tr = body.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = r.name || r.payee;
+      tr.appendChild(th);
+      [Kx.money(r.amount || r.user_centric), Kx.money(r.pro_rata_amount || r.pro_rata), r.difference !== undefined ? Kx.money(r.difference) : "–"].forEach(function (t) {
+        const td = tr.insertCell();
+        td.className = "num";
+        td.textContent = t;
+      });
+    });
+    wrap.appendChild(table);
+    box.appendChild(wrap);
+  }
+
+  // ------------------------------------------------------------------ holds
+
+  function perDay(e) {
+    const raw = e && (e.streams_per_day || e.per_day || e.daily);
+    if (!raw) return [];
+    if (Array.isArray(raw)) {
+      return raw.map(function (d) { return { day: String(d.day || d.date), streams: Number(d.streams || d.count || 0) }; });
+    }
+    return Object.keys(raw).sort().map(function (day) { return { day: day, streams: Number(raw[day]) }; });
+  }
+
+  function topTracks(e) {
+    const raw = (e && (e.top_tracks || e.tracks)) || [];
+    return raw.map(function (t) {
+      if (Array.isArray(t)) return { name: String(t[0]), plays: t[1] };
+      return { name: t.title ? t.title + " (" + t.isrc + ")" : String(t.isrc), plays: t.streams || t.plays || t.count || 0 };
+    });
+  }
+
+  function deviceText(e) {
+    const d = e && e.shared_device;
+    if (!d) return "No device shared with other listeners.";
+    if (typeof d === "string") return d;
+    const listeners = d.listeners !== undefined ? d.listeners : d.listener_count;
+    return (d.device || d.id || "device") + (listeners !== undefined ? ", used by " + Kx.count(Array.isArray(listeners) ? listeners.length : listeners) + " listeners this month" : "");
+  }
+
+  function decisionLabel(decision) {
+    if (decision === "release") return "Released";
+    if (decision === "reject") return "Rejected";
+    return "Waiting for a decision";
+  }
+
+  function renderHolds() {
+    const list = document.getElementById("holds-list");
+    const template = document.getElementById("hold-template");
+    const waiting = holds.filter(function (h) { return !h.decision; }).length;
+    Kx.setText("holds-summary", holds.length ? Kx.count(waiting) + " of " + Kx.count(holds.length) + " waiting" : "");
+    if (!holds.length) return;
+    list.replaceChildren();
+    const decidable = run.status === "review" || run.status === "screening";
+    holds.forEach(function (hold) {
+      if (hold.evidence) evidence[hold.id] = hold.evidence;
+      const e = evidence[hold.id] || {};
+      const node = template.content.firstElementChild.cloneNode(true);
+      node.id = "hold-" + hold.id;
+      node.dataset.hold = hold.id;
+      if (hold.decision) node.classList.add("decided-" + hold.decision);
+      node.querySelector(".hold-title").textContent = "Listener " + hold.listener;
+      const badge = node.querySelector(".hold-decision");
+      badge.textContent = decisionLabel(hold.decision);
+      badge.classList.add(hold.decision || "pending");
+      node.querySelector(".hold-reason").textContent = hold.reason;
+      node.querySelector(".hold-device").textContent = deviceText(e);
+      const tracks = node.querySelector(".hold-tracks tbody");
+      const top = topTracks(e);
+      if (!top.length) {
+        const tr = tracks.insertRow();
+        const td = tr.insertCell();
+        td.colSpan = 2;
+        td.className = "empty";
+        td.textContent = "No track evidence.";
+      }
+      top.forEach(function (t) {
+        const tr = tracks.insertRow();
+        tr.insertCell().textContent = t.name;
+        const td = tr.insertCell();
+        td.className = "num";
+        td.textContent = Kx.count(t.plays);
+      });
+      const canvas = node.querySelector(".hold-chart");
+      canvas.id = "hold-chart-" + hold.id;
+      canvas.setAttribute("aria-label", "Streams per UTC day by listener " + hold.listener);
+      const release = node.querySelector(".hold-release");
+      const reject = node.querySelector(".hold-reject");
+      release.setAttribute("aria-label", "Release listener " + hold.listener);
+      reject.setAttribute("aria-label", "Reject listener " + hold.listener);
+      release.disabled = reject.disabled = Boolean(hold.decision) || !decidable;
+      release.addEventListener("click", function () { decide(hold, "release", node); });
+      reject.addEventListener("click", function () { decide(hold, "reject", node); });
+      list.appendChild(node);
+      const days = perDay(e);
+      if (holdCharts[hold.id]) holdCharts[hold.id].destroy();
+      holdCharts[hold.id] = Kx.chart(canvas.id, {
+        type: "bar",
+        data: {
+          labels: days.map(function (d) { return d.day.slice(5); }),
+          datasets: [{ label: "Streams", data: days.map(function (d) { return d.streams; }), backgroundColor: Kx.colors.bad }],
+        },
+        options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+    });
+  }
+
+  async function decide(hold, decision, node) {
+    node.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    const result = await Kx.api(base + "/holds/" + encodeURIComponent(hold.id), { method: "POST", body: { decision: decision } });
+    if (!result.ok) {
+      node.querySelector(".hold-result").textContent = Kx.errorText(result);
+      node.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      return;
+    }
+    hold.decision = decision;
+    await refreshHolds();
+    await refreshRun();
+    const next = document.querySelector(".hold .hold-release:not([disabled])");
+    if (next) next.focus();
+  }
+
+  async function refreshHolds() {
+    const result = await Kx.api(base + "/holds");
+    if (result.ok && Array.isArray(result.data)) {
+      holds = result.data;
+      renderHolds();
+    }
+  }
+
+  let lastStatus = run.status;
+  async function refreshRun() {
+    const result = await Kx.api(base);
+    if (!result.ok || !result.data) return;
+    run = Object.assign({}, run, result.data);
+    renderRun();
+    if (run.status !== lastStatus) {
+      lastStatus = run.status;
+      await refreshHolds();
+    }
+  }
+
+  function finalizeFlow() {
+    const button = document.getElementById("finalize-button");
+    const dialog = document.getElementById("finalize-dialog");
+    button.addEventListener("click", function () {
+      if (typeof dialog.showModal === "function") dialog.showModal();
+    });
+    dialog.addEventListener("close", async function () {
+      if (dialog.returnValue !== "confirm") {
+        button.focus();
+        return;
+      }
+      button.disabled = true;
+      Kx.setText("finalize-note", "Finalizing…");
+      const result = await Kx.api(base + "/finalize", { method: "POST", body: {} });
+      if (!result.ok) {
+        Kx.setText("finalize-note", Kx.errorText(result));
+        button.disabled = false;
+        return;
+      }
+      await refreshRun();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderRun();
+    renderHolds();
+    finalizeFlow();
+    let elapsed = 0;
+    setInterval(function () {
+      elapsed += 1;
+      if (document.hidden) return;
+      // Every second while the run works, every five while it waits for people.
+      if (ACTIVE.indexOf(run.status) >= 0 || elapsed % 5 === 0) refreshRun();
+    }, 1000);
+    refreshRun();
+    refreshHolds();
+  });
+})();

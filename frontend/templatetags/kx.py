@@ -1,0 +1,68 @@
+"""Template filters for money and counts: decimal strings in, grouped strings out.
+
+Values are formatted as exact decimals; nothing here goes through a float.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+from kalipxo.money import format_amount
+
+register = template.Library()
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def _decimal(value: Any, places: int | None = None) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Fraction):
+        return Decimal(format_amount(value, places))
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return Decimal(format_amount(number, places)) if places is not None else number
+
+
+def currency_symbol() -> str:
+    code = str(settings.SETTLEMENT_CURRENCY)
+    return SYMBOLS.get(code, f"{code} ")
+
+
+@register.filter
+def money(value: Any, places: int | None = None) -> str:
+    """ "1234.5" -> "$1,234.5" (places kept unless given); missing -> an en dash."""
+    number = _decimal(value, places)
+    if number is None:
+        return "–"
+    sign = "−" if number < 0 else ""
+    return f"{sign}{currency_symbol()}{abs(number):,}"
+
+
+@register.filter
+def grouped(value: Any) -> str:
+    number = _decimal(value)
+    if number is None:
+        return "–"
+    sign = "−" if number < 0 else ""
+    return f"{sign}{abs(number):,}"
+
+
+@register.filter
+def percent(value: Any, places: int = 1) -> str:
+    """A share ("0.0456") as a percentage ("4.6%")."""
+    number = _decimal(value)
+    if number is None:
+        return "–"
+    # Half up, as the page script rounds when it refreshes the same figures.
+    return f"{(number * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
+
+
+@register.simple_tag
+def currency_code() -> str:
+    return str(settings.SETTLEMENT_CURRENCY)

@@ -1,0 +1,229 @@
+"""The pages. Thin: decide who may see what (artists.access), gather data (frontend.selectors),
+render. Interactive parts talk to the JSON API from the page scripts."""
+
+import csv
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from artists.access import Actor, can_view_artist
+from artists.models import Artist
+from frontend import selectors
+from frontend.forms import LoginForm, PasswordForm
+from kalipxo.validation import parse_month
+
+
+def _actor(request: HttpRequest) -> Actor | None:
+    return Actor.for_user(request.user)
+
+
+def _forbidden(request: HttpRequest, heading: str, message: str) -> HttpResponse:
+    return render(request, "frontend/error.html", {"heading": heading, "message": message}, status=403)
+
+
+def home_url(user: Any) -> str:
+    """Where a login lands: staff on the console, everyone else on the dashboard."""
+    return reverse("console") if getattr(user, "is_staff", False) else reverse("dashboard")
+
+
+# ---------------------------------------------------------------------------- public
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/landing.html", {"nav": "landing"})
+
+
+def calculator(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/calculator.html", {"nav": "calculator"})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "frontend/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+    extra_context = {"nav": "login"}
+
+    def get_default_redirect_url(self) -> str:
+        return home_url(self.request.user)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "frontend/password_change.html"
+    form_class = PasswordForm
+    extra_context = {"nav": "password"}
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, "Your password has been changed.")
+        return home_url(self.request.user)
+
+
+# ---------------------------------------------------------------------------- artist dashboard
+
+
+def _visible_artist(actor: Actor, artist_id: str) -> Artist:
+    """The artist, if this actor may see it; otherwise 404, so ids of others are not confirmed."""
+    artist = Artist.objects.filter(pk=artist_id).first()
+    if artist is None or not can_view_artist(
+        actor, artist_id=artist.id, artist_distributor_id=artist.distributor_id
+    ):
+        raise Http404("No such artist that you may see.")
+    return artist
+
+
+@login_required
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    """An artist's own dashboard; staff and distributors first pick an artist."""
+    actor = _actor(request)
+    if actor is None:
+        return _forbidden(
+            request,
+            "No artist linked to this login",
+            "Your login is not linked to an artist or a distributor yet. Ask a Kalipxo admin to link it.",
+        )
+    if actor.artist_id:
+        return redirect("artist-dashboard", artist_id=actor.artist_id)
+    chosen = request.GET.get("artist")
+    if chosen:
+        return redirect("artist-dashboard", artist_id=_visible_artist(actor, chosen).id)
+    return render(
+        request,
+        "frontend/artist_picker.html",
+        {"nav": "dashboard", "artists": selectors.visible_artists(actor)},
+    )
+
+
+def _month_param(request: HttpRequest, name: str = "month") -> date | None:
+    raw = request.GET.get(name)
+    if not raw:
+        return None
+    parsed = parse_month(raw)
+    return None if isinstance(parsed, str) else parsed
+
+
+@login_required
+def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
+    actor = _actor(request)
+    if actor is None:
+        raise Http404("No such artist that you may see.")
+    artist = _visible_artist(actor, artist_id)
+    data = selectors.dashboard_data(artist=artist)
+    final_months = [row["month"] for row in data["final_months"]]
+    chosen = _month_param(request)
+    detail_month = selectors.month_key(chosen) if chosen else None
+    if detail_month not in final_months:
+        detail_month = None
+    settle_month = detail_month or (final_months[0] if final_months else None)
+    final = (
+        selectors.final_month_details(artist_id=artist.id, month=selectors.month_from_key(settle_month))
+        if settle_month
+        else {"tracks": [], "chain": None}
+    )
+    this_month = selectors.month_from_key(data["month"])
+    hold_months = [this_month, selectors.add_months(this_month, -1), selectors.add_months(this_month, -2)]
+    context = {
+        "nav": "dashboard",
+        "data": data,
+        "artist": artist,
+        "can_pick": not actor.artist_id,
+        "picker_artists": selectors.visible_artists(actor) if not actor.artist_id else [],
+        "detail_month": detail_month,
+        "settle_month": settle_month,
+        "settle_month_name": (
+            selectors.month_name(selectors.month_from_key(settle_month)) if settle_month else None
+        ),
+        "open_tracks": (
+            [] if detail_month else selectors.open_month_tracks(artist_id=artist.id, month=this_month)
+        ),
+        "final": final,
+        "holds": selectors.artist_holds(artist_id=artist.id, months=hold_months),
+        "statements": selectors.artist_statements(artist_id=artist.id),
+        "page_data": {
+            "artist": artist.id,
+            "month": data["month"],
+            "earnings": data["earnings"],
+            "last": data["last"],
+            "history": data["history"],
+            "daily": data["daily"],
+            "fans": data["fans"],
+            "poll_seconds": 4,
+        },
+    }
+    return render(request, "frontend/dashboard.html", context)
+
+
+@login_required
+def artist_payouts_csv(request: HttpRequest, artist_id: str) -> HttpResponse:
+    """The artist's finalized months as CSV: one row per month."""
+    actor = _actor(request)
+    if actor is None:
+        raise Http404("No such artist that you may see.")
+    artist = _visible_artist(actor, artist_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kalipxo-payouts-{artist.id}.csv"'
+    writer = csv.writer(response)
+    columns = [
+        "month",
+        "run_id",
+        "gross",
+        "amount",
+        "streams",
+        "listeners",
+        "pro_rata_amount",
+        "progressive_amount",
+    ]
+    writer.writerow(["artist", *columns])
+    for row in selectors.final_months(artist_id=artist.id):
+        writer.writerow([artist.id, *(row.get(column, "") for column in columns)])
+    return response
+
+
+# ---------------------------------------------------------------------------- payout console
+
+
+def _staff_only(request: HttpRequest) -> HttpResponse | None:
+    actor = _actor(request)
+    if actor is None or not actor.is_admin:
+        return _forbidden(request, "Staff only", "The payout console is for Kalipxo staff.")
+    return None
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    if refused := _staff_only(request):
+        return refused
+    this_month = selectors.current_month()
+    return render(
+        request,
+        "frontend/console.html",
+        {
+            "nav": "console",
+            "runs": selectors.runs_overview(),
+            "default_month": selectors.month_key(selectors.add_months(this_month, -1)),
+            "max_month": selectors.month_key(this_month),
+        },
+    )
+
+
+@login_required
+def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    if refused := _staff_only(request):
+        return refused
+    detail = selectors.run_detail(run_id)
+    if detail is None:
+        raise Http404("No such payout run.")
+    return render(
+        request,
+        "frontend/run.html",
+        {
+            "nav": "console",
+            "run": detail,
+            "holds": selectors.run_holds(run_id),
+            "page_data": {"run": run_id},
+        },
+    )

@@ -1,0 +1,320 @@
+"""The pages through HTTP: who may open what, what they show, and the strict CSP they run under."""
+
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from frontend import selectors
+from tests.frontend.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+class ScriptAudit(HTMLParser):
+    """Collects <script> tags and style attributes, to prove the page needs no unsafe-inline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_scripts = 0
+        self.script_sources: list[str] = []
+        self.style_attributes = 0
+        self.style_tags = 0
+        self.handlers = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "script":
+            if values.get("src"):
+                self.script_sources.append(values["src"] or "")
+            elif values.get("type") != "application/json":
+                self.inline_scripts += 1
+        if tag == "style":
+            self.style_tags += 1
+        if "style" in values:
+            self.style_attributes += 1
+        self.handlers += sum(1 for name in values if name.startswith("on"))
+
+
+def audit(html: str) -> ScriptAudit:
+    parser = ScriptAudit()
+    parser.feed(html)
+    return parser
+
+
+def assert_strict_page(response: Any) -> ScriptAudit:
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    found = audit(response.content.decode())
+    assert found.inline_scripts == 0
+    assert found.style_attributes == 0
+    assert found.style_tags == 0
+    assert found.handlers == 0
+    assert all(src.startswith("/static/") for src in found.script_sources), found.script_sources
+    return found
+
+
+# ---------------------------------------------------------------------------- public pages
+
+
+def test_landing_page_is_public_and_links_calculator_and_login(client: Client) -> None:
+    response = client.get("/")
+    assert_strict_page(response)
+    html = response.content.decode()
+    assert 'href="/calculator/"' in html
+    assert 'href="/login/"' in html
+
+
+def test_calculator_is_public_and_loads_chart_js_from_our_static_files(client: Client) -> None:
+    response = client.get("/calculator/")
+    found = assert_strict_page(response)
+    assert "/static/vendor/chart.js/chart.umd.min.js" in found.script_sources
+    html = response.content.decode()
+    for name in ("price", "listener_streams", "artist_streams", "plays", "base", "base_plays",
+                 "curve_plays", "floor_ratio", "exponent"):  # fmt: skip
+        assert re.search(rf'<label for="{name}">', html), f"input {name} has no label"
+
+
+def test_chart_js_is_served_by_the_app(client: Client) -> None:
+    response = client.get("/static/vendor/chart.js/chart.umd.min.js")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    assert b"Chart" in body[:5000]
+
+
+def test_api_docs_keep_working_without_the_strict_policy(client: Client) -> None:
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert "Content-Security-Policy" not in response
+
+
+def test_admin_login_page_runs_under_the_policy(client: Client) -> None:
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+# ---------------------------------------------------------------------------- login
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboard/", "/dashboard/art-a/", "/console/", "/console/runs/1/", "/password/"]
+)
+def test_anonymous_visitors_are_sent_to_the_login_page(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+def test_login_page_has_labelled_fields(client: Client) -> None:
+    response = client.get("/login/")
+    assert_strict_page(response)
+    html = response.content.decode()
+    assert '<label for="id_username">' in html
+    assert '<label for="id_password">' in html
+
+
+def test_artist_logs_in_and_lands_on_their_own_dashboard(
+    client: Client, catalog: dict, make_user: Any
+) -> None:
+    make_user("ada", artist=catalog["artists"][0])
+    response = client.post("/login/", {"username": "ada", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"
+    assert client.get("/dashboard/")["Location"] == "/dashboard/art-a/"
+
+
+def test_staff_log_in_to_the_console(client: Client, make_user: Any) -> None:
+    make_user("boss", is_staff=True)
+    response = client.post("/login/", {"username": "boss", "password": PASSWORD})
+    assert response["Location"] == "/console/"
+
+
+def test_login_honours_a_safe_next_and_ignores_another_host(
+    client: Client, catalog: dict, make_user: Any
+) -> None:
+    make_user("ada", artist=catalog["artists"][0])
+    response = client.post("/login/", {"username": "ada", "password": PASSWORD, "next": "/calculator/"})
+    assert response["Location"] == "/calculator/"
+    client.post("/logout/")
+    response = client.post(
+        "/login/", {"username": "ada", "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/dashboard/"
+
+
+def test_wrong_password_shows_an_error(client: Client, make_user: Any) -> None:
+    make_user("wrongpw-user")
+    response = client.post("/login/", {"username": "wrongpw-user", "password": "nope"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+
+
+def test_logout_is_a_post_and_ends_the_session(artist_client: Client) -> None:
+    response = artist_client.post("/logout/")
+    assert response.status_code == 302
+    assert artist_client.get("/dashboard/").status_code == 302
+
+
+def test_password_change(client: Client, catalog: dict, make_user: Any) -> None:
+    make_user("ada", artist=catalog["artists"][0])
+    client.post("/login/", {"username": "ada", "password": PASSWORD})
+    page = client.get("/password/")
+    assert_strict_page(page)
+    new = "an-even-longer-passphrase-77"
+    response = client.post(
+        "/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    client.post("/logout/")
+    assert client.login(username="ada", password=new)
+
+
+def test_password_change_errors_are_tied_to_their_inputs(artist_client: Client) -> None:
+    response = artist_client.post(
+        "/password/", {"old_password": "not-it", "new_password1": "x", "new_password2": "y"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_old_password_error' in html
+
+
+# ---------------------------------------------------------------------------- dashboard access
+
+
+def test_artist_sees_their_dashboard(artist_client: Client) -> None:
+    response = artist_client.get("/dashboard/art-a/")
+    assert_strict_page(response)
+    html = response.content.decode()
+    assert "Ada Lantern" in html
+    assert "Estimate" in html
+    assert 'id="dashboard-data"' in html
+
+
+@pytest.mark.parametrize("other", ["art-b", "art-c", "no-such-artist"])
+def test_artist_cannot_open_another_artists_dashboard(artist_client: Client, other: str) -> None:
+    assert artist_client.get(f"/dashboard/{other}/").status_code == 404
+    assert artist_client.get(f"/dashboard/{other}/payouts.csv").status_code == 404
+
+
+def test_artist_cannot_pick_another_artist_either(artist_client: Client) -> None:
+    response = artist_client.get("/dashboard/?artist=art-b")
+    assert response["Location"] == "/dashboard/art-a/"
+
+
+def test_artist_cannot_open_the_console(artist_client: Client) -> None:
+    assert artist_client.get("/console/").status_code == 403
+    assert artist_client.get("/console/runs/1/").status_code == 403
+
+
+def test_distributor_login_sees_only_its_own_artists(client: Client, catalog: dict, make_user: Any) -> None:
+    north, _ = catalog["distributors"]
+    client.force_login(make_user("north-ops", distributor=north))
+    picker = client.get("/dashboard/")
+    assert picker.status_code == 200
+    html = picker.content.decode()
+    assert "Ada Lantern" in html and "Bram Harbor" in html
+    assert "Cleo Orchard" not in html
+    assert client.get("/dashboard/?artist=art-b")["Location"] == "/dashboard/art-b/"
+    assert client.get("/dashboard/art-b/").status_code == 200
+    assert client.get("/dashboard/art-c/").status_code == 404
+    assert client.get("/console/").status_code == 403
+
+
+def test_staff_pick_any_artist(staff_client: Client, catalog: dict) -> None:
+    picker = staff_client.get("/dashboard/")
+    assert picker.status_code == 200
+    assert "Cleo Orchard" in picker.content.decode()
+    response = staff_client.get("/dashboard/art-c/")
+    assert response.status_code == 200
+    assert 'id="artist-picker"' in response.content.decode()
+
+
+def test_a_login_linked_to_nobody_is_told_so(client: Client, make_user: Any) -> None:
+    client.force_login(make_user("loner"))
+    response = client.get("/dashboard/")
+    assert response.status_code == 403
+    assert "not linked" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------- dashboard content
+
+
+def test_dashboard_figures_equal_the_earnings_api(artist_client: Client) -> None:
+    page = artist_client.get("/dashboard/art-a/")
+    api = artist_client.get("/api/v1/artists/art-a/earnings").json()
+    data = page.context["page_data"]["earnings"]
+    for field in ("amount", "gross", "streams", "listeners", "per_stream", "pro_rata_amount"):
+        assert data[field] == api[field], field
+    html = page.content.decode()
+    assert f'<p class="big-figure" id="est-amount">${Decimal(api["amount"]):,}</p>' in html
+    assert f'<dd id="est-streams">{api["streams"]:,}</dd>' in html
+    assert api["streams"] > 0
+
+
+def test_dashboard_tracks_show_streams_and_the_artists_share_after_splits(artist_client: Client) -> None:
+    page = artist_client.get("/dashboard/art-a/")
+    tracks = {row["isrc"]: row for row in page.context["open_tracks"]}
+    assert set(tracks) == {"QZKPX2600101", "QZKPX2600102"}
+    split_track = tracks["QZKPX2600102"]
+    assert split_track["split"] == "75.0"
+    qualifying = sum(row["streams"] for row in tracks.values())
+    assert qualifying == page.context["data"]["earnings"]["streams"]
+
+
+def test_streams_per_day_cover_the_month_so_far(artist_client: Client) -> None:
+    data = artist_client.get("/dashboard/art-a/").context["data"]
+    days = data["daily"]
+    assert days[0]["day"].endswith("-01")
+    assert len(days) == data["day"]
+    assert sum(d["streams"] for d in days) == data["earnings"]["streams"]
+
+
+def test_fans_are_named_only_when_they_opted_in(artist_client: Client) -> None:
+    fans = artist_client.get("/dashboard/art-a/").context["data"]["fans"]
+    names = {fan["fan"] for fan in fans}
+    assert {"fan0", "fan2"} <= names
+    assert not names & {"fan1", "fan3", "LT0", "LT1", "LT2", "LT3"}
+
+
+def test_the_three_models_are_compared_with_a_reason(artist_client: Client) -> None:
+    comparison = artist_client.get("/dashboard/art-a/").context["data"]["comparison"]
+    assert set(comparison) >= {"user_centric", "pro_rata", "progressive", "why", "progressive_note"}
+    # Nobody is near 500,000 plays: every play is worth the base value, as pro-rata pays.
+    assert comparison["progressive"]["amount"] == comparison["pro_rata"]["amount"]
+    assert "500,000" in comparison["progressive_note"]
+
+
+def test_history_has_twelve_months_ending_with_this_months_estimate(artist_client: Client) -> None:
+    history = artist_client.get("/dashboard/art-a/").context["data"]["history"]
+    assert len(history) == 12
+    assert history[-1]["status"] == "estimate"
+    assert history[-1]["month"] == selectors.month_key(selectors.current_month())
+
+
+def test_payout_history_csv_has_a_header_row(artist_client: Client) -> None:
+    response = artist_client.get("/dashboard/art-a/payouts.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines()[0].startswith("artist,month,run_id,gross,amount")
+
+
+# ---------------------------------------------------------------------------- console
+
+
+def test_console_is_for_staff(staff_client: Client) -> None:
+    response = staff_client.get("/console/")
+    assert_strict_page(response)
+    html = response.content.decode()
+    assert '<label for="run-month">' in html
+
+
+def test_unknown_run_is_a_404(staff_client: Client) -> None:
+    assert staff_client.get("/console/runs/987654/").status_code == 404
