@@ -1,0 +1,218 @@
+"""The pages in a real browser (headless Chromium) against a live server.
+
+With REDIS_URL and PostgreSQL set, the flows that need background work get a real Celery
+worker; without them the same flows run with tasks in-process on SQLite.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from artists.models import ApiClient, Artist, PortalAccount, Track
+from artists.tokens import api_client_create
+from streams.demo import demo_data_load
+from streams.live import dispatch
+from tests.frontend.browser import CANVAS_DRAWN, CHROMIUM, DESKTOP, PHONE, chromium, log_in, wait_for_charts
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+DEMO_PASSWORD = "kalipxo-demo"  # create_demo_logins' default
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session (Debian's /usr/bin/chromium)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make meanwhile are still plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with chromium() as instance:
+            yield instance
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _is_problem(message: ConsoleMessage) -> bool:
+    """Console errors other than HTTP statuses (tests provoke 400s and 404s on purpose):
+    CSP violations and script errors show up here."""
+    return message.type == "error" and not message.text.startswith("Failed to load resource")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh desktop-sized page; the test fails if the page logged errors."""
+    context = browser.new_context(viewport=DESKTOP)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(m.text) if _is_problem(m) else None)
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    tab.set_default_timeout(20_000)
+    yield tab
+    context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def demo(request: pytest.FixtureRequest, transactional_db: None) -> dict[str, Any]:
+    """A small demo (last month and this month so far) with the "admin" and "artist" logins;
+    with Redis, a real worker too."""
+    if dispatch.live_enabled():
+        request.getfixturevalue("celery_worker_process")
+    summary = demo_data_load(listeners=150, streams=2_500, artists=20)
+    call_command("create_demo_logins", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    artist = PortalAccount.objects.get(user__username="artist").artist
+    return {"month": summary.month, "live_month": summary.live_month, "artist": artist}
+
+
+def api_get(page: Page, path: str) -> Any:
+    """GET the JSON API with the page's session."""
+    response = page.request.get(path)
+    assert response.ok, (path, response.status, response.text())
+    return response.json()
+
+
+def money(value: str) -> str:
+    return f"${Decimal(value):,}"
+
+
+# ---------------------------------------------------------------------------- artist
+
+
+def test_artist_logs_in_and_the_dashboard_matches_the_api(page: Page, live_server: Any, demo: dict) -> None:
+    log_in(page, live_server.url, "artist", DEMO_PASSWORD)
+    artist: Artist = demo["artist"]
+    expect(page).to_have_url(f"{live_server.url}/dashboard/{artist.id}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(artist.name)
+    expect(page.locator(".badge.estimate").first).to_contain_text("Estimate")
+
+    wait_for_charts(page, "history-chart", "daily-chart", "fans-chart")
+    api = api_get(page, f"{live_server.url}/api/v1/artists/{artist.id}/earnings")
+    expect(page.locator("#est-amount")).to_have_text(money(api["amount"]))
+    expect(page.locator("#est-streams")).to_have_text(f"{api['streams']:,}")
+    expect(page.locator("#est-listeners")).to_have_text(f"{api['listeners']:,}")
+    expect(page.locator("#est-per-stream")).to_have_text(money(api["per_stream"]))
+    expect(page.locator("#cmp-pr")).to_have_text(money(api["pro_rata_amount"]))
+
+    fans = api_get(page, f"{live_server.url}/api/v1/artists/{artist.id}/fans?limit=10")
+    rows = page.locator("#fans-table tbody tr")
+    expect(rows).to_have_count(len(fans))
+    expect(rows.first.locator("th")).to_have_text(fans[0]["fan"])
+    expect(rows.first.locator("td").nth(1)).to_have_text(money(fans[0]["amount"]))
+    assert page.locator("#tracks-table tbody tr").count() >= 1
+
+
+def test_charts_draw_something(page: Page, live_server: Any, demo: dict) -> None:
+    log_in(page, live_server.url, "artist", DEMO_PASSWORD)
+    for canvas in ("history-chart", "daily-chart", "fans-chart"):
+        page.wait_for_function(CANVAS_DRAWN, arg=canvas)
+        box = page.locator(f"#{canvas}").bounding_box()
+        assert box is not None
+        assert box["width"] > 100
+        assert box["height"] > 100
+
+
+def test_events_posted_through_the_api_move_the_estimate_on_an_open_page(
+    page: Page, live_server: Any, demo: dict
+) -> None:
+    log_in(page, live_server.url, "artist", DEMO_PASSWORD)
+    artist: Artist = demo["artist"]
+    amount = page.locator("#est-amount")
+    streams = page.locator("#est-streams")
+    before_amount, before_streams = amount.inner_text(), streams.inner_text()
+
+    _, token = api_client_create(name=f"player-{uuid.uuid4().hex[:6]}", role=ApiClient.Role.INGEST)
+    isrc = Track.objects.filter(artist=artist).values_list("isrc", flat=True).first()
+    now = datetime.now(UTC)
+    listener = f"L-new-{uuid.uuid4().hex[:6]}"
+    events = [
+        {"event_id": str(uuid.uuid4()), "listener": listener, "isrc": isrc,
+         "started_at": (now - timedelta(minutes=2, seconds=i)).isoformat(), "duration_ms": 200_000,
+         "country": "US", "tier": "premium"}
+        for i in range(5)
+    ]  # fmt: skip
+    response = httpx.post(
+        f"{live_server.url}/api/v1/streams", json=events, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["accepted"] == 5
+
+    # A new premium listener whose every play is this artist's: the pool goes to the artist.
+    expect(streams).not_to_have_text(before_streams, timeout=30_000)
+    expect(amount).not_to_have_text(before_amount)
+    expected = int(before_streams.replace(",", "")) + 5
+    expect(streams).to_have_text(f"{expected:,}")
+
+
+def test_an_artist_cannot_see_another_artists_dashboard(page: Page, live_server: Any, demo: dict) -> None:
+    log_in(page, live_server.url, "artist", DEMO_PASSWORD)
+    other = Artist.objects.exclude(pk=demo["artist"].pk).first()
+    assert other is not None
+    response = page.goto(f"{live_server.url}/dashboard/{other.id}/")
+    assert response is not None and response.status == 404
+
+
+def test_login_works_with_the_keyboard_alone(page: Page, live_server: Any, demo: dict) -> None:
+    page.goto(f"{live_server.url}/login/")
+    assert page.evaluate("document.activeElement.id") == "id_username"  # autofocus
+    page.keyboard.type("artist")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/dashboard/**")
+    # The first Tab on a page reaches the skip link, which moves focus to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_pages_fit_a_phone_screen(browser: Browser, live_server: Any, demo: dict) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        log_in(phone, live_server.url, "artist", DEMO_PASSWORD)
+        for path in ("/", "/calculator/", f"/dashboard/{demo['artist'].id}/"):
+            phone.goto(f"{live_server.url}{path}")
+            overflow = phone.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------------------- public calculator
+
+
+def test_calculator_shows_the_seed_examples(page: Page, live_server: Any) -> None:
+    page.goto(f"{live_server.url}/calculator/")
+    # Seed 000: $14.99, 1,000 plays by the listener, 50 of them the artist's.
+    expect(page.locator("#uc-payout")).to_have_text("$0.64")
+    expect(page.locator("#uc-rate")).to_have_text("$0.0127")
+    wait_for_charts(page, "listener-chart", "curve-chart")
+    # Seed 003: 2.21 billion plays at the default settings.
+    page.get_by_label("Your plays this month").fill("2210000000")
+    expect(page.locator("#pg-payout")).to_have_text("$808,882.50")
+    expect(page.locator("#pg-crossover")).to_have_text("30,893,281")
+
+
+def test_calculator_names_a_bad_parameter_next_to_its_input(page: Page, live_server: Any) -> None:
+    page.goto(f"{live_server.url}/calculator/")
+    expect(page.locator("#uc-payout")).to_have_text("$0.64")
+    page.get_by_label("Of those, plays of your music").fill("5000")
+    expect(page.locator("#artist_streams-error")).to_contain_text("listener_streams")
+    expect(page.get_by_label("Of those, plays of your music")).to_have_attribute("aria-invalid", "true")
