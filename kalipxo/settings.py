@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -154,6 +155,13 @@ CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database a
 CELERY_BEAT_SCHEDULE = {
     "sweep-live-batches": {"task": "streams.sweep_live_batches", "schedule": 10.0},
     "reconcile-live-pools": {"task": "streams.reconcile_live_pools", "schedule": 300.0},
+    # Opens (never finalizes: a human decision) the run for last month on the 1st, 02:00 UTC.
+    "open-last-month-payout-run": {
+        "task": "payouts.open_last_month_run",
+        "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+    },
+    # Sends again payout work lost with a killed worker or an unreachable broker.
+    "resume-payout-runs": {"task": "payouts.resume_runs", "schedule": 60.0},
 }
 
 # --- API ----------------------------------------------------------------------------

@@ -1,18 +1,27 @@
 """An artist's earnings for a month, as the API and the dashboard show them.
 
 Open months are estimates: from the live pools in Redis when there is one, otherwise
-computed exactly from the database. Finalized months are answered from the payout run.
+computed exactly from the database. Finalized months are answered from the payout run's
+stored results; their top fans are computed on demand for the one artist asked about.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.db.models import Count, Q
+
 from kalipxo.money import format_amount
 from payouts.estimates import cached_month_estimate
+from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunSplit
+from payouts.screening import pools_of
+from payouts.selectors import final_run
 from streams.live import dispatch
 from streams.live.estimates import fan_names, live_artist_estimate, live_top_fans
+from streams.models import StreamEvent
+from streams.selectors import month_bounds
 
 AMOUNT_PLACES = 2
 RATE_PLACES = 4
@@ -46,7 +55,28 @@ class Earnings:
         }
 
 
+def final_earnings(*, artist_id: str, run: PayoutRun) -> Earnings:
+    """A finalized month, from the run's stored results: what was paid, never re-estimated."""
+    scale = 10 ** int(run.policy.get("minor_exponent", 2))
+    result = ArtistResult.objects.filter(run=run, artist=artist_id).first()
+    paid = PayeeResult.objects.filter(run=run, payee=artist_id).values_list("amount_minor", flat=True).first()
+    return Earnings(
+        artist=artist_id,
+        month=run.month,
+        status="final",
+        gross=Fraction(result.gross_exact) if result else Fraction(0),
+        amount=Fraction(paid or 0, scale),
+        streams=result.streams if result else 0,
+        listeners=result.listeners if result else 0,
+        pro_rata_amount=Fraction(result.pro_rata_minor if result else 0, scale),
+        updated_at=run.finalized_at,
+    )
+
+
 def artist_earnings(*, artist_id: str, month: date) -> Earnings:
+    run = final_run(month)
+    if run is not None:
+        return final_earnings(artist_id=artist_id, run=run)
     if dispatch.live_enabled():
         live = live_artist_estimate(artist_id=artist_id, month=month)
         return Earnings(
@@ -74,8 +104,67 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
     )
 
 
+def final_top_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[tuple[str, Fraction, int]]:
+    """(listener, contribution of its own pool, streams) for a finalized month, largest first.
+
+    Computed on demand for one artist from the raw tables as the run saw them: events and
+    revenue up to its cut, rejected listeners left out.
+    """
+    if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
+        return []
+    isrcs = list(RunSplit.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True).distinct())
+    if not isrcs:
+        return []
+    start, end = month_bounds(run.month)
+    counted = StreamEvent.objects.filter(
+        started_at__gte=start,
+        started_at__lt=end,
+        duration_ms__gte=run.policy["min_play_ms"],
+        id__lte=run.cutoff_event_id,
+    ).exclude(
+        listener_id__in=Hold.objects.filter(run=run, decision=Hold.Decision.REJECT).values("listener_id")
+    )
+    fans = (
+        counted.filter(listener_id__in=counted.filter(isrc__in=isrcs).values("listener_id"))
+        .values_list("listener_id")
+        .annotate(mine=Count("id", filter=Q(isrc__in=isrcs)), total=Count("id"))
+    )
+    plays = {listener: (mine, total) for listener, mine, total in fans if mine}
+    pools = pools_of(
+        month=run.month,
+        revenue_at=run.cutoff_revenue_at,
+        rights_share=Decimal(run.policy["rights_share"]),
+        listeners=sorted(plays),
+    )
+    ranked = [
+        (listener, Fraction(pools.get(listener, 0)) * mine / total, mine)
+        for listener, (mine, total) in plays.items()
+    ]
+    ranked.sort(key=lambda row: (-row[1], row[0]))
+    return ranked if limit <= 0 else ranked[:limit]
+
+
+def _final_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[dict[str, Any]]:
+    everyone = final_top_fans(artist_id=artist_id, run=run, limit=0)
+    total = sum((value for _, value, _ in everyone), Fraction(0))
+    top = everyone[:limit]
+    names = fan_names([listener for listener, _, _ in top])
+    return [
+        {
+            "fan": names[listener],
+            "streams": streams,
+            "amount": format_amount(value, AMOUNT_PLACES),
+            "share": format_amount(value / total if total else Fraction(0), RATE_PLACES),
+        }
+        for listener, value, streams in top
+    ]
+
+
 def artist_top_fans(*, artist_id: str, month: date, limit: int) -> list[dict[str, Any]]:
     """Top fans by money their own pools gave the artist's tracks; never a listener id."""
+    run = final_run(month)
+    if run is not None:
+        return _final_fans(artist_id=artist_id, run=run, limit=limit)
     if dispatch.live_enabled():
         fans = live_top_fans(artist_id=artist_id, month=month, limit=limit)
         rows = [(f.fan, f.streams, f.amount, f.share) for f in fans]

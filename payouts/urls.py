@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payouts import earnings_views, views
+from payouts import earnings_views, run_views, views
 
 urlpatterns = [
     path("calculator", views.CalculatorView.as_view(), name="calculator"),
@@ -10,4 +10,28 @@ urlpatterns = [
         name="artist-earnings",
     ),
     path("artists/<str:artist_id>/fans", earnings_views.ArtistFansView.as_view(), name="artist-fans"),
+    path(
+        "artists/<str:artist_id>/review-requests",
+        run_views.ReviewRequestsView.as_view(),
+        name="artist-review-requests",
+    ),
+    path("payout-runs", run_views.PayoutRunsView.as_view(), name="payout-runs"),
+    path("payout-runs/<int:run_id>", run_views.PayoutRunDetailView.as_view(), name="payout-run"),
+    path("payout-runs/<int:run_id>/holds", run_views.PayoutRunHoldsView.as_view(), name="payout-run-holds"),
+    path(
+        "payout-runs/<int:run_id>/holds/<int:hold_id>",
+        run_views.PayoutRunHoldDecisionView.as_view(),
+        name="payout-run-hold",
+    ),
+    path(
+        "payout-runs/<int:run_id>/finalize",
+        run_views.PayoutRunFinalizeView.as_view(),
+        name="payout-run-finalize",
+    ),
+    path("payout-runs/<int:run_id>/payouts.csv", run_views.PayoutRunCsvView.as_view(), name="payout-run-csv"),
+    path(
+        "payout-runs/<int:run_id>/statements/<str:payee>.csv",
+        run_views.PayeeStatementView.as_view(),
+        name="payout-run-statement",
+    ),
 ]

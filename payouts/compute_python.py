@@ -1,0 +1,312 @@
+"""The month's allocation with the pure maths (`payouts.maths`), from aggregated queries.
+
+The database groups stream events per (listener, ISRC, territory, tier); everything after
+that is exact `Fraction` arithmetic in `payouts.maths`. This is how runs compute on SQLite
+(the embedded demo), how `verify_run` recomputes a run independently of the SQL path, and
+what the tests compare the PostgreSQL path with. It holds one entry per listener and
+track in memory, so it is meant for demo-sized months; PostgreSQL runs use
+`payouts.compute_sql`.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Context, Decimal, localcontext
+from fractions import Fraction
+
+from django.db.models import Count, DecimalField, F, Sum
+
+from payouts.maths import Allocation
+from payouts.maths.pro_rata import pro_rata_from_parts
+from payouts.maths.progressive import allocate_progressive
+from payouts.maths.user_centric import ListenerMonth, UserCentricParts, allocate_from_parts
+from payouts.policy import RunPolicy
+from streams.models import RevenueRecord, StreamEvent
+from streams.selectors import month_bounds
+
+SUM_PLACES = 30
+_WIDE = Context(prec=80)  # line amounts: far more digits than the 30 places kept
+
+
+def to_decimal(value: Fraction | Decimal) -> Decimal:
+    """An exact amount rounded (half-even) to the places results keep."""
+    with localcontext(_WIDE):
+        exact = (
+            Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
+        )
+        return exact.quantize(Decimal(1).scaleb(-SUM_PLACES))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A run's catalog snapshot: ISRC -> artist, ISRC -> [(payee, share)]."""
+
+    artists: Mapping[str, str]
+    payees: Mapping[str, list[tuple[str, Decimal]]]
+
+
+@dataclass
+class Line:
+    stage: str
+    source: str
+    isrc: str
+    artist: str
+    payee: str
+    country: str
+    tier: str
+    streams: int
+    share: Decimal
+    amount: Decimal
+
+
+@dataclass
+class Outcome:
+    """Everything a run stores, computed in memory."""
+
+    allocation: Allocation
+    pro_rata: Allocation
+    progressive_minor: dict[str, int]
+    progressive_base_value: Decimal | None
+    progressive_undistributed: int
+    streams: int
+    listeners: int
+    isrc_listeners: dict[str, int] = field(default_factory=dict)
+    artist_listeners: dict[str, int] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+
+
+def _month_rows(
+    *, month: date, policy: RunPolicy, event_cut: int, rejected: set[str]
+) -> Iterator[tuple[str, str, str, str, int]]:
+    start, end = month_bounds(month)
+    rows = (
+        StreamEvent.objects.filter(
+            started_at__gte=start, started_at__lt=end, duration_ms__gte=policy.min_play_ms, id__lte=event_cut
+        )
+        .exclude(listener_id__in=list(rejected))
+        .values_list("listener_id", "isrc", "country", "tier")
+        .annotate(plays=Count("id"))
+        .order_by("listener_id", "isrc", "country", "tier")
+    )
+    yield from rows.iterator(chunk_size=20_000)
+
+
+def recorded_pools(*, month: date, revenue_cut: datetime, rights_share: Decimal) -> dict[str, Decimal]:
+    net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=20, decimal_places=4))
+    rows = (
+        RevenueRecord.objects.filter(month=month, created_at__lte=revenue_cut)
+        .values_list("listener_id")
+        .annotate(paid=net)
+    )
+    with localcontext(_WIDE):
+        return {listener: Decimal(paid) * rights_share for listener, paid in rows}
+
+
+def compute(
+    *,
+    month: date,
+    policy: RunPolicy,
+    event_cut: int,
+    revenue_cut: datetime,
+    rejected: set[str],
+    catalog: Catalog,
+) -> Outcome:
+    pools = recorded_pools(month=month, revenue_cut=revenue_cut, rights_share=policy.rights_share)
+    parts = UserCentricParts()
+    # (isrc, country, tier) -> exact amount from listeners' own pools, and streams
+    line_amounts: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
+    line_streams: dict[tuple[str, str, str], int] = defaultdict(int)
+    isrc_listeners: dict[str, int] = defaultdict(int)
+    artist_listeners: dict[str, int] = defaultdict(int)
+    seen: set[str] = set()
+
+    def add(listener: str, plays: list[tuple[str, str, str, int]]) -> None:
+        seen.add(listener)
+        pool = pools.get(listener, Decimal(0))
+        per_isrc: dict[str, int] = defaultdict(int)
+        for isrc, _, _, count in plays:
+            per_isrc[isrc] += count
+        parts.add_listener(ListenerMonth(listener=listener, pool=pool, plays=per_isrc))
+        total = sum(per_isrc.values())
+        for isrc, country, tier, count in plays:
+            line_amounts[(isrc, country, tier)] += Fraction(pool) * count / total
+            line_streams[(isrc, country, tier)] += count
+        for isrc in per_isrc:
+            isrc_listeners[isrc] += 1
+        for artist in {catalog.artists[isrc] for isrc in per_isrc if isrc in catalog.artists}:
+            artist_listeners[artist] += 1
+
+    current: str | None = None
+    plays: list[tuple[str, str, str, int]] = []
+    for listener, isrc, country, tier, count in _month_rows(
+        month=month, policy=policy, event_cut=event_cut, rejected=rejected
+    ):
+        if listener != current:
+            if current is not None:
+                add(current, plays)
+            current, plays = listener, []
+        plays.append((isrc, country, tier, count))
+    if current is not None:
+        add(current, plays)
+    for listener, pool in pools.items():
+        if listener not in seen:
+            parts.add_listener(
+                ListenerMonth(listener=listener, pool=pool, plays={}, rejected=listener in rejected)
+            )
+
+    track_payees = {isrc: list(payees) for isrc, payees in catalog.payees.items()}
+    allocation = allocate_from_parts(
+        parts=parts,
+        track_payees=track_payees,
+        unallocated_policy=policy.unallocated_policy,  # type: ignore[arg-type]
+        track_artists=dict(catalog.artists),
+        places=policy.minor_exponent,
+    )
+    pro_rata = pro_rata_from_parts(
+        parts=parts,
+        track_payees=track_payees,
+        track_artists=dict(catalog.artists),
+        places=policy.minor_exponent,
+    )
+    artist_plays: dict[str, int] = defaultdict(int)
+    for isrc, count in parts.streams.items():
+        if isrc in catalog.artists:
+            artist_plays[catalog.artists[isrc]] += count
+    progressive = allocate_progressive(
+        plays_per_artist=dict(artist_plays), pool=parts.pools - parts.rejected, places=policy.minor_exponent
+    )
+    month_streams = sum(parts.streams.values())
+    spread = (
+        parts.unallocated
+        if policy.unallocated_policy == "pro_rata" and month_streams and parts.unallocated
+        else Fraction(0)
+    )
+    outcome = Outcome(
+        allocation=allocation,
+        pro_rata=pro_rata,
+        progressive_minor=dict(progressive.amounts),
+        progressive_base_value=progressive.base_value,
+        progressive_undistributed=progressive.undistributed,
+        streams=month_streams,
+        listeners=len(seen | set(pools)),
+        isrc_listeners=dict(isrc_listeners),
+        artist_listeners=dict(artist_listeners),
+    )
+    outcome.lines = _lines(
+        line_amounts, line_streams, spread=spread, month_streams=month_streams, catalog=catalog
+    )
+    return outcome
+
+
+def _lines(
+    amounts: Mapping[tuple[str, str, str], Fraction],
+    streams: Mapping[tuple[str, str, str], int],
+    *,
+    spread: Fraction,
+    month_streams: int,
+    catalog: Catalog,
+) -> list[Line]:
+    """Allocation lines per (ISRC, territory, tier, source) and each payee's split of them."""
+    lines: list[Line] = []
+    for key in sorted(streams):
+        isrc, country, tier = key
+        sources = [("listeners", amounts[key])]
+        if spread:
+            sources.append(("unallocated", spread * streams[key] / month_streams))
+        artist = catalog.artists.get(isrc, "")
+        for source, amount in sources:
+            lines.append(
+                Line("allocation", source, isrc, artist, "", country, tier, streams[key], Decimal(1),
+                     to_decimal(amount))
+            )  # fmt: skip
+            for payee, share in catalog.payees.get(isrc, []):
+                lines.append(
+                    Line("split", source, isrc, artist, payee, country, tier, streams[key], share,
+                         to_decimal(amount * Fraction(share)))
+                )  # fmt: skip
+    return lines
+
+
+def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
+    """Store an outcome as the run's lines and results. Caller holds the run's lock."""
+    from artists.models import Artist, Payee, Track
+    from payouts.models import AllocationLine, ArtistResult, PayeeResult, SuspenseResult, TrackResult
+
+    allocation, pro_rata = outcome.allocation, outcome.pro_rata
+    AllocationLine.objects.bulk_create(
+        (
+            AllocationLine(
+                run_id=run_id, stage=line.stage, source=line.source, isrc=line.isrc, artist=line.artist,
+                payee=line.payee, country=line.country, tier=line.tier, streams=line.streams,
+                share=line.share, amount=line.amount,
+            )
+            for line in outcome.lines
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    payees = {p.id: p for p in Payee.objects.filter(id__in=list(allocation.payees))}
+    artists = {
+        a.id: a for a in Artist.objects.filter(id__in=set(allocation.payees) | set(catalog.artists.values()))
+    }
+
+    def describe(payee: str) -> tuple[str, str, int | None]:
+        if payee in payees:
+            row = payees[payee]
+            return row.kind, row.name, row.distributor_id
+        artist = artists.get(payee)
+        return "artist", artist.name if artist else payee, artist.distributor_id if artist else None
+
+    PayeeResult.objects.bulk_create(
+        [
+            PayeeResult(
+                run_id=run_id, payee=payee, kind=describe(payee)[0], name=describe(payee)[1],
+                distributor_id=describe(payee)[2], streams=allocation.payee_streams.get(payee, 0),
+                amount_exact=to_decimal(allocation.payee_exact[payee]), amount_minor=minor,
+            )
+            for payee, minor in sorted(allocation.payees.items())
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    SuspenseResult.objects.bulk_create(
+        [
+            SuspenseResult(
+                run_id=run_id, isrc=isrc, streams=allocation.streams.get(isrc, 0),
+                amount_exact=to_decimal(allocation.suspense_exact[isrc]), amount_minor=minor,
+            )
+            for isrc, minor in sorted(allocation.suspense.items())
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    titles = dict(Track.objects.filter(isrc__in=list(allocation.track_gross)).values_list("isrc", "title"))
+    TrackResult.objects.bulk_create(
+        [
+            TrackResult(
+                run_id=run_id, isrc=isrc, artist=catalog.artists.get(isrc, ""), title=titles.get(isrc, ""),
+                streams=allocation.streams.get(isrc, 0), listeners=outcome.isrc_listeners.get(isrc, 0),
+                gross_exact=to_decimal(gross),
+            )
+            for isrc, gross in sorted(allocation.track_gross.items())
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    artist_streams: dict[str, int] = defaultdict(int)
+    for isrc, count in allocation.streams.items():
+        if isrc in catalog.artists:
+            artist_streams[catalog.artists[isrc]] += count
+    ArtistResult.objects.bulk_create(
+        [
+            ArtistResult(
+                run_id=run_id, artist=artist, name=artists[artist].name if artist in artists else artist,
+                streams=streams, listeners=outcome.artist_listeners.get(artist, 0),
+                gross_exact=to_decimal(allocation.artist_gross.get(artist, Fraction(0))),
+                amount_minor=allocation.payees.get(artist, 0),
+                pro_rata_gross_exact=to_decimal(pro_rata.artist_gross.get(artist, Fraction(0))),
+                pro_rata_amount_exact=to_decimal(pro_rata.payee_exact.get(artist, Fraction(0))),
+                pro_rata_minor=pro_rata.payees.get(artist, 0),
+                progressive_minor=outcome.progressive_minor.get(artist),
+            )
+            for artist, streams in sorted(artist_streams.items())
+        ],
+        batch_size=2000,
+    )  # fmt: skip

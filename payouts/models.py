@@ -1,0 +1,372 @@
+"""Payout runs: screening holds, the computation's chunks, results, ledger and review requests.
+
+Amounts that are paid are integers of the settlement currency's minor unit (`*_minor`);
+exact shares before rounding are `ExactAmountField`s. Result rows name payees, artists and
+ISRCs by id (not foreign keys) and snapshot names: a finalized month must read the same
+after the catalog changes. Financial rows are protected from deletion (`PROTECT`).
+"""
+
+from django.db import models
+from django.db.models.functions import Now
+
+from payouts.fields import ExactAmountField
+
+
+class PayoutRun(models.Model):
+    """One month's payout, from screening to the ledger (SPEC §4 state machine)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SCREENING = "screening"
+        REVIEW = "review"
+        COMPUTING = "computing"
+        COMPUTED = "computed"
+        FINALIZED = "finalized"
+        FAILED = "failed"
+
+    month = models.DateField(help_text="First day of the month (UTC).")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="0 to 1; a display value, not money.")
+    failure_reason = models.TextField(blank=True)
+    policy = models.JSONField(help_text="The policy values the run uses, snapshotted when it started.")
+    requested_by = models.CharField(max_length=200, blank=True)
+
+    # The data cut: events with a larger id and revenue recorded later are late, not paid.
+    cutoff_event_id = models.BigIntegerField(null=True, blank=True)
+    cutoff_revenue_at = models.DateTimeField(null=True, blank=True)
+
+    # Exact totals (currency units) and what they round to (minor units), once computed.
+    pools_exact = ExactAmountField(null=True, blank=True)
+    unallocated_exact = ExactAmountField(null=True, blank=True)
+    rejected_exact = ExactAmountField(null=True, blank=True)
+    retained_exact = ExactAmountField(null=True, blank=True)
+    pools_minor = models.BigIntegerField(null=True, blank=True)
+    allocated_minor = models.BigIntegerField(null=True, blank=True)
+    suspense_minor = models.BigIntegerField(null=True, blank=True)
+    retained_minor = models.BigIntegerField(null=True, blank=True)
+    unallocated_minor = models.BigIntegerField(null=True, blank=True)
+    streams = models.BigIntegerField(null=True, blank=True, help_text="Qualifying streams counted.")
+    listeners = models.IntegerField(null=True, blank=True, help_text="Listeners with a pool or streams.")
+    # Model comparisons: pro-rata and progressive totals, the solved base value.
+    comparison = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(db_default=Now())
+    screened_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    finalized_by = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "-id"]
+        constraints = [
+            # Idempotency in the database: asking twice for a month gets the same run.
+            models.UniqueConstraint(
+                fields=["month"], condition=~models.Q(status="failed"), name="payout_run_one_live_per_month"
+            ),
+            models.CheckConstraint(
+                name="payout_run_progress_in_range", condition=models.Q(progress__gte=0, progress__lte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} {self.month:%Y-%m} ({self.status})"
+
+
+class RunChunk(models.Model):
+    """A listener range of a run's computation: one idempotent task, retried alone."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    # [lo, hi) of listener ids in the database's collation; None is unbounded.
+    lo = models.CharField(max_length=64, null=True, blank=True)
+    hi = models.CharField(max_length=64, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pools_exact = ExactAmountField(null=True, blank=True)
+    unallocated_exact = ExactAmountField(null=True, blank=True)
+    rejected_exact = ExactAmountField(null=True, blank=True)
+    streams = models.BigIntegerField(null=True, blank=True)
+    listeners = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="run_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} chunk {self.index} ({self.status})"
+
+
+class ChunkPart(models.Model):
+    """A chunk's exact contributions per (ISRC, country, tier): scratch, recomputable.
+
+    Written only by the PostgreSQL computation (an unlogged table there) and deleted when
+    the run settles. Additive across chunks: the settle step sums them.
+    """
+
+    run_id = models.BigIntegerField()
+    chunk = models.PositiveIntegerField()
+    isrc = models.CharField(max_length=12)
+    country = models.CharField(max_length=2)
+    tier = models.CharField(max_length=32)
+    streams = models.BigIntegerField()
+    amount = ExactAmountField(places=40, digits=70)
+
+    class Meta:
+        indexes = [models.Index(fields=["run_id", "chunk"], name="chunk_part_run_chunk")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} chunk {self.chunk} {self.isrc}"
+
+
+class ChunkListeners(models.Model):
+    """Distinct listeners per ISRC or artist in one chunk (chunks never share a listener)."""
+
+    run_id = models.BigIntegerField()
+    chunk = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8)  # "isrc" or "artist"
+    key = models.CharField(max_length=64)
+    listeners = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run_id", "chunk"], name="chunk_listeners_run_chunk")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} chunk {self.chunk} {self.kind} {self.key}"
+
+
+class Hold(models.Model):
+    """A listener flagged by screening; its streams and pool wait for an admin decision."""
+
+    class Decision(models.TextChoices):
+        RELEASE = "release"
+        REJECT = "reject"
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="holds")
+    listener = models.ForeignKey("streams.Listener", on_delete=models.PROTECT, related_name="holds")
+    rules = models.JSONField(help_text="Codes of the rules that flagged the listener.")
+    reason = models.TextField()
+    evidence = models.JSONField(default=dict)
+    streams = models.IntegerField(default=0, help_text="The listener's qualifying streams in the month.")
+    pool_exact = ExactAmountField(null=True, blank=True)
+    decision = models.CharField(max_length=8, choices=Decision.choices, null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "listener"], name="hold_one_per_listener")]
+        indexes = [models.Index(fields=["run", "decision"], name="hold_run_decision")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk} {self.listener_id} ({self.decision or 'pending'})"
+
+
+class RunSplit(models.Model):
+    """The catalog as the run computed it: each ISRC's artist and payee shares.
+
+    A track without splits has one row, 100% to its artist. ISRCs absent here were not in
+    the catalog: their money went to suspense.
+    """
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="splits")
+    isrc = models.CharField(max_length=12)
+    artist = models.CharField(max_length=64)
+    payee = models.CharField(max_length=64)
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "isrc"], name="run_split_isrc"),
+            models.Index(fields=["run", "payee"], name="run_split_payee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.isrc} → {self.payee}: {self.share}"
+
+
+class AllocationLine(models.Model):
+    """One step of the settlement path, per track, listener territory and plan tier.
+
+    Stage `allocation`: what listeners' pools (source `listeners`) or the spread of the
+    unallocated pool (source `unallocated`) gave the track, before splits. Stage `split`:
+    one payee's share of that line. A payee's total is the sum of its split lines, rounded
+    once (PayeeResult).
+    """
+
+    class Stage(models.TextChoices):
+        ALLOCATION = "allocation"
+        SPLIT = "split"
+
+    class Source(models.TextChoices):
+        LISTENERS = "listeners"
+        UNALLOCATED = "unallocated"
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines")
+    stage = models.CharField(max_length=12, choices=Stage.choices)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    isrc = models.CharField(max_length=12)
+    artist = models.CharField(max_length=64, blank=True, help_text="Empty: not in the catalog (suspense).")
+    payee = models.CharField(max_length=64, blank=True)
+    country = models.CharField(max_length=2)
+    tier = models.CharField(max_length=32)
+    streams = models.BigIntegerField()
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+    amount = ExactAmountField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "payee"], name="line_run_payee"),
+            models.Index(fields=["run", "artist"], name="line_run_artist"),
+            models.Index(fields=["run", "isrc"], name="line_run_isrc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.stage} {self.isrc} {self.payee or self.artist}: {self.amount}"
+
+
+class PayeeResult(models.Model):
+    """What a payee gets from a run: exact share, and the amount after the single rounding."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payees")
+    payee = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16)
+    name = models.CharField(max_length=300)
+    distributor_id = models.BigIntegerField(null=True, blank=True)
+    streams = models.BigIntegerField()
+    amount_exact = ExactAmountField()
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["run", "payee"]
+        constraints = [models.UniqueConstraint(fields=["run", "payee"], name="payee_result_unique")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.payee}: {self.amount_minor}"
+
+
+class SuspenseResult(models.Model):
+    """Money of an ISRC not in the catalog, held until the track is claimed."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="suspense")
+    isrc = models.CharField(max_length=12)
+    streams = models.BigIntegerField()
+    amount_exact = ExactAmountField()
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["run", "isrc"]
+        constraints = [models.UniqueConstraint(fields=["run", "isrc"], name="suspense_result_unique")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.isrc}: {self.amount_minor}"
+
+
+class TrackResult(models.Model):
+    """A track's month: qualifying streams, distinct listeners, exact amount before splits."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="tracks")
+    isrc = models.CharField(max_length=12)
+    artist = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    streams = models.BigIntegerField()
+    listeners = models.IntegerField()
+    gross_exact = ExactAmountField()
+
+    class Meta:
+        ordering = ["run", "isrc"]
+        constraints = [models.UniqueConstraint(fields=["run", "isrc"], name="track_result_unique")]
+        indexes = [models.Index(fields=["run", "artist"], name="track_result_artist")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.isrc}"
+
+
+class ArtistResult(models.Model):
+    """An artist's month in the three models (SPEC §2 comparisons), on the same data.
+
+    `gross_exact`: what the artist's tracks earned user-centrically before splits;
+    `amount_minor`: what the artist receives as a payee; `pro_rata_*`: the same pool divided
+    by share of all qualifying streams; `progressive_minor`: SPEC §3 with the base value
+    solved so that all artists add up to the pool.
+    """
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="artists")
+    artist = models.CharField(max_length=64)
+    name = models.CharField(max_length=300)
+    streams = models.BigIntegerField()
+    listeners = models.IntegerField()
+    gross_exact = ExactAmountField()
+    amount_minor = models.BigIntegerField()
+    pro_rata_gross_exact = ExactAmountField()
+    pro_rata_amount_exact = ExactAmountField()
+    pro_rata_minor = models.BigIntegerField()
+    progressive_minor = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "artist"]
+        constraints = [models.UniqueConstraint(fields=["run", "artist"], name="artist_result_unique")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.artist}"
+
+
+class LedgerTransaction(models.Model):
+    """A balanced set of postings. Append-only: the database refuses updates and deletes."""
+
+    key = models.CharField(max_length=100, unique=True, help_text="Idempotency key, e.g. run:12:settlement.")
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="ledger_transactions")
+    description = models.CharField(max_length=300)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LedgerPosting(models.Model):
+    """One signed amount on one account; a transaction's postings sum to zero.
+
+    Accounts: `pool:YYYY-MM` (credited with the month's pools), `payable:payee:<id>`,
+    `suspense:isrc:<isrc>` and `retained`.
+    """
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
+    account = models.CharField(max_length=100)
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["transaction", "id"]
+        indexes = [models.Index(fields=["account"], name="ledger_posting_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount_minor}"
+
+
+class ReviewRequest(models.Model):
+    """An artist asking for a review of held streams in a month."""
+
+    artist = models.ForeignKey("artists.Artist", on_delete=models.PROTECT, related_name="review_requests")
+    month = models.DateField()
+    message = models.TextField()
+    requested_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_default=Now())
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.artist_id} {self.month:%Y-%m}"

@@ -1,0 +1,74 @@
+"""The policy values a run uses, snapshotted when it starts (SPEC §2 traceability).
+
+Settings may change between months; a run keeps computing, explaining and verifying with
+the values it started with.
+"""
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from kalipxo.money import currency, minor_exponent
+
+# Listeners per computation chunk: enough work per task to amortise each chunk's pass over
+# the month's table pages, small enough that a lost chunk is cheap to redo.
+DEFAULT_CHUNK_LISTENERS = 12_500
+MAX_CHUNKS = 64
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    currency: str
+    minor_exponent: int
+    rights_share: Decimal
+    min_play_ms: int
+    unallocated_policy: str
+    plan_prices: dict[str, Decimal]
+    fraud_max_streams_per_day: int
+    fraud_max_track_plays_per_day: int
+    fraud_max_listeners_per_device: int
+    chunk_listeners: int
+
+    @classmethod
+    def from_settings(cls) -> "RunPolicy":
+        return cls(
+            currency=currency(),
+            minor_exponent=minor_exponent(),
+            rights_share=Decimal(settings.RIGHTS_SHARE),
+            min_play_ms=int(settings.MIN_PLAY_MS),
+            unallocated_policy=str(settings.UNALLOCATED_POLICY),
+            plan_prices={plan: Decimal(price) for plan, price in settings.PLAN_PRICES.items()},
+            fraud_max_streams_per_day=int(settings.FRAUD_MAX_STREAMS_PER_DAY),
+            fraud_max_track_plays_per_day=int(settings.FRAUD_MAX_TRACK_PLAYS_PER_DAY),
+            fraud_max_listeners_per_device=int(settings.FRAUD_MAX_LISTENERS_PER_DEVICE),
+            chunk_listeners=int(getattr(settings, "PAYOUT_CHUNK_LISTENERS", DEFAULT_CHUNK_LISTENERS)),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-safe: decimals as strings, never floats."""
+        data = asdict(self)
+        data["rights_share"] = str(self.rights_share)
+        data["plan_prices"] = {plan: str(price) for plan, price in self.plan_prices.items()}
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "RunPolicy":
+        return cls(
+            currency=data["currency"],
+            minor_exponent=int(data["minor_exponent"]),
+            rights_share=Decimal(data["rights_share"]),
+            min_play_ms=int(data["min_play_ms"]),
+            unallocated_policy=data["unallocated_policy"],
+            plan_prices={plan: Decimal(price) for plan, price in data["plan_prices"].items()},
+            fraud_max_streams_per_day=int(data["fraud_max_streams_per_day"]),
+            fraud_max_track_plays_per_day=int(data["fraud_max_track_plays_per_day"]),
+            fraud_max_listeners_per_device=int(data["fraud_max_listeners_per_device"]),
+            chunk_listeners=int(data.get("chunk_listeners", DEFAULT_CHUNK_LISTENERS)),
+        )
+
+    @property
+    def scale(self) -> int:
+        """Minor units per currency unit (100 for USD)."""
+        return int(10**self.minor_exponent)

@@ -1,0 +1,281 @@
+"""Payout run API (SPEC §4), statements and artists' review requests. Thin views: parse
+the request, call a service or selector, shape the answer."""
+
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from artists.access import Actor, allow_roles, require_actor
+from artists.models import ApiClient, Artist
+from kalipxo.validation import month_label, parse_month
+from payouts import selectors, services, statements
+from payouts.models import PayeeResult, PayoutRun
+
+ADMINS = allow_roles()
+STATEMENT_READERS = allow_roles(ApiClient.Role.DISTRIBUTOR, ApiClient.Role.ARTIST)
+MAX_MESSAGE = 2000
+
+RunSerializer = inline_serializer(
+    name="PayoutRun",
+    fields={
+        "id": serializers.IntegerField(),
+        "month": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=PayoutRun.Status.values),
+        "progress": serializers.FloatField(help_text="0 to 1."),
+        "totals": inline_serializer(
+            name="PayoutRunTotals",
+            fields={
+                "pools": serializers.CharField(),
+                "allocated": serializers.CharField(),
+                "suspense": serializers.CharField(),
+                "retained": serializers.CharField(),
+                "holds_pending": serializers.IntegerField(),
+            },
+        ),
+    },
+)
+HoldSerializer = inline_serializer(
+    name="Hold",
+    fields={
+        "id": serializers.IntegerField(),
+        "listener": serializers.CharField(),
+        "reason": serializers.CharField(),
+        "decision": serializers.ChoiceField(choices=["release", "reject"], allow_null=True),
+        "evidence": serializers.DictField(help_text="Streams per UTC day, top tracks, shared devices."),
+    },
+)
+CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="text/csv")
+
+
+def _problem(exc: services.RunProblem) -> Response:
+    body: dict[str, Any] = {exc.field: [exc.detail]} if exc.field else {"detail": exc.detail}
+    return Response(body, status=exc.status)
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise ValidationError({"detail": "Send a JSON object."})
+    return request.data
+
+
+def _run(run_id: int) -> PayoutRun:
+    run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"No payout run {run_id}.")
+    return run
+
+
+def _csv(rows: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(statements.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class PayoutRunsView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(
+        operation_id="payout_runs_list", summary="Payout runs, newest month first", responses=RunSerializer
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.runs_overview())
+
+    @extend_schema(
+        operation_id="payout_run_start",
+        summary="Start the month's payout run (or get the one already started)",
+        request=inline_serializer(name="PayoutRunStart", fields={"month": serializers.CharField()}),
+        responses={202: RunSerializer, 400: OpenApiResponse(description='e.g. {"month": ["..."]}')},
+    )
+    def post(self, request: Request) -> Response:
+        actor = require_actor(request)
+        try:
+            month = services.month_to_run(_body(request).get("month"))
+            run, created = services.payout_run_start(month=month, requested_by=actor.name)
+        except services.RunProblem as exc:
+            return _problem(exc)
+        if created:
+            # What was created: "queued" (SPEC §4), even if in-process tasks (no broker)
+            # have already moved it on by now; GET shows where it is.
+            return Response(selectors.run_summary(run, holds_pending=0), status=status.HTTP_202_ACCEPTED)
+        return Response(selectors.run_summary(run), status=status.HTTP_202_ACCEPTED)
+
+
+class PayoutRunDetailView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(operation_id="payout_run_detail", summary="One payout run", responses=RunSerializer)
+    def get(self, request: Request, run_id: int) -> Response:
+        detail = selectors.run_detail(run_id)
+        if detail is None:
+            raise NotFound(f"No payout run {run_id}.")
+        return Response(detail)
+
+
+class PayoutRunHoldsView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(operation_id="payout_run_holds", summary="The run's fraud holds", responses=HoldSerializer)
+    def get(self, request: Request, run_id: int) -> Response:
+        _run(run_id)
+        return Response(selectors.run_holds(run_id))
+
+
+class PayoutRunHoldDecisionView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(
+        operation_id="payout_run_hold_decide",
+        summary="Release or reject a hold; the run computes by itself after the last decision",
+        request=inline_serializer(
+            name="HoldDecision", fields={"decision": serializers.ChoiceField(choices=["release", "reject"])}
+        ),
+        responses={
+            200: HoldSerializer,
+            409: OpenApiResponse(description="Already decided, or not in review."),
+        },
+    )
+    def post(self, request: Request, run_id: int, hold_id: int) -> Response:
+        actor = require_actor(request)
+        decision = _body(request).get("decision")
+        try:
+            hold = services.hold_decide(
+                run_id=run_id, hold_id=hold_id, decision=decision if isinstance(decision, str) else "",
+                decided_by=actor.name,
+            )  # fmt: skip
+        except services.RunProblem as exc:
+            return _problem(exc)
+        return Response(selectors.hold_as_dict(hold))
+
+
+class PayoutRunFinalizeView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(
+        operation_id="payout_run_finalize",
+        summary="Finalize a computed run: ledger written, month closed (idempotent)",
+        request=None,
+        responses={200: RunSerializer, 409: OpenApiResponse(description="Not computed yet.")},
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        actor = require_actor(request)
+        try:
+            run = services.payout_run_finalize(run_id=run_id, finalized_by=actor.name)
+        except services.RunProblem as exc:
+            return _problem(exc)
+        return Response(selectors.run_summary(run))
+
+
+class PayoutRunCsvView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(
+        operation_id="payout_run_payouts_csv",
+        summary="payee,kind,name,streams,amount: one row per payee",
+        responses={200: CSV_RESPONSE},
+    )
+    def get(self, request: Request, run_id: int) -> Any:
+        run = _run(run_id)
+        if run.status not in (PayoutRun.Status.COMPUTED, PayoutRun.Status.FINALIZED):
+            return Response(
+                {"detail": f"Payout run {run_id} is {run.status}; payouts exist once computed."}, 409
+            )
+        return _csv(statements.payouts_rows(run), f"kalipxo-payouts-{month_label(run.month)}-run{run.pk}.csv")
+
+
+def _may_read_statement(actor: Actor, result: PayeeResult) -> bool:
+    if actor.is_admin:
+        return True
+    if actor.role == ApiClient.Role.ARTIST:
+        return actor.artist_id == result.payee
+    if actor.role == ApiClient.Role.DISTRIBUTOR:
+        return result.distributor_id is not None and result.distributor_id == actor.distributor_id
+    return False
+
+
+class PayeeStatementView(APIView):
+    permission_classes = [STATEMENT_READERS]
+
+    @extend_schema(
+        operation_id="payout_run_payee_statement",
+        summary="A payee's statement: each allocation line, its split, the exact total, the payable amount",
+        responses={
+            200: CSV_RESPONSE,
+            404: OpenApiResponse(description="No such statement that you may read."),
+        },
+    )
+    def get(self, request: Request, run_id: int, payee: str) -> Any:
+        actor = require_actor(request)
+        run = _run(run_id)
+        result = PayeeResult.objects.filter(run=run, payee=payee).first()
+        visible_status = (
+            (PayoutRun.Status.COMPUTED, PayoutRun.Status.FINALIZED)
+            if actor.is_admin
+            else (PayoutRun.Status.FINALIZED,)
+        )
+        if result is None or run.status not in visible_status or not _may_read_statement(actor, result):
+            raise NotFound(f"No statement for {payee!r} in payout run {run_id} that you may read.")
+        filename = f"kalipxo-statement-{month_label(run.month)}-{payee}.csv".replace('"', "")
+        return _csv(statements.statement_rows(run, result), filename)
+
+
+def _check_message(value: Any) -> str | None:
+    """Free text from a form: line breaks and tabs allowed, other control characters not."""
+    if not isinstance(value, str) or not value.strip():
+        return "Required: say what the reviewer should know."
+    if len(value) > MAX_MESSAGE:
+        return f"At most {MAX_MESSAGE} characters."
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        return "Control characters are not allowed."
+    return None
+
+
+class ReviewRequestsView(APIView):
+    permission_classes = [allow_roles(ApiClient.Role.ARTIST)]
+
+    @extend_schema(
+        operation_id="artist_review_request",
+        summary="Ask for a review of held streams in a month",
+        request=inline_serializer(
+            name="ReviewRequestIn",
+            fields={"month": serializers.CharField(), "message": serializers.CharField()},
+        ),
+        responses={201: OpenApiResponse(description="Stored; an admin will look at it.")},
+    )
+    def post(self, request: Request, artist_id: str) -> Response:
+        actor = require_actor(request)
+        artist = Artist.objects.filter(pk=artist_id).first()
+        if artist is None or not (
+            actor.is_admin or (actor.role == ApiClient.Role.ARTIST and actor.artist_id == artist.id)
+        ):
+            raise NotFound(f"No artist {artist_id!r} that you may act for.")
+        body = _body(request)
+        errors: dict[str, list[str]] = {
+            name: ["Unknown field."] for name in sorted(set(body) - {"month", "message"})
+        }
+        month = parse_month(body.get("month"))
+        if isinstance(month, str):
+            errors["month"] = [month]
+        if (problem := _check_message(body.get("message"))) is not None:
+            errors["message"] = [problem]
+        if errors or isinstance(month, str):
+            raise ValidationError(errors)
+        request_row = services.review_request_create(
+            artist_id=artist.id, month=month, message=body["message"].strip(), requested_by=actor.name
+        )
+        return Response(
+            {
+                "id": request_row.pk,
+                "artist": artist.id,
+                "month": month_label(month),
+                "message": request_row.message,
+                "created_at": request_row.created_at.isoformat() if request_row.created_at else None,
+            },
+            status=status.HTTP_201_CREATED,
+        )

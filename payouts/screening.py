@@ -1,0 +1,250 @@
+"""Fraud screening (SPEC §2) and the data cut a run computes from.
+
+Rules, each counting qualifying streams of the month up to the run's cut:
+
+- `streams_per_day`: more than N streams in one UTC day (default 1,000);
+- `track_plays_per_day`: one track more than N times in one UTC day (default 200);
+- `shared_device`: a device used by more than N listeners in the month (default 10);
+  every listener on such a device is flagged.
+
+A flagged listener gets one hold carrying every reason and the evidence an admin needs:
+streams per UTC day, top tracks and the shared devices with their listener counts. The
+rules run as GROUP BY queries in the database; only flagged listeners reach Python.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Context, Decimal, localcontext
+from typing import Any
+
+from django.db import connection
+from django.db.models import DecimalField, F, Sum
+
+from payouts.policy import RunPolicy
+from streams.models import RevenueRecord
+from streams.selectors import month_bounds
+
+logger = logging.getLogger(__name__)
+
+RULE_STREAMS_PER_DAY = "streams_per_day"
+RULE_TRACK_PLAYS_PER_DAY = "track_plays_per_day"
+RULE_SHARED_DEVICE = "shared_device"
+EVIDENCE_TOP_TRACKS = 5
+EVIDENCE_BATCH = 500  # flagged listeners per evidence query
+CUT_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class DataCut:
+    """Events up to `event_id` and revenue recorded up to `revenue_at` belong to the run."""
+
+    event_id: int
+    revenue_at: datetime
+
+
+def data_cut() -> DataCut:
+    """Take the cut, and on PostgreSQL wait until nothing below it can still appear.
+
+    An event's id is drawn when it is inserted, so a transaction still open when we read
+    max(id) may commit an id below it later; revenue `created_at` is its transaction's
+    start. Both are settled by waiting for the transactions in progress right after the
+    read: afterwards every row under the cut is committed (or gone) and every later
+    transaction lands above it. Must be called outside a transaction. If something holds
+    a transaction open for longer than CUT_WAIT_SECONDS, the run goes on and says so in
+    the log.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM streams_streamevent")
+        event_id = int(cursor.fetchone()[0] or 0)
+        now = datetime.now(UTC)
+        if connection.vendor != "postgresql":
+            return DataCut(event_id=event_id, revenue_at=now)
+        cursor.execute("SELECT clock_timestamp(), pg_current_snapshot()::text")
+        revenue_at, snapshot = cursor.fetchone()
+        deadline = time.monotonic() + CUT_WAIT_SECONDS
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_snapshot_xip(%s::pg_snapshot) AS x "
+                "WHERE pg_xact_status(x) = 'in progress'",
+                [snapshot],
+            )
+            if not cursor.fetchone()[0]:
+                break
+            if time.monotonic() > deadline:
+                logger.warning("data cut: transactions still open after %ss; going on", CUT_WAIT_SECONDS)
+                break
+            time.sleep(0.05)
+    return DataCut(event_id=event_id, revenue_at=revenue_at)
+
+
+def db_time(moment: datetime) -> Any:
+    """A timestamp as raw SQL parameters need it (SQLite stores naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _day_sql() -> str:
+    if connection.vendor == "postgresql":
+        return "(started_at AT TIME ZONE 'UTC')::date"
+    return "date(started_at)"  # Django stores UTC text on SQLite
+
+
+@dataclass
+class Flag:
+    listener: str
+    rules: set[str] = field(default_factory=set)
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The qualifying streams of a run's month up to its cut, as a SQL condition."""
+
+    month: date
+    min_play_ms: int
+    event_cut: int
+
+    def where(self) -> tuple[str, list[Any]]:
+        start, end = month_bounds(self.month)
+        return (
+            "started_at >= %s AND started_at < %s AND duration_ms >= %s AND id <= %s",
+            [db_time(start), db_time(end), self.min_play_ms, self.event_cut],
+        )
+
+
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def screen(*, scope: Scope, policy: RunPolicy) -> dict[str, Flag]:
+    """Flagged listeners with their rules and a one-line detail per violation."""
+    where, params = scope.where()
+    day = _day_sql()
+    flags: dict[str, Flag] = {}
+
+    def flag(listener: str, rule: str, detail: str) -> None:
+        entry = flags.setdefault(listener, Flag(listener))
+        entry.rules.add(rule)
+        entry.details.append(detail)
+
+    per_day = policy.fraud_max_streams_per_day
+    for listener, when, count in _rows(
+        f"SELECT listener_id, {day} AS day, count(*) FROM streams_streamevent WHERE {where} "  # noqa: S608
+        "GROUP BY listener_id, day HAVING count(*) > %s ORDER BY listener_id, day",
+        [*params, per_day],
+    ):
+        flag(listener, RULE_STREAMS_PER_DAY, f"{count} streams on {when} (limit {per_day})")
+
+    # Only listener-days over the per-track limit can hold a track over it: find those
+    # first, so the fine-grained count touches a handful of listeners, not the month.
+    per_track = policy.fraud_max_track_plays_per_day
+    for listener, isrc, when, count in _rows(
+        f"WITH busy AS (SELECT listener_id FROM streams_streamevent WHERE {where} "  # noqa: S608
+        f"GROUP BY listener_id, {day} HAVING count(*) > %s) "
+        f"SELECT listener_id, isrc, {day} AS day, count(*) FROM streams_streamevent "
+        f"WHERE {where} AND listener_id IN (SELECT listener_id FROM busy) "
+        "GROUP BY listener_id, isrc, day HAVING count(*) > %s ORDER BY listener_id, day, isrc",
+        [*params, per_track, *params, per_track],
+    ):
+        flag(listener, RULE_TRACK_PLAYS_PER_DAY, f"{isrc} played {count} times on {when} (limit {per_track})")
+
+    per_device = policy.fraud_max_listeners_per_device
+    shared = _rows(
+        "SELECT device, count(*) FROM (SELECT DISTINCT device, listener_id FROM streams_streamevent "  # noqa: S608
+        f"WHERE {where} AND device IS NOT NULL) AS pairs GROUP BY device HAVING count(*) > %s",
+        [*params, per_device],
+    )
+    for device_batch in _batches([device for device, _ in shared]):
+        counts = dict(shared)
+        marks = ", ".join("%s" for _ in device_batch)
+        for listener, device in _rows(
+            f"SELECT DISTINCT listener_id, device FROM streams_streamevent "  # noqa: S608
+            f"WHERE {where} AND device IN ({marks}) ORDER BY listener_id, device",
+            [*params, *device_batch],
+        ):
+            flag(
+                listener,
+                RULE_SHARED_DEVICE,
+                f"device {device} used by {counts[device]} listeners (limit {per_device})",
+            )
+    return flags
+
+
+def _batches(items: Sequence[str], size: int = EVIDENCE_BATCH) -> Iterable[Sequence[str]]:
+    for first in range(0, len(items), size):
+        yield items[first : first + size]
+
+
+def evidence(*, scope: Scope, listeners: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per flagged listener: streams per UTC day, top tracks, devices with listener counts."""
+    where, params = scope.where()
+    day = _day_sql()
+    out: dict[str, dict[str, Any]] = {
+        listener: {"streams": 0, "streams_per_day": [], "top_tracks": [], "devices": []}
+        for listener in listeners
+    }
+    for batch in _batches(list(listeners)):
+        marks = ", ".join("%s" for _ in batch)
+        scoped = f"{where} AND listener_id IN ({marks})"
+        args = [*params, *batch]
+        for listener, when, count in _rows(
+            f"SELECT listener_id, {day} AS day, count(*) FROM streams_streamevent WHERE {scoped} "  # noqa: S608
+            "GROUP BY listener_id, day ORDER BY listener_id, day",
+            args,
+        ):
+            out[listener]["streams_per_day"].append({"day": str(when), "streams": count})
+            out[listener]["streams"] += count
+        tracks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for listener, isrc, count, busiest in _rows(
+            "SELECT listener_id, isrc, sum(n), max(n) FROM ("  # noqa: S608
+            f"SELECT listener_id, isrc, {day} AS day, count(*) AS n FROM streams_streamevent "
+            f"WHERE {scoped} GROUP BY listener_id, isrc, day) AS d "
+            "GROUP BY listener_id, isrc ORDER BY listener_id, sum(n) DESC, isrc",
+            args,
+        ):
+            if len(tracks[listener]) < EVIDENCE_TOP_TRACKS:
+                tracks[listener].append(
+                    {"isrc": isrc, "streams": int(count), "most_in_one_day": int(busiest)}
+                )
+        for listener, top in tracks.items():
+            out[listener]["top_tracks"] = top
+        for listener, device, sharing in _rows(
+            f"WITH mine AS (SELECT DISTINCT listener_id, device FROM streams_streamevent "  # noqa: S608
+            f"WHERE {scoped} AND device IS NOT NULL), "
+            "sharing AS (SELECT device, count(DISTINCT listener_id) AS n FROM streams_streamevent "
+            f"WHERE {where} AND device IN (SELECT device FROM mine) GROUP BY device) "
+            "SELECT mine.listener_id, mine.device, sharing.n FROM mine "
+            "JOIN sharing ON sharing.device = mine.device "
+            "ORDER BY mine.listener_id, sharing.n DESC, mine.device",
+            [*args, *params],
+        ):
+            out[listener]["devices"].append({"device": device, "listeners": sharing})
+    return out
+
+
+def pools_of(*, month: date, revenue_at: datetime, rights_share: Decimal, listeners: Sequence[str]) -> dict:
+    """Recorded pools (net × rights share) of some listeners as of the cut, exact."""
+    pools: dict[str, Decimal] = {}
+    net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=20, decimal_places=4))
+    for batch in _batches(list(listeners)):
+        rows = (
+            RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at, listener_id__in=batch)
+            .values_list("listener_id")
+            .annotate(paid=net)
+        )
+        with localcontext(Context(prec=60)):
+            pools.update({listener: Decimal(paid) * rights_share for listener, paid in rows})
+    return pools
+
+
+def pools_total(*, month: date, revenue_at: datetime, rights_share: Decimal) -> Decimal:
+    """The month's pools as of the cut, shown while the run is screened and reviewed."""
+    net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=24, decimal_places=4))
+    paid = RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at).aggregate(paid=net)["paid"]
+    with localcontext(Context(prec=60)):
+        return Decimal(paid or 0) * rights_share

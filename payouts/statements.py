@@ -1,0 +1,92 @@
+"""CSV exports of a run: the payouts file (one row per payee) and per-payee statements.
+
+Names and titles come from distributors and may start with "=" or "+": a spreadsheet
+would run such a cell as a formula. Every cell that starts with = + - @, a tab or a
+carriage return gets a leading apostrophe (OWASP's advice). Amounts never start with
+one of those: statements show no negative numbers.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from payouts.models import PayeeResult, PayoutRun
+from payouts.selectors import EXACT_PLACES, exact_str, minor_str, payee_lines
+
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+PAYOUTS_HEADER = ("payee", "kind", "name", "streams", "amount", "amount_exact", "currency")
+STATEMENT_HEADER = (
+    "run", "month", "currency", "payee", "stage", "source", "isrc", "title", "track_artist", "country",
+    "tier", "streams", "share", "amount",
+)  # fmt: skip
+
+
+def safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming responses."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
+    """Header, then one row per payee; read from the database in batches, not at once."""
+    places = int(run.policy.get("minor_exponent", 2))
+    currency = run.policy.get("currency", "")
+    yield PAYOUTS_HEADER
+    rows = (
+        PayeeResult.objects.filter(run=run)
+        .order_by("payee")
+        .values_list("payee", "kind", "name", "streams", "amount_minor", "amount_exact")
+    )
+    for payee, kind, name, streams, minor, exact in rows.iterator(chunk_size=5000):
+        yield (payee, kind, name, streams, minor_str(minor, places), exact_str(exact, 10), currency)
+
+
+def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, ...]]:
+    """The chain for one payee: each allocation line of a track it has a share in, its
+    split of it, the exact total and the payable amount, then the policy the run used."""
+    places = int(run.policy.get("minor_exponent", 2))
+    month = f"{run.month:%Y-%m}"
+    head = (run.pk, month, run.policy.get("currency", ""), result.payee)
+    yield STATEMENT_HEADER
+    for line in payee_lines(run, result.payee):
+        where = (
+            line["source"],
+            line["isrc"],
+            line["title"],
+            line["track_artist"],
+            line["country"],
+            line["tier"],
+        )
+        yield (
+            *head,
+            "allocation",
+            *where,
+            line["streams"],
+            "1",
+            exact_str(line["track_amount"], EXACT_PLACES),
+        )
+        yield (
+            *head, "split", *where, line["streams"], format(line["share"].normalize(), "f"),
+            exact_str(line["amount"], EXACT_PLACES),
+        )  # fmt: skip
+    blank = ("", "", "", "", "", "")
+    yield (*head, "payee_exact", *blank, result.streams, "", exact_str(result.amount_exact, EXACT_PLACES))
+    yield (*head, "payable", *blank, result.streams, "", minor_str(result.amount_minor, places))
+    policy = run.policy
+    summary = (
+        f"rights_share={policy.get('rights_share')}; min_play_ms={policy.get('min_play_ms')}; "
+        f"unallocated_policy={policy.get('unallocated_policy')}; rounding=largest remainder, once per payee"
+    )
+    yield (*head, "policy", "", "", summary, "", "", "", "", "", "")
