@@ -95,6 +95,12 @@ def final_months(*, artist_id: str) -> list[dict[str, Any]]:
     return sorted(months, key=lambda row: row["month"], reverse=True)
 
 
+def hold_track_titles(holds: list[dict[str, Any]]) -> dict[str, str]:
+    """Titles of the tracks named in the holds' evidence, so admins see more than ISRCs."""
+    isrcs = [track["isrc"] for hold in holds for track in (hold.get("evidence") or {}).get("top_tracks", [])]
+    return reports.track_titles(isrcs)
+
+
 # ---------------------------------------------------------------------------- who sees whom
 
 

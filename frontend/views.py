@@ -131,6 +131,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         "data": data,
         "artist": artist,
         "can_pick": not actor.artist_id,
+        "can_request_review": actor.artist_id == artist.id,
         "picker_artists": selectors.visible_artists(actor) if not actor.artist_id else [],
         "detail_month": detail_month,
         "settle_month": settle_month,
@@ -217,13 +218,14 @@ def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
     detail = selectors.run_detail(run_id)
     if detail is None:
         raise Http404("No such payout run.")
+    holds = selectors.run_holds(run_id)
     return render(
         request,
         "frontend/run.html",
         {
             "nav": "console",
             "run": detail,
-            "holds": selectors.run_holds(run_id),
-            "page_data": {"run": run_id},
+            "holds": holds,
+            "page_data": {"run": run_id, "titles": selectors.hold_track_titles(holds)},
         },
     )

@@ -6,6 +6,7 @@ nothing here loops over stream rows. Money is not computed here: the pages take 
 from the estimate or the payout run.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, date
 from decimal import Decimal
 from typing import TypedDict
@@ -99,3 +100,8 @@ def month_plays(month: date) -> MonthPlays:
 def month_pool_total(month: date) -> Decimal:
     """Sum of the month's listener pools as the estimate sees them (revenue, else plan price)."""
     return sum(estimated_pools(month).values(), Decimal(0))
+
+
+def track_titles(isrcs: Iterable[str]) -> dict[str, str]:
+    """Titles of the catalog tracks among these ISRCs (unknown ISRCs are left out)."""
+    return dict(Track.objects.filter(isrc__in=list(set(isrcs))).values_list("isrc", "title"))

@@ -51,35 +51,50 @@
 
   function renderComparison() {
     const box = document.getElementById("comparison");
-    const comparison = run.comparison || run.pro_rata;
+    const comparison = run.comparison;
     if (!comparison) return;
     box.replaceChildren();
-    const rows = Array.isArray(comparison) ? comparison : comparison.payees || comparison.rows || [];
+    const totals = document.createElement("dl");
+    totals.className = "kpis";
+    [["User-centric (this run)", comparison.total_user_centric], ["Pro-rata", comparison.total_pro_rata],
+     ["Progressive", comparison.total_progressive]].forEach(function (pair) {
+      const div = document.createElement("div");
+      div.className = "kpi";
+      const dt = document.createElement("dt");
+      dt.textContent = pair[0];
+      const dd = document.createElement("dd");
+      dd.textContent = Kx.money(pair[1]);
+      div.append(dt, dd);
+      totals.appendChild(div);
+    });
+    box.appendChild(totals);
     const intro = document.createElement("p");
     intro.className = "small muted";
-    intro.textContent = "The same pools shared pro-rata, by share of all qualifying streams. Payees with the largest differences:";
+    intro.textContent = "The same pools shared by each model. Artists whose pay differs most between user-centric and pro-rata:";
     box.appendChild(intro);
-    if (comparison.total_user_centric || comparison.total_pro_rata) {
-      const summary = document.createElement("p");
-      summary.textContent = "User-centric " + Kx.money(comparison.total_user_centric) + " against pro-rata " + Kx.money(comparison.total_pro_rata) + ".";
-      box.appendChild(summary);
-    }
     const wrap = document.createElement("div");
     wrap.className = "table-scroll";
     const table = document.createElement("table");
     table.id = "comparison-table";
-    table.innerHTML = "<thead><tr><th scope='col'>Payee</th><th scope='col' class='num'>User-centric</th><th scope='col' class='num'>Pro-rata</th><th scope='col' class='num'>Difference</th></tr></thead><tbody></tbody>";
-    const body = table.querySelector("tbody");
-    rows.forEach(function (r) {
+    const head = table.createTHead().insertRow();
+    ["Artist", "User-centric", "Pro-rata", "Progressive", "Difference"].forEach(function (label, i) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = label;
+      if (i) th.className = "num";
+      head.appendChild(th);
+    });
+    const body = table.createTBody();
+    (comparison.payees || []).forEach(function (r) {
       const tr = body.insertRow();
       const th = document.createElement("th");
       th.scope = "row";
       th.textContent = r.name || r.payee;
       tr.appendChild(th);
-      [Kx.money(r.amount || r.user_centric), Kx.money(r.pro_rata_amount || r.pro_rata), r.difference !== undefined ? Kx.money(r.difference) : "–"].forEach(function (t) {
+      [r.amount, r.pro_rata_amount, r.progressive_amount, r.difference].forEach(function (value) {
         const td = tr.insertCell();
         td.className = "num";
-        td.textContent = t;
+        td.textContent = Kx.money(value);
       });
     });
     wrap.appendChild(table);
@@ -98,19 +113,19 @@
   }
 
   function topTracks(e) {
-    const raw = (e && (e.top_tracks || e.tracks)) || [];
-    return raw.map(function (t) {
-      if (Array.isArray(t)) return { name: String(t[0]), plays: t[1] };
-      return { name: t.title ? t.title + " (" + t.isrc + ")" : String(t.isrc), plays: t.streams || t.plays || t.count || 0 };
+    return ((e && e.top_tracks) || []).map(function (t) {
+      const title = t.title || (page.titles || {})[t.isrc];
+      return { name: title ? title + " (" + t.isrc + ")" : String(t.isrc), plays: t.streams || 0, busiest: t.most_in_one_day };
     });
   }
 
+  /* Devices the listener used, with how many listeners each was used by this month. */
   function deviceText(e) {
-    const d = e && e.shared_device;
-    if (!d) return "No device shared with other listeners.";
-    if (typeof d === "string") return d;
-    const listeners = d.listeners !== undefined ? d.listeners : d.listener_count;
-    return (d.device || d.id || "device") + (listeners !== undefined ? ", used by " + Kx.count(Array.isArray(listeners) ? listeners.length : listeners) + " listeners this month" : "");
+    const devices = (e && e.devices) || [];
+    if (!devices.length) return "No device id reported.";
+    return devices.map(function (d) {
+      return d.device + " (" + Kx.count(d.listeners) + (Number(d.listeners) === 1 ? " listener)" : " listeners)");
+    }).join(", ");
   }
 
   function decisionLabel(decision) {
@@ -122,39 +137,51 @@
   function renderHolds() {
     const list = document.getElementById("holds-list");
     const template = document.getElementById("hold-template");
-    const waiting = holds.filter(function (h) { return !h.decision; }).length;
-    Kx.setText("holds-summary", holds.length ? Kx.count(waiting) + " of " + Kx.count(holds.length) + " waiting" : "");
-    if (!holds.length) return;
-    list.replaceChildren();
-    const decidable = run.status === "review" || run.status === "screening";
-    holds.forEach(function (hold) {
-      if (hold.evidence) evidence[hold.id] = hold.evidence;
+    const waiting = holds.filter(function (h) { return !h.decision; });
+    const decided = holds.filter(function (h) { return h.decision; });
+    Kx.setText("holds-summary", holds.length ? Kx.count(waiting.length) + " of " + Kx.count(holds.length) + " waiting" : "");
+    holds.forEach(function (hold) { if (hold.evidence) evidence[hold.id] = hold.evidence; });
+    Object.keys(holdCharts).forEach(function (id) { holdCharts[id].destroy(); delete holdCharts[id]; });
+    if (holds.length) {
+      list.replaceChildren();
+      if (!waiting.length) {
+        const done = document.createElement("p");
+        done.className = "empty";
+        done.textContent = "Every hold is decided.";
+        list.appendChild(done);
+      }
+    }
+    const decidable = run.status === "review";
+    waiting.forEach(function (hold) {
       const e = evidence[hold.id] || {};
       const node = template.content.firstElementChild.cloneNode(true);
       node.id = "hold-" + hold.id;
       node.dataset.hold = hold.id;
-      if (hold.decision) node.classList.add("decided-" + hold.decision);
+      node.dataset.rules = (hold.rules || []).join(" ");
       node.querySelector(".hold-title").textContent = "Listener " + hold.listener;
       const badge = node.querySelector(".hold-decision");
       badge.textContent = decisionLabel(hold.decision);
-      badge.classList.add(hold.decision || "pending");
+      badge.classList.add("pending");
       node.querySelector(".hold-reason").textContent = hold.reason;
       node.querySelector(".hold-device").textContent = deviceText(e);
+      node.querySelector(".hold-streams").textContent = Kx.count(e.streams !== undefined ? e.streams : hold.streams);
       const tracks = node.querySelector(".hold-tracks tbody");
       const top = topTracks(e);
       if (!top.length) {
         const tr = tracks.insertRow();
         const td = tr.insertCell();
-        td.colSpan = 2;
+        td.colSpan = 3;
         td.className = "empty";
         td.textContent = "No track evidence.";
       }
       top.forEach(function (t) {
         const tr = tracks.insertRow();
         tr.insertCell().textContent = t.name;
-        const td = tr.insertCell();
-        td.className = "num";
-        td.textContent = Kx.count(t.plays);
+        [Kx.count(t.plays), t.busiest === undefined ? "–" : Kx.count(t.busiest)].forEach(function (text) {
+          const td = tr.insertCell();
+          td.className = "num";
+          td.textContent = text;
+        });
       });
       const canvas = node.querySelector(".hold-chart");
       canvas.id = "hold-chart-" + hold.id;
@@ -163,12 +190,11 @@
       const reject = node.querySelector(".hold-reject");
       release.setAttribute("aria-label", "Release listener " + hold.listener);
       reject.setAttribute("aria-label", "Reject listener " + hold.listener);
-      release.disabled = reject.disabled = Boolean(hold.decision) || !decidable;
+      release.disabled = reject.disabled = !decidable;
       release.addEventListener("click", function () { decide(hold, "release", node); });
       reject.addEventListener("click", function () { decide(hold, "reject", node); });
       list.appendChild(node);
       const days = perDay(e);
-      if (holdCharts[hold.id]) holdCharts[hold.id].destroy();
       holdCharts[hold.id] = Kx.chart(canvas.id, {
         type: "bar",
         data: {
@@ -177,6 +203,26 @@
         },
         options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
       });
+    });
+    const box = document.getElementById("decided");
+    box.classList.toggle("hidden", !decided.length);
+    const body = document.querySelector("#decided-table tbody");
+    body.replaceChildren();
+    decided.forEach(function (hold) {
+      const tr = body.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = hold.listener;
+      tr.appendChild(th);
+      tr.insertCell().textContent = hold.reason;
+      const n = tr.insertCell();
+      n.className = "num";
+      n.textContent = Kx.count(hold.streams);
+      const badge = document.createElement("span");
+      badge.className = "badge " + hold.decision;
+      badge.textContent = decisionLabel(hold.decision);
+      tr.insertCell().appendChild(badge);
+      tr.insertCell().textContent = hold.decided_by || "";
     });
   }
 
@@ -191,8 +237,9 @@
     hold.decision = decision;
     await refreshHolds();
     await refreshRun();
-    const next = document.querySelector(".hold .hold-release:not([disabled])");
+    const next = document.querySelector("#holds-list .hold-release:not([disabled])");
     if (next) next.focus();
+    else document.getElementById("holds-title").focus();
   }
 
   async function refreshHolds() {
