@@ -2,11 +2,11 @@
 
 Nothing here writes. Open months come from the estimate (`payouts.earnings`,
 `payouts.estimates`) and the stream reports; finalized months and payout runs from
-`payouts.selectors`. Amounts handed to templates and scripts are decimal strings.
+`payouts.selectors` (imported as `payout_runs`). Amounts handed to templates and scripts
+are decimal strings.
 """
 
 import calendar
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from artists.selectors import artists_visible_to
 from artists.settlement import track_settlements
 from frontend.templatetags.kx import currency_symbol
 from kalipxo.money import format_amount
+from payouts import selectors as payout_runs
 from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
 from payouts.maths.progressive import DEFAULT_PARAMS, allocate_progressive
@@ -62,35 +63,21 @@ def month_name(month: date) -> str:
 # ---------------------------------------------------------------------------- payout runs
 
 
-def _payouts() -> Any:
-    """payouts.selectors, or None while the payout run (issue 4) has not landed."""
-    try:
-        from payouts import selectors  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    return selectors
-
-
-def _from_runs(name: str, default: Any, *args: Any, **kwargs: Any) -> Any:
-    function: Callable[..., Any] | None = getattr(_payouts(), name, None)
-    return default if function is None else function(*args, **kwargs)
-
-
 def runs_overview() -> list[dict[str, Any]]:
-    return list(_from_runs("runs_overview", []))
+    return payout_runs.runs_overview()
 
 
 def run_detail(run_id: int) -> dict[str, Any] | None:
-    return _from_runs("run_detail", None, run_id)
+    return payout_runs.run_detail(run_id)
 
 
 def run_holds(run_id: int) -> list[dict[str, Any]]:
-    return list(_from_runs("run_holds", [], run_id))
+    return payout_runs.run_holds(run_id)
 
 
 def final_months(*, artist_id: str) -> list[dict[str, Any]]:
     """The artist's finalized months, newest first, with "YYYY-MM" months."""
-    rows = _from_runs("artist_final_months", [], artist_id, limit=HISTORY_MONTHS)
+    rows = payout_runs.artist_final_months(artist_id, limit=HISTORY_MONTHS)
     months = [{**row, "month": month_key(row["month"])} for row in rows]
     return sorted(months, key=lambda row: row["month"], reverse=True)
 
@@ -304,19 +291,19 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
 def final_month_details(*, artist_id: str, month: date) -> dict[str, Any]:
     """Per-track money and the settlement chain of a finalized month."""
     return {
-        "tracks": list(_from_runs("artist_final_tracks", [], artist_id, month)),
-        "chain": _from_runs("artist_settlement_chain", None, artist_id, month),
+        "tracks": payout_runs.artist_final_tracks(artist_id, month),
+        "chain": payout_runs.artist_settlement_chain(artist_id, month),
     }
 
 
 def artist_statements(*, artist_id: str) -> list[dict[str, Any]]:
-    return list(_from_runs("artist_statements", [], artist_id))
+    return payout_runs.artist_statements(artist_id)
 
 
 def artist_holds(*, artist_id: str, months: list[date]) -> list[dict[str, Any]]:
     """The artist's streams held by fraud review in these months (newest month first)."""
     held: list[dict[str, Any]] = []
     for month in months:
-        for row in _from_runs("artist_holds", [], artist_id, month):
+        for row in payout_runs.artist_holds(artist_id, month):
             held.append({"month": month_key(month), **row})
     return held

@@ -207,7 +207,6 @@ def cents(value: str) -> int:
 def test_admin_runs_a_payout_end_to_end_through_the_console(
     page: Page, browser: Browser, live_server: Any, demo: dict
 ) -> None:
-    pytest.importorskip("payouts.selectors", reason="the payout run (issue 4) is not in this tree yet")
     month = f"{demo['month']:%Y-%m}"
     log_in(page, live_server.url, "admin", DEMO_PASSWORD)
     expect(page).to_have_url(f"{live_server.url}/console/")
