@@ -20,6 +20,7 @@ from tests.frontend.browser import DESKTOP, PHONE, chromium, log_in, wait_for_ch
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "kalipxo-demo"
+LONG = 600_000  # ms: a full demo month computes in well under a minute, slower machines vary
 
 
 def shoot(page: Page, out: Path, name: str, *, full_page: bool = True) -> None:
@@ -53,11 +54,12 @@ def payout_run(browser: Browser, base: str, out: Path) -> None:
     page.get_by_role("button", name="Start the payout run").click()
     page.wait_for_url(re.compile(r".*/console/runs/\d+/$"))
     status = page.locator("#run-status")
-    expect(status).to_have_text(re.compile("review|computed|finalized"))
+    expect(status).to_have_text(re.compile("review|computed|finalized"), timeout=LONG)
     if status.inner_text() == "review":
         page.locator(".hold").first.wait_for()
+        page.set_viewport_size({"width": 1280, "height": 1500})
         page.wait_for_timeout(800)
-        shoot(page, out, "run-holds")
+        shoot(page, out, "run-holds", full_page=False)
         # The planted bot plays far over the daily limit: reject it; release the rest.
         bot = page.locator('#holds-list .hold[data-rules~="streams_per_day"] .hold-reject')
         if bot.count():
@@ -66,11 +68,11 @@ def payout_run(browser: Browser, base: str, out: Path) -> None:
         while page.locator("#holds-list .hold-release:not([disabled])").count():
             page.locator("#holds-list .hold-release:not([disabled])").first.click()
             page.wait_for_timeout(500)
-    expect(status).to_have_text(re.compile("computed|finalized"))
+    expect(status).to_have_text(re.compile("computed|finalized"), timeout=LONG)
     if status.inner_text() == "computed":
         page.get_by_role("button", name=re.compile("^Finalize")).click()
         page.get_by_role("button", name="Yes, finalize").click()
-        expect(status).to_have_text("finalized")
+        expect(status).to_have_text("finalized", timeout=LONG)
     page.wait_for_timeout(800)
     shoot(page, out, "run")
     page.goto(f"{base}/console/")

@@ -77,11 +77,11 @@
     const table = document.createElement("table");
     table.id = "comparison-table";
     const head = table.createTHead().insertRow();
-    ["Artist", "User-centric", "Pro-rata", "Progressive", "Difference"].forEach(function (label, i) {
+    ["Artist", "User-centric", "Pro-rata", "Progressive", "Difference", "Statement"].forEach(function (label, i) {
       const th = document.createElement("th");
       th.scope = "col";
       th.textContent = label;
-      if (i) th.className = "num";
+      if (i && i < 5) th.className = "num";
       head.appendChild(th);
     });
     const body = table.createTBody();
@@ -96,6 +96,12 @@
         td.className = "num";
         td.textContent = Kx.money(value);
       });
+      const link = document.createElement("a");
+      link.href = base + "/statements/" + encodeURIComponent(r.payee) + ".csv";
+      link.textContent = "CSV";
+      link.setAttribute("download", "");
+      link.setAttribute("aria-label", "Statement of " + (r.name || r.payee) + " (CSV)");
+      tr.insertCell().appendChild(link);
     });
     wrap.appendChild(table);
     box.appendChild(wrap);
