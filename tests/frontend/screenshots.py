@@ -38,6 +38,7 @@ def public_pages(browser: Browser, base: str, out: Path) -> None:
     page.get_by_label("Your plays this month").fill("60000000")
     expect(page.locator("#pg-payout")).not_to_have_text("–")
     wait_for_charts(page, "listener-chart", "curve-chart")
+    page.evaluate("document.activeElement.blur()")
     page.wait_for_timeout(800)  # let the curve's animation finish
     shoot(page, out, "calculator")
     page.goto(f"{base}/login/")
