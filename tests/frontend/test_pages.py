@@ -318,3 +318,32 @@ def test_console_is_for_staff(staff_client: Client) -> None:
 
 def test_unknown_run_is_a_404(staff_client: Client) -> None:
     assert staff_client.get("/console/runs/987654/").status_code == 404
+
+
+# ---------------------------------------------------------------------------- Django admin
+
+
+def test_an_admin_creates_an_artist_login_in_the_django_admin(
+    client: Client, catalog: dict, make_user: Any
+) -> None:
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    page = client.get("/admin/auth/user/add/")
+    assert "Dashboard access" in page.content.decode()
+    response = client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "bram-login",
+            "usable_password": "true",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "portal_account-TOTAL_FORMS": "1",
+            "portal_account-INITIAL_FORMS": "0",
+            "portal_account-MIN_NUM_FORMS": "0",
+            "portal_account-MAX_NUM_FORMS": "1",
+            "portal_account-0-artist": "art-b",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    artist = Client()
+    artist.post("/login/", {"username": "bram-login", "password": PASSWORD})
+    assert artist.get("/dashboard/")["Location"] == "/dashboard/art-b/"
