@@ -39,10 +39,10 @@ from streams.live import dispatch, updates
 from streams.models import ClosedMonth, IngestBatch, Listener, RevenueRecord, StreamEvent
 
 DEFAULT_ARTISTS = 300
-DEFAULT_LISTENERS = 5_000
-DEFAULT_STREAMS = 300_000
+# About 200 plays per listener a month, so per-stream amounts look like a real service's.
+DEFAULT_LISTENERS = 2_000
+DEFAULT_STREAMS = 400_000
 DEFAULT_SEED = 1
-LIVE_SHARE = Decimal("0.1")  # the current month so far gets this share of the month's volume
 CHUNK = 20_000  # events built and inserted at a time, to keep memory flat
 
 SHORT_PLAY_RATE = 0.05
@@ -212,6 +212,17 @@ def demo_month_default(*, now: datetime) -> date:
     """The previous calendar month in UTC, so that the current month stays live."""
     first = now.astimezone(UTC).date().replace(day=1)
     return (first - timedelta(days=1)).replace(day=1)
+
+
+def live_slice(*, streams: int, month: date, now: datetime) -> int:
+    """Plays of the current month so far: the month's volume times the share of it elapsed.
+
+    Listening at the same pace as a whole month keeps per-stream estimates believable; a
+    thinner slice would give each early play a whole listener's pool.
+    """
+    start, end = month_start(month), month_start(next_month(month))
+    elapsed = max(0, int((min(now, end) - start).total_seconds()))
+    return streams * elapsed // int((end - start).total_seconds())
 
 
 def _month_window(month: date, now: datetime) -> tuple[datetime, datetime]:
@@ -922,8 +933,8 @@ def demo_data_load(
         summary.premium_without_revenue = counts.without_revenue
         summary.idle_listeners = counts.idle
 
-        live = int(streams * LIVE_SHARE)
         live_start, live_end = _month_window(current, now)
+        live = live_slice(streams=streams, month=current, now=now)
         if month < current and live and live_end > live_start:
             if _month_has_events(current):
                 summary.notes.append(f"{current:%Y-%m} already has stream events; no live slice added.")

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from artists.models import ApiClient, Artist, Distributor, Payee, Release, Split, Track
 from artists.tokens import api_client_create
+from streams.demo import live_slice
 from streams.models import Listener, RevenueRecord, StreamEvent
 
 MONTH = "2025-06"
@@ -45,9 +46,12 @@ def test_fills_the_month_and_a_slice_of_the_current_one(demo: str) -> None:
     assert 1_000 <= Track.objects.count() <= 2_000
     assert Listener.objects.count() == 200
     assert month_events().count() == 5_000
-    current = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    assert StreamEvent.objects.filter(started_at__gte=current).count() == 500
-    assert StreamEvent.objects.count() == 5_500
+    now = datetime.now(UTC)
+    current = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    live = StreamEvent.objects.filter(started_at__gte=current).count()
+    # The current month so far listens at the month's pace: its elapsed share of 5,000.
+    assert abs(live - live_slice(streams=5_000, month=current.date(), now=now)) <= 5
+    assert StreamEvent.objects.count() == 5_000 + live
 
 
 def test_catalog_ids_are_valid_and_splits_sum_to_exactly_one(demo: str) -> None:
@@ -129,10 +133,11 @@ def test_something_for_fraud_screening_to_flag(demo: str) -> None:
 
 def test_same_seed_same_events_and_a_second_run_does_nothing(demo: str) -> None:
     first = set(month_events().values_list("event_id", flat=True))
+    stored = StreamEvent.objects.count()
 
     again = load()
     assert "already has 5000 stream events; nothing loaded" in again
-    assert StreamEvent.objects.count() == 5_500
+    assert StreamEvent.objects.count() == stored
 
     load(reset=True)
     assert set(month_events().values_list("event_id", flat=True)) == first
@@ -156,3 +161,10 @@ def test_reset_keeps_api_clients_and_the_catalog_they_use(demo: str) -> None:
 def test_refuses_a_month_that_has_not_started(db: None) -> None:
     with pytest.raises(CommandError, match="has not started"):
         call_command("load_demo_data", month="2999-01", stdout=StringIO())
+
+
+def test_the_live_slice_follows_the_elapsed_share_of_the_month() -> None:
+    month = date(2026, 11, 1)
+    assert live_slice(streams=3_000, month=month, now=datetime(2026, 11, 1, tzinfo=UTC)) == 0
+    assert live_slice(streams=3_000, month=month, now=datetime(2026, 11, 16, tzinfo=UTC)) == 1_500
+    assert live_slice(streams=3_000, month=month, now=datetime(2026, 12, 5, tzinfo=UTC)) == 3_000
