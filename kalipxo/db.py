@@ -1,14 +1,15 @@
 """Set-based writes: many rows in one statement, duplicates ignored, inserted keys returned.
 
-Ingestion must not pay one round trip per row. On PostgreSQL the rows travel as one array
-per column through `unnest` with server-side parameter binding (Django's default client-side
-binding would render thousands of literals into the SQL text); on SQLite, the embedded
-default, as multi-row VALUES in chunks.
+Ingestion must not pay one round trip per row. On PostgreSQL the rows travel as a single
+JSON parameter expanded by `json_to_recordset`: orjson writes it and PostgreSQL reads it in
+C, where binding one array per column made psycopg quote every element in Python (half the
+cost of a request). On SQLite, the embedded default, they go as multi-row VALUES in chunks.
 """
 
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 import psycopg
 from django.db import connection
 
@@ -30,15 +31,17 @@ def insert_ignoring_conflicts(
         return []
     names = ", ".join(name for name, _ in columns)
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{pg_type}[]" for _, pg_type in columns)
+        record = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
         sql = (
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM json_to_recordset(%s::json) AS r({record}) "  # noqa: S608
             f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}"
         )
-        params = [list(column) for column in zip(*rows, strict=True)]
+        keys = [name for name, _ in columns]
+        document = orjson.dumps([dict(zip(keys, row, strict=True)) for row in rows], default=str)
         connection.ensure_connection()
+        # Server-side binding: the document is sent as a parameter, not pasted into the SQL.
         with psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
-            cursor.execute(sql.encode(), params)
+            cursor.execute(sql.encode(), [document.decode()])
             return [row[0] for row in cursor.fetchall()]
     rows = _adapt_for_sqlite(columns, rows)
     inserted: list[Any] = []
