@@ -23,6 +23,7 @@ from kalipxo.validation import (
     check_id,
     check_int,
     check_text,
+    echo_id,
     normalize_isrc,
     unknown_fields,
 )
@@ -172,7 +173,7 @@ def _parse_batch(items: list[Any]) -> list[TrackIn]:
             errors = {"isrc": [f"Also sent at index {first_index[track.isrc]}; send each ISRC once."]}
         if errors:
             raw = item.get("isrc") if isinstance(item, dict) else None
-            rejected.append({"index": index, "isrc": raw if isinstance(raw, str) else None, "errors": errors})
+            rejected.append({"index": index, "isrc": echo_id(raw, max_length=15), "errors": errors})
             continue
         assert track is not None  # noqa: S101 - no errors means a parsed track
         first_index[track.isrc] = index

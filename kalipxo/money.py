@@ -52,7 +52,7 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     amount = Decimal(value)
     if not has_places(amount, minor_exponent()):
         raise ValueError(f"At most {minor_exponent()} decimal places in {currency()}.")
-    if amount < 0 and not allow_negative:
+    if amount.is_signed() and not allow_negative:  # is_signed: "-0.00" too
         raise ValueError("Must not be negative.")
     return amount
 

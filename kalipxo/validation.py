@@ -21,7 +21,15 @@ Errors = dict[str, list[str]]
 
 def unknown_fields(item: Mapping[str, Any], allowed: Iterable[str]) -> Errors:
     extra = sorted(set(item) - set(allowed))
-    return {name: ["Unknown field; remove it (see /api/docs/)."] for name in extra}
+    # Names are cut: an answer must not echo a megabyte-long key back.
+    return {name[:64]: ["Unknown field; remove it (see /api/docs/)."] for name in extra}
+
+
+def echo_id(value: Any, *, max_length: int = 64) -> str | None:
+    """A client's id as it may be repeated in an error: a string, cut to `max_length`."""
+    if not isinstance(value, str):
+        return None
+    return value if len(value) <= max_length else value[:max_length] + "…"
 
 
 def check_id(value: Any, *, max_length: int = 64) -> str | None:
@@ -80,6 +88,9 @@ def parse_timestamp(value: Any) -> datetime | str:
     """An aware UTC datetime from ISO 8601, or an error message."""
     if not isinstance(value, str) or len(value) > 40:
         return 'Send an ISO 8601 timestamp with a time zone, e.g. "2026-10-03T12:00:00Z".'
+    if not value.isascii() or not value.isprintable():
+        # fromisoformat() stops reading at a NUL: "...Z\x00junk" would parse.
+        return 'Not an ISO 8601 timestamp; e.g. "2026-10-03T12:00:00Z".'
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -59,9 +59,12 @@ def _problem(exc: services.RunProblem) -> Response:
     return Response(body, status=exc.status)
 
 
-def _body(request: Request) -> dict[str, Any]:
+def _body(request: Request, *, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The JSON object sent; with `fields`, any other field is refused rather than ignored."""
     if not isinstance(request.data, dict):
         raise ValidationError({"detail": "Send a JSON object."})
+    if fields is not None and (unknown := set(request.data) - set(fields)):
+        raise ValidationError({name[:64]: ["Unknown field."] for name in sorted(unknown)})
     return request.data
 
 
@@ -96,7 +99,7 @@ class PayoutRunsView(APIView):
     def post(self, request: Request) -> Response:
         actor = require_actor(request)
         try:
-            month = services.month_to_run(_body(request).get("month"))
+            month = services.month_to_run(_body(request, fields=("month",)).get("month"))
             run, created = services.payout_run_start(month=month, requested_by=actor.name)
         except services.RunProblem as exc:
             return _problem(exc)
@@ -143,7 +146,7 @@ class PayoutRunHoldDecisionView(APIView):
     )
     def post(self, request: Request, run_id: int, hold_id: int) -> Response:
         actor = require_actor(request)
-        decision = _body(request).get("decision")
+        decision = _body(request, fields=("decision",)).get("decision")
         try:
             hold = services.hold_decide(
                 run_id=run_id, hold_id=hold_id, decision=decision if isinstance(decision, str) else "",
@@ -165,6 +168,7 @@ class PayoutRunFinalizeView(APIView):
     )
     def post(self, request: Request, run_id: int) -> Response:
         actor = require_actor(request)
+        _body(request, fields=())  # no body or {}: anything else is a mistake, not a "yes"
         try:
             run = services.payout_run_finalize(run_id=run_id, finalized_by=actor.name)
         except services.RunProblem as exc:
@@ -257,7 +261,7 @@ class ReviewRequestsView(APIView):
             raise NotFound(f"No artist {artist_id!r} that you may act for.")
         body = _body(request)
         errors: dict[str, list[str]] = {
-            name: ["Unknown field."] for name in sorted(set(body) - {"month", "message"})
+            name[:64]: ["Unknown field."] for name in sorted(set(body) - {"month", "message"})
         }
         month = parse_month(body.get("month"))
         if isinstance(month, str):

@@ -20,6 +20,7 @@ from kalipxo.validation import (
     Errors,
     check_id,
     check_int,
+    echo_id,
     normalize_country,
     normalize_isrc,
     parse_timestamp,
@@ -125,7 +126,7 @@ def stream_events_ingest(*, items: list[Any], now: datetime | None = None) -> In
         row, errors = _validate_event(item, plans=plans, latest=latest)
         if errors is not None:
             raw_id = item.get("event_id") if isinstance(item, dict) else None
-            result.rejected.append(Rejection(index, raw_id if isinstance(raw_id, str) else None, errors))
+            result.rejected.append(Rejection(index, echo_id(raw_id), errors))
             continue
         assert row is not None  # noqa: S101 - no errors means a parsed row
         if row[0] in seen:  # repeated inside this very batch

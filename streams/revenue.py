@@ -18,6 +18,7 @@ from kalipxo.validation import (
     COUNTRY_MESSAGE,
     Errors,
     check_id,
+    echo_id,
     month_label,
     normalize_country,
     parse_month,
@@ -122,9 +123,7 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
         row, errors = _validate(item, plans)
         if row is None:
             raw_id = item.get("id") if isinstance(item, dict) else None
-            rejected.append(
-                {"index": index, "id": raw_id if isinstance(raw_id, str) else None, "errors": errors}
-            )
+            rejected.append({"index": index, "id": echo_id(raw_id, max_length=100), "errors": errors})
         elif row[0] in rows:
             if rows[row[0]] != row:
                 rejected.append(
