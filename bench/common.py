@@ -64,12 +64,16 @@ def postgres_version(url: str) -> str:
 
 
 def service_env(database_url: str) -> dict[str, str]:
-    """Production-like settings for the service: PostgreSQL, DEBUG off; REDIS_URL as given."""
+    """Production-like settings for the service: PostgreSQL, DEBUG off; REDIS_URL as given.
+
+    Plain HTTP on loopback, so HTTPS_ONLY=0 (production's HTTPS redirect would answer 301).
+    """
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
         SECRET_KEY=secrets.token_urlsafe(32),
         DEBUG="0",
+        HTTPS_ONLY="0",
         DJANGO_SETTINGS_MODULE="kalipxo.settings",
         PYTHONUNBUFFERED="1",
     )

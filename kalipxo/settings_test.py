@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("HTTPS_ONLY", "0")  # the test client and live_server speak plain HTTP
 
 from kalipxo.settings import *  # noqa: F403
 
