@@ -8,6 +8,7 @@ stopped, even when a benchmark fails half-way.
 import http.client
 import os
 import platform
+import re
 import secrets
 import signal
 import socket
@@ -77,6 +78,9 @@ def service_env(database_url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="kalipxo.settings",
         PYTHONUNBUFFERED="1",
     )
+    # Throughput benchmarks measure the service, not its rate limit: the limit is still
+    # checked on every request, it is just out of reach (bench.load keeps the real one).
+    env.setdefault("INGEST_RATE", "1000000/second")
     return env
 
 
@@ -184,6 +188,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 class Service:
     port: int
     pid: int  # the gunicorn master; its workers are its children
+    database: str = ""  # the PostgreSQL database it uses
 
 
 @contextmanager
@@ -202,7 +207,8 @@ def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[Ser
         )
     try:
         _wait_until_answering(proc, port, log_path)
-        yield Service(port=port, pid=proc.pid)
+        database = urlsplit(env.get("DATABASE_URL", "")).path.lstrip("/")
+        yield Service(port=port, pid=proc.pid, database=database)
     finally:
         _stop(proc)
     if proc.returncode not in (0, -signal.SIGTERM):
@@ -234,6 +240,20 @@ def _proc_stats() -> dict[int, tuple[str, int, float]]:
     return stats
 
 
+# A client backend's title: "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE" (or [local]).
+_CLIENT_BACKEND = re.compile(r"^postgres: (?:\S+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])")
+
+
+def _serves_database(pid: int, database: str) -> bool:
+    """Whether a postgres process works for `database`: its client backends, or shared work."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    match = _CLIENT_BACKEND.match(title)
+    return match is None or match.group(1) == database
+
+
 def _machine_busy_s() -> float:
     """CPU seconds the whole machine has spent busy (all cores) since boot."""
     first = Path("/proc/stat").read_text().splitlines()[0].split()
@@ -242,35 +262,58 @@ def _machine_busy_s() -> float:
 
 
 @dataclass(frozen=True)
-class CpuSample:
-    """CPU seconds used so far by the machine, the service, PostgreSQL and this process."""
+class CpuSnapshot:
+    """CPU seconds used so far: the machine, each service and PostgreSQL process, this process."""
 
     machine: float
-    service: float
-    postgres: float
+    service: dict[int, float]
+    postgres: dict[int, float]
     generator: float
 
     @classmethod
-    def take(cls, service_pid: int | None = None) -> "CpuSample":
+    def take(cls, *, database: str, service_pid: int | None = None) -> "CpuSnapshot":
         stats = _proc_stats()
         tree = {service_pid} if service_pid else set()
         for pid, (_, ppid, _) in stats.items():  # gunicorn workers are direct children
             if ppid in tree:
                 tree.add(pid)
+        postgres = {
+            pid: cpu
+            for pid, (name, _, cpu) in stats.items()
+            if name.startswith("postgres") and _serves_database(pid, database)
+        }
         return cls(
             machine=_machine_busy_s(),
-            service=sum(stats[pid][2] for pid in tree if pid in stats),
-            postgres=sum(cpu for name, _, cpu in stats.values() if name.startswith("postgres")),
+            service={pid: stats[pid][2] for pid in tree if pid in stats},
+            postgres=postgres,
             generator=time.process_time(),
         )
 
-    def __sub__(self, earlier: "CpuSample") -> "CpuSample":
+    def __sub__(self, earlier: "CpuSnapshot") -> "CpuSample":
+        def used(now: dict[int, float], before: dict[int, float]) -> float:
+            # Per process, so one that exits in between does not subtract its whole life.
+            return sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
+
         return CpuSample(
             machine=self.machine - earlier.machine,
-            service=self.service - earlier.service,
-            postgres=self.postgres - earlier.postgres,
+            service=used(self.service, earlier.service),
+            postgres=used(self.postgres, earlier.postgres),
             generator=self.generator - earlier.generator,
         )
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used during a phase by the machine, the service, PostgreSQL and this process.
+
+    PostgreSQL counts the backends of the benchmark database plus the shared processes (WAL
+    writer, checkpointer, autovacuum); other databases' backends count as other work.
+    """
+
+    machine: float
+    service: float
+    postgres: float
+    generator: float
 
     @property
     def other(self) -> float:
@@ -303,6 +346,18 @@ def _ram_gib() -> float:
 
 def machine_summary() -> str:
     return f"{CORES} cores ({_cpu_model()}), {_ram_gib():.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def source_revision() -> str:
+    """The commit the service ran from, marked when the working tree had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit} with uncommitted changes" if dirty else commit
 
 
 DOC_HEADER = """# Benchmarks

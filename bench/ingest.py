@@ -43,6 +43,7 @@ from bench.common import (
     ROOT,
     BenchError,
     CpuSample,
+    CpuSnapshot,
     GunicornConfig,
     Service,
     bench_database_url,
@@ -53,6 +54,7 @@ from bench.common import (
     recreate_database,
     running_service,
     service_env,
+    source_revision,
     update_doc_section,
 )
 
@@ -241,10 +243,12 @@ def send(*, name: str, service: Service, token: str, payload: Payload, senders: 
     for thread in threads:
         thread.start()
     start.wait()
-    began, cpu_began = time.perf_counter(), CpuSample.take(service.pid)
+    database = service.database
+    began, cpu_began = time.perf_counter(), CpuSnapshot.take(database=database, service_pid=service.pid)
     for thread in threads:
         thread.join()
-    seconds, cpu = time.perf_counter() - began, CpuSample.take(service.pid) - cpu_began
+    cpu_ended = CpuSnapshot.take(database=database, service_pid=service.pid)
+    seconds, cpu = time.perf_counter() - began, cpu_ended - cpu_began
     total = SenderTally()
     for tally in tallies:
         total.add(tally)
@@ -260,11 +264,12 @@ def copy_ceiling(database_url: str, rows: Sequence[tuple[object, ...]]) -> Phase
         conn.execute("DROP TABLE IF EXISTS bench_copy")
         conn.execute("CREATE TABLE bench_copy (LIKE streams_streamevent INCLUDING ALL)")
         conn.execute("CHECKPOINT")
-        began, cpu_began = time.perf_counter(), CpuSample.take()
+        database = conn.info.dbname
+        began, cpu_began = time.perf_counter(), CpuSnapshot.take(database=database)
         with conn.transaction(), conn.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
             for row in rows:
                 copy.write_row(row)
-        seconds, cpu = time.perf_counter() - began, CpuSample.take() - cpu_began
+        seconds, cpu = time.perf_counter() - began, CpuSnapshot.take(database=database) - cpu_began
         counted = conn.execute("SELECT count(*) FROM bench_copy").fetchone()
     tally = SenderTally(requests=1, accepted=int(counted[0]) if counted else 0)
     return PhaseResult(name="COPY", events=len(rows), seconds=seconds, tally=tally, cpu=cpu)
@@ -487,7 +492,8 @@ def markdown_section(
     pg = postgres_version(bench_database_url())
     return "\n".join(
         [
-            f"Measured {when} on {machine_summary()}; PostgreSQL {pg} on the same machine; "
+            f"Measured {when} at commit {source_revision()} on {machine_summary()}; PostgreSQL {pg} "
+            "on the same machine; "
             f"REDIS_URL {'set' if redis else 'unset (Celery tasks run in-process)'}; load average "
             f"{load:.2f} when the run started (anything else running on the cores lowers every figure). "
             "Command:",
