@@ -18,6 +18,7 @@ from kalipxo.validation import normalize_isrc
 
 class CatalogTracksView(APIView):
     permission_classes = [allow_roles(ApiClient.Role.DISTRIBUTOR)]
+    throttle_scope = "catalog"  # writes only
 
     @extend_schema(
         operation_id="catalog_tracks_list",
@@ -51,6 +52,7 @@ class CatalogTracksView(APIView):
             200: serializers.UpsertResultSerializer,
             400: OpenApiResponse(description="Invalid tracks; nothing saved."),
             403: OpenApiResponse(description="An id belongs to another distributor; nothing saved."),
+            429: OpenApiResponse(description="Over the client's rate; retry after Retry-After seconds."),
         },
     )
     def post(self, request: Request) -> Response:

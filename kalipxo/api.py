@@ -6,20 +6,25 @@ Errors are always JSON: `{"detail": "..."}` for request-level problems, DRF's
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import parse_header_parameters
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +134,69 @@ class OrjsonParser(BaseParser):
         return data
 
 
+class ClientRateThrottle(BaseThrottle):
+    """Backpressure: writes per API client and scope, from DEFAULT_THROTTLE_RATES.
+
+    A view opts in with `throttle_scope`; reads are never throttled. The caller is its API
+    client (the token's row, `request.auth`) or its logged-in user. Requests are counted in
+    fixed windows (a 1 s window for "600/second") with the cache's atomic increment: one
+    Redis INCR per request, shared by every web process. DRF's own ScopedRateThrottle keeps
+    a list of timestamps per client that each request reads and writes back, which costs
+    more and loses counts when two processes write at once.
+
+    The cache being down must not stop ingestion (SPEC: the API never depends on Redis), so
+    a cache error lets the request through.
+    """
+
+    def __init__(self) -> None:
+        self.window_end = 0.0
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        scope = getattr(view, "throttle_scope", None)
+        if not scope or request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)  # read per request: settings can change
+        if not rate:
+            return True
+        allowed, seconds = parse_rate(rate)
+        client = getattr(request.auth, "pk", None)
+        ident = f"c{client}" if client is not None else f"u{getattr(request.user, 'pk', None)}"
+        now = time.time()
+        window = int(now // seconds)
+        self.window_end = (window + 1) * seconds
+        key = f"kx:throttle:{scope}:{ident}:{window}"
+        try:
+            count = _count(key, timeout=seconds + 1)
+        except (RedisError, OSError):
+            logger.warning("rate limit of %s not checked: cache unavailable", scope, exc_info=True)
+            return True
+        return count <= allowed
+
+    def wait(self) -> float:
+        # Never 0: DRF sends Retry-After only for a positive wait.
+        return max(self.window_end - time.time(), 0.001)
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """("600/second") -> (600, 1): requests allowed per window, window length in seconds."""
+    count, _, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[:1])
+    if not count.isdigit() or seconds is None:
+        raise ValueError(f'Rates look like "600/second" or "100/minute", not {rate!r}.')
+    return int(count), seconds
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """This request's number in its window (atomic in Redis and in the local-memory cache)."""
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # the window's key expired between add() and incr()
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -161,6 +229,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(int(settings.API_MAX_BODY_BYTES))
+    elif isinstance(exc, exceptions.Throttled):
+        scope = getattr(context.get("view"), "throttle_scope", "")
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope, "")
+        wait = exc.wait or 1
+        response = drf_exception_handler(exc, context)
+        if response is not None:
+            response.data = {
+                "detail": f"Too many requests from this client: the {scope} rate is {rate}. Nothing "
+                f"of this request was stored; send it again after {wait} s (Retry-After).",
+                "retry_after": wait,
+            }
+        return response
     elif isinstance(exc, OperationalError | InterfaceError):
         # A dropped connection is transient: tell the client to retry, the transaction
         # was rolled back so nothing of the request was kept.

@@ -114,7 +114,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Rate limits and login throttling ask the cache on every request: an
+            # unreachable Redis must fail fast (and is then let through), never hang them.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -201,6 +209,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["kalipxo.api.OrjsonParser"],
     "DEFAULT_RENDERER_CLASSES": ["kalipxo.api.OrjsonRenderer"],
     "EXCEPTION_HANDLER": "kalipxo.api.exception_handler",
+    # Backpressure: writes per API client and scope (views set `throttle_scope`); over the
+    # rate, 429 with Retry-After. Requests, not events: a batch of 1,000 counts once.
+    "DEFAULT_THROTTLE_CLASSES": ["kalipxo.api.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "ingest": env.str("INGEST_RATE", default="600/second"),
+        "revenue": env.str("REVENUE_RATE", default="60/second"),
+        "catalog": env.str("CATALOG_RATE", default="30/second"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -11,9 +11,12 @@ from artists.models import ApiClient
 from kalipxo.batches import batch_from_request
 from streams import ingest, revenue, serializers
 
+THROTTLED = OpenApiResponse(description="Over the client's rate; retry after Retry-After seconds.")
+
 
 class StreamEventsView(APIView):
     permission_classes = [allow_roles(ApiClient.Role.INGEST)]
+    throttle_scope = "ingest"
 
     @extend_schema(
         operation_id="streams_ingest",
@@ -23,6 +26,7 @@ class StreamEventsView(APIView):
             202: serializers.StreamIngestResultSerializer,
             400: OpenApiResponse(description="Malformed body, or every event rejected."),
             413: OpenApiResponse(description="Body larger than the limit."),
+            429: THROTTLED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -36,6 +40,7 @@ class StreamEventsView(APIView):
 
 class RevenueView(APIView):
     permission_classes = [allow_roles(ApiClient.Role.BILLING)]
+    throttle_scope = "revenue"
 
     @extend_schema(
         operation_id="revenue_ingest",
@@ -46,6 +51,7 @@ class RevenueView(APIView):
             200: OpenApiResponse(serializers.RevenueResultSerializer, description="All duplicates."),
             400: OpenApiResponse(description="Invalid records; nothing stored."),
             409: OpenApiResponse(description="Closed month, or an id already stored with other values."),
+            429: THROTTLED,
         },
     )
     def post(self, request: Request) -> Response:

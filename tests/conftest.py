@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -25,6 +26,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))
         if not has_postgres and ("postgres" in item.keywords or "worker" in item.keywords):
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL"))
+
+
+@pytest.fixture(autouse=True)
+def _no_requests_counted_yet() -> None:
+    """Rate limits start from zero: client ids repeat between tests (SQLite rolls them back)."""
+    from django.core.cache import cache
+
+    if settings.REDIS_URL:
+        keys = list(cache._cache.get_client().scan_iter(match="*kx:throttle:*", count=1000))  # type: ignore[attr-defined]
+        if keys:
+            cache._cache.get_client().delete(*keys)  # type: ignore[attr-defined]
+    else:
+        cache.clear()
 
 
 @pytest.fixture
