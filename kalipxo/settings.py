@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Catalog, revenue and stream ingestion, live earnings and payout runs (v1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are public: credentials, even wrong ones, are not looked at.
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,0 +1,364 @@
+"""Every URL of the service, called by every kind of caller: who may see and do what.
+
+The table ACCESS below names, for each URL pattern and method, the callers that get
+through (a 2xx or a 3xx that is not a redirect to the login page); every other caller must
+be turned away (401, 403, 404, or the login page). The walk takes its URLs from the
+URLconf itself, so a new URL pattern without an entry in the table fails
+`test_every_url_pattern_is_in_the_table`: a new endpoint cannot ship unprotected by
+accident. The Django admin (its own staff-only login) is whitelisted as a whole.
+"""
+
+import copy
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, path
+from rest_framework.test import APIClient
+
+from artists.models import ApiClient, Artist, PortalAccount
+from artists.tokens import api_client_create
+from kalipxo import urls as root_urls
+from payouts import services
+from payouts.models import PayoutRun
+from streams.models import Listener, StreamEvent
+from tests.factories import ArtistFactory, DistributorFactory, TrackFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# --- callers -------------------------------------------------------------------------
+
+ANON = "anonymous"
+WRONG = "wrong-token"
+INGEST = "ingest"
+BILLING = "billing"
+DIST_A = "distributor-a"
+DIST_B = "distributor-b"
+ARTIST_A = "artist-a"  # token bound to distributor A's artist art-a
+ARTIST_B = "artist-b"  # token bound to another artist (distributor B's art-b)
+ADMIN = "admin"
+STAFF = "staff-session"
+STAFF_NO_CSRF = "staff-session-without-csrf-token"
+ARTIST_WEB = "artist-a-session"  # a portal login of art-a
+DIST_WEB = "distributor-a-session"  # a portal login of distributor A
+
+CALLERS = (ANON, WRONG, INGEST, BILLING, DIST_A, DIST_B, ARTIST_A, ARTIST_B, ADMIN, STAFF, STAFF_NO_CSRF,
+           ARTIST_WEB, DIST_WEB)  # fmt: skip
+EVERYONE = frozenset(CALLERS)
+ADMINS = frozenset({ADMIN, STAFF, STAFF_NO_CSRF})
+SEES_ART_A = ADMINS | {ARTIST_A, DIST_A, ARTIST_WEB, DIST_WEB}
+OWNS_CATALOG_A = ADMINS | {DIST_A, DIST_WEB}
+SESSIONS = frozenset({STAFF, STAFF_NO_CSRF, ARTIST_WEB, DIST_WEB})
+
+# --- the table -------------------------------------------------------------------------
+
+ISRC_A = "QZKPX2600501"
+ISRC_B = "QZKPX2600502"
+GET, POST = "GET", "POST"
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[str]
+    query: str = ""
+    body: Any = None  # JSON body of an unsafe method; callers allowed get a 2xx with it
+
+
+def event_body() -> dict[str, Any]:
+    return {
+        "event_id": f"walk-{uuid.uuid4()}", "listener": "LW", "isrc": ISRC_A,
+        "started_at": "2026-10-03T12:00:00Z", "duration_ms": 183000, "country": "US", "tier": "premium",
+    }  # fmt: skip
+
+
+THIS_MONTH = f"{datetime.now(UTC):%Y-%m}"
+REVENUE = {"id": "walk-inv-1", "listener": "LW", "month": THIS_MONTH, "source": "subscription",
+           "plan": "premium", "country": "US", "gross": "9.99", "tax": "0.00", "fees": "0.00"}  # fmt: skip
+TRACK_A = {"isrc": ISRC_A, "title": "Renamed by its owner", "duration_ms": 200_000,
+           "artist": {"id": "art-a", "name": "Ada"}}  # fmt: skip
+
+# (URL pattern as in the URLconf, method) -> who gets through. Unsafe methods never get
+# through a session without a CSRF token, so STAFF_NO_CSRF is dropped from them below.
+ACCESS: dict[tuple[str, str], Rule] = {
+    # API: catalog (a distributor sees and changes only its own; B may list its own catalog)
+    ("api/v1/catalog/tracks", GET): Rule(OWNS_CATALOG_A | {DIST_B}),
+    ("api/v1/catalog/tracks", POST): Rule(OWNS_CATALOG_A, body=TRACK_A),
+    ("api/v1/catalog/tracks/<str:isrc>", GET): Rule(OWNS_CATALOG_A),
+    # API: ingestion
+    ("api/v1/streams", POST): Rule(ADMINS | {INGEST}, body="event"),
+    ("api/v1/revenue", POST): Rule(ADMINS | {BILLING}, body=REVENUE),
+    # API: an artist's money (art-a: its artist, its distributor, admins)
+    ("api/v1/artists/<str:artist_id>/earnings", GET): Rule(SEES_ART_A, query="month=" + THIS_MONTH),
+    ("api/v1/artists/<str:artist_id>/fans", GET): Rule(SEES_ART_A),
+    ("api/v1/artists/<str:artist_id>/review-requests", POST): Rule(
+        ADMINS | {ARTIST_A, ARTIST_WEB}, body={"month": THIS_MONTH, "message": "Please look again."}
+    ),
+    # API: payout runs (admins), statements (the payee's artist and distributor too)
+    ("api/v1/payout-runs", GET): Rule(ADMINS),
+    ("api/v1/payout-runs", POST): Rule(ADMINS, body="run-month"),
+    ("api/v1/payout-runs/<int:run_id>", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<int:run_id>/holds", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<int:run_id>/holds/<int:hold_id>", POST): Rule(ADMINS, body={"decision": "reject"}),
+    ("api/v1/payout-runs/<int:run_id>/finalize", POST): Rule(ADMINS, body={}),
+    ("api/v1/payout-runs/<int:run_id>/payouts.csv", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<int:run_id>/statements/<str:payee>.csv", GET): Rule(SEES_ART_A),
+    # Public: the calculator, the schema and its docs
+    ("api/v1/calculator", GET): Rule(EVERYONE, query="model=pro_rata&plays=1000&rate=0.004"),
+    ("api/schema/", GET): Rule(EVERYONE),
+    ("api/docs/", GET): Rule(EVERYONE),
+    ("api/redoc/", GET): Rule(EVERYONE),
+    # Pages: public ones, then logins only
+    ("", GET): Rule(EVERYONE),
+    ("calculator/", GET): Rule(EVERYONE),
+    ("login/", GET): Rule(EVERYONE),
+    ("logout/", POST): Rule(EVERYONE, body={}),
+    ("password/", GET): Rule(SESSIONS),
+    ("dashboard/", GET): Rule(SESSIONS),
+    ("dashboard/<str:artist_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
+    ("dashboard/<str:artist_id>/payouts.csv", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
+    ("console/", GET): Rule(ADMINS & SESSIONS),
+    ("console/runs/<int:run_id>/", GET): Rule(ADMINS & SESSIONS),
+}
+PUBLIC = {
+    "",
+    "calculator/",
+    "login/",
+    "logout/",
+    "api/v1/calculator",
+    "api/schema/",
+    "api/docs/",
+    "api/redoc/",
+}
+WHITELISTED_PREFIXES = ("admin/",)  # Django's admin: staff only, its own login page
+
+
+def allowed(route: str, method: str, caller: str) -> bool:
+    rule = ACCESS[(route, method)]
+    if method != GET and caller == STAFF_NO_CSRF:
+        return False
+    return caller in rule.allowed
+
+
+# --- the URLconf ---------------------------------------------------------------------
+
+
+def url_patterns() -> Iterator[str]:
+    """Every route of the URLconf, included ones joined to their prefix."""
+
+    def walk(patterns: list[Any], prefix: str) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern)
+
+    yield from walk(get_resolver().url_patterns, "")
+
+
+def routes_without_a_rule() -> list[str]:
+    routes = {route for route in url_patterns() if not route.startswith(WHITELISTED_PREFIXES)}
+    return sorted(routes - {route for route, _ in ACCESS})
+
+
+def test_every_url_pattern_is_in_the_table() -> None:
+    missing = routes_without_a_rule()
+
+    assert not missing, f"URL patterns without an access rule in {__name__}.ACCESS: {missing}"
+    in_table = {route for route, _ in ACCESS}
+    assert in_table <= set(url_patterns()), "rules for URL patterns that no longer exist"
+
+
+def test_a_new_endpoint_without_a_rule_is_caught() -> None:
+    urlconf = ModuleType("urls_with_a_new_endpoint")
+    urlconf.urlpatterns = [*root_urls.urlpatterns, path("api/v1/new-thing", lambda request: None)]  # type: ignore[attr-defined]
+
+    with override_settings(ROOT_URLCONF=urlconf):
+        assert routes_without_a_rule() == ["api/v1/new-thing"]
+
+
+def test_public_urls_are_public_and_only_they_are() -> None:
+    public = {route for (route, _), rule in ACCESS.items() if ANON in rule.allowed}
+
+    assert public == PUBLIC
+
+
+# --- the world the walk runs in ------------------------------------------------------
+
+
+@dataclass
+class World:
+    run: PayoutRun
+    hold_id: int
+    clients: dict[str, APIClient]
+
+    def url(self, route: str) -> str:
+        values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
+                  "payee": "art-a"}  # fmt: skip
+
+        def fill(match: re.Match[str]) -> str:
+            name = match[1]
+            assert name in values, f"no value for <{name}> in {route!r}: add one to World.url"
+            return str(values[name])
+
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route)
+
+
+def paid_last_month(a_track: str, b_track: str) -> PayoutRun:
+    """Last month streamed by two fans and a bot, run in-process and finalized (bot rejected)."""
+    first = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = (first - timedelta(days=1)).replace(day=1)
+    Listener.objects.bulk_create([Listener(id=name) for name in ("LF1", "LF2", "LBOT")])
+    plays = [("LF1", a_track, 5), ("LF1", b_track, 5), ("LF2", a_track, 3), ("LBOT", b_track, 1_001)]
+    StreamEvent.objects.bulk_create(
+        StreamEvent(event_id=f"walk-{listener}-{isrc}-{n}", listener_id=listener, isrc=isrc,
+                    started_at=start + timedelta(days=2, seconds=n), duration_ms=200_000,
+                    country="US", tier="premium")
+        for listener, isrc, count in plays for n in range(count)
+    )  # fmt: skip
+    run, _ = services.payout_run_start(month=start.date(), requested_by="walk", dispatch=False)
+    run = services.run_drive(run_id=run.pk)
+    for hold in run.holds.all():
+        services.hold_decide(
+            run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="walk", dispatch=False
+        )
+    run = services.run_drive(run_id=run.pk)
+    assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
+    return services.payout_run_finalize(run_id=run.pk, finalized_by="walk")
+
+
+def bearer(role: str, **scope: str) -> APIClient:
+    _, token = api_client_create(name=f"walk-{role}-{uuid.uuid4().hex[:6]}", role=role, **scope)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def session(*, csrf: bool = True, **user: Any) -> APIClient:
+    account = user.pop("account", {})
+    login = get_user_model().objects.create_user(username=f"walk-{uuid.uuid4().hex[:8]}", **user)
+    if account:
+        PortalAccount.objects.create(user=login, **account)
+    client = APIClient(enforce_csrf_checks=not csrf)
+    client.force_login(login)
+    return client
+
+
+@pytest.fixture
+def world() -> World:
+    """Distributors A and B with an artist and a track each, last month paid, and a client
+    for every kind of caller."""
+    dist_a, dist_b = DistributorFactory(name="Distro A"), DistributorFactory(name="Distro B")
+    art_a = ArtistFactory(id="art-a", name="Ada", distributor=dist_a)
+    art_b = ArtistFactory(id="art-b", name="Bram", distributor=dist_b)
+    TrackFactory(isrc=ISRC_A, artist=art_a)
+    TrackFactory(isrc=ISRC_B, artist=art_b)
+    run = paid_last_month(ISRC_A, ISRC_B)
+    hold = run.holds.get()
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Bearer kx_not-a-real-token")
+    clients = {
+        ANON: APIClient(),
+        WRONG: wrong,
+        INGEST: bearer(ApiClient.Role.INGEST),
+        BILLING: bearer(ApiClient.Role.BILLING),
+        DIST_A: bearer(ApiClient.Role.DISTRIBUTOR, distributor_name="Distro A"),
+        DIST_B: bearer(ApiClient.Role.DISTRIBUTOR, distributor_name="Distro B"),
+        ARTIST_A: bearer(ApiClient.Role.ARTIST, artist_id="art-a"),
+        ARTIST_B: bearer(ApiClient.Role.ARTIST, artist_id="art-b"),
+        ADMIN: bearer(ApiClient.Role.ADMIN),
+        STAFF: session(is_staff=True),
+        STAFF_NO_CSRF: session(csrf=False, is_staff=True),
+        ARTIST_WEB: session(account={"artist": Artist.objects.get(pk="art-a")}),
+        DIST_WEB: session(account={"distributor": dist_a}),
+    }
+    assert set(clients) == EVERYONE
+    for client in clients.values():
+        client.raise_request_exception = False
+    return World(run=run, hold_id=hold.pk, clients=clients)
+
+
+# --- the walk --------------------------------------------------------------------------
+
+
+def outcome(response: Any) -> str:
+    """ "ok" (got through), "denied" (turned away) or the status code (anything else)."""
+    code = response.status_code
+    if code in (401, 403, 404):
+        return "denied"
+    if code in (301, 302, 303) and "/login/" in response.get("Location", ""):
+        return "denied"
+    if 200 <= code < 400:
+        return "ok"
+    return str(code)
+
+
+def call(world: World, caller: str, method: str, url: str, body: Any) -> Any:
+    """One request, its effects rolled back so that every caller finds the same world."""
+    client = world.clients[caller]
+    cookies = copy.deepcopy(client.cookies)  # a logout must not log the next call out
+    with transaction.atomic():
+        if method == GET:
+            response = client.get(url)
+        else:
+            if body == "event":
+                body = event_body()
+            elif body == "run-month":
+                body = {"month": f"{world.run.month:%Y-%m}"}
+            response = client.generic(method, url, b"" if body is None else _json(body), "application/json")
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response
+
+
+def _json(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
+def test_who_may_see_what(world: World) -> None:
+    wrong: list[str] = []
+    for (route, method), rule in ACCESS.items():
+        url = world.url(route) + (f"?{rule.query}" if rule.query else "")
+        for caller in CALLERS:
+            response = call(world, caller, method, url, rule.body)
+            expected = "ok" if allowed(route, method, caller) else "denied"
+            got = outcome(response)
+            if got != expected:
+                wrong.append(
+                    f"{method} /{route} as {caller}: expected {expected}, got {response.status_code} "
+                    f"{getattr(response, 'content', b'')[:120]!r}"
+                )
+    assert not wrong, f"{len(wrong)} calls disagree with the table:\n" + "\n".join(wrong)
+
+
+def test_unsafe_methods_a_url_does_not_take_are_never_answered(world: World) -> None:
+    """DELETE and PUT on every API URL: turned away, or 405 for callers who got through."""
+    wrong: list[str] = []
+    api_routes = sorted({route for route, _ in ACCESS if route.startswith("api/")})
+    for route in api_routes:
+        url = world.url(route)
+        for caller in CALLERS:
+            for method in ("DELETE", "PUT"):
+                response = call(world, caller, method, url, {})
+                code = response.status_code
+                public = route in PUBLIC
+                ok = code in (401, 403, 404, 405) and (
+                    public or caller not in (ANON, WRONG) or code in (401, 403)
+                )
+                if not ok:
+                    wrong.append(f"{method} /{route} as {caller}: {code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_static_files_are_public(anon_api: APIClient) -> None:
+    response = anon_api.get("/static/frontend/common.js")
+
+    assert response.status_code == 200
