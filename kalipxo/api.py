@@ -255,6 +255,52 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+ERROR_ANSWERS = {
+    "400": "Malformed request or invalid values; the body names each problem.",
+    "401": "No credentials, or an unknown or revoked token.",
+    "403": "This endpoint is not for the caller's role.",
+    "404": "No such object that the caller may see.",
+    "405": "Method not allowed.",
+    "406": "The Accept header asks for a media type this endpoint cannot answer in.",
+    "413": "Request body larger than API_MAX_BODY_BYTES.",
+    "415": "Not JSON (UTF-8, application/json).",
+    "503": "The database is briefly unavailable; nothing was stored. Retry after Retry-After.",
+}
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def document_error_answers(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the JSON error answers every endpoint can give.
+
+    They come from this module (the parser, the exception handler) and DRF's permission
+    and negotiation steps, not from any one view, so they are documented here once.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {
+        "type": "object",
+        "description": '{"detail": "..."} for the request as a whole, or {"field": ["message", ...]} '
+        "per field (per-item errors of a batch under `rejected`).",
+        "properties": {"detail": {"type": "string"}},
+        "additionalProperties": True,
+    }
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            codes = ["400", "404", "405", "406", "503"]
+            if any(requirement for requirement in operation.get("security", [])):
+                codes += ["401", "403"]
+            if method in ("post", "put", "patch"):
+                codes += ["413", "415"]
+            for code in codes:
+                responses.setdefault(code, {"description": ERROR_ANSWERS[code]})
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response.setdefault("content", _ERROR_CONTENT)
+    return result
+
+
 def json_error_view(status_code: int, detail: str):  # type: ignore[no-untyped-def]
     """Build a Django error handler that answers JSON under /api/ and HTML elsewhere."""
     from django.views import defaults

@@ -85,7 +85,9 @@ class PayoutRunsView(APIView):
     permission_classes = [ADMINS]
 
     @extend_schema(
-        operation_id="payout_runs_list", summary="Payout runs, newest month first", responses=RunSerializer
+        operation_id="payout_runs_list",
+        summary="Payout runs, newest month first",
+        responses=type(RunSerializer)(many=True),  # a list of them
     )
     def get(self, request: Request) -> Response:
         return Response(selectors.runs_overview())
@@ -124,7 +126,11 @@ class PayoutRunDetailView(APIView):
 class PayoutRunHoldsView(APIView):
     permission_classes = [ADMINS]
 
-    @extend_schema(operation_id="payout_run_holds", summary="The run's fraud holds", responses=HoldSerializer)
+    @extend_schema(
+        operation_id="payout_run_holds",
+        summary="The run's fraud holds",
+        responses=type(HoldSerializer)(many=True),
+    )
     def get(self, request: Request, run_id: int) -> Response:
         _run(run_id)
         return Response(selectors.run_holds(run_id))
@@ -182,7 +188,7 @@ class PayoutRunCsvView(APIView):
     @extend_schema(
         operation_id="payout_run_payouts_csv",
         summary="payee,kind,name,streams,amount: one row per payee",
-        responses={200: CSV_RESPONSE},
+        responses={(200, "text/csv"): CSV_RESPONSE, 409: OpenApiResponse(description="Not computed yet.")},
     )
     def get(self, request: Request, run_id: int) -> Any:
         run = _run(run_id)
@@ -210,7 +216,7 @@ class PayeeStatementView(APIView):
         operation_id="payout_run_payee_statement",
         summary="A payee's statement: each allocation line, its split, the exact total, the payable amount",
         responses={
-            200: CSV_RESPONSE,
+            (200, "text/csv"): CSV_RESPONSE,
             404: OpenApiResponse(description="No such statement that you may read."),
         },
     )
