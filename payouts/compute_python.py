@@ -48,14 +48,17 @@ class Catalog:
 
 @dataclass
 class Line:
-    stage: str
-    source: str
+    """An allocation line (see `AllocationLine`): one payee's part of a track's streams in
+    one territory and tier; payee "" is suspense."""
+
+    payee: str
     isrc: str
     artist: str
-    payee: str
     country: str
     tier: str
     streams: int
+    listeners_amount: Decimal
+    unallocated_amount: Decimal
     share: Decimal
     amount: Decimal
 
@@ -73,6 +76,7 @@ class Outcome:
     listeners: int
     isrc_listeners: dict[str, int] = field(default_factory=dict)
     artist_listeners: dict[str, int] = field(default_factory=dict)
+    track_spread: dict[str, Fraction] = field(default_factory=dict)  # ISRC -> part of its gross
     lines: list[Line] = field(default_factory=list)
 
 
@@ -193,6 +197,8 @@ def compute(
         isrc_listeners=dict(isrc_listeners),
         artist_listeners=dict(artist_listeners),
     )
+    if spread:
+        outcome.track_spread = {isrc: spread * count / month_streams for isrc, count in parts.streams.items()}
     outcome.lines = _lines(
         line_amounts, line_streams, spread=spread, month_streams=month_streams, catalog=catalog
     )
@@ -207,24 +213,17 @@ def _lines(
     month_streams: int,
     catalog: Catalog,
 ) -> list[Line]:
-    """Allocation lines per (ISRC, territory, tier, source) and each payee's split of them."""
+    """Allocation lines per (ISRC, territory, tier) and payee, with the split applied."""
     lines: list[Line] = []
     for key in sorted(streams):
         isrc, country, tier = key
-        sources = [("listeners", amounts[key])]
-        if spread:
-            sources.append(("unallocated", spread * streams[key] / month_streams))
+        own = amounts[key]
+        spread_part = spread * streams[key] / month_streams if spread else Fraction(0)
         artist = catalog.artists.get(isrc, "")
-        for source, amount in sources:
-            lines.append(
-                Line("allocation", source, isrc, artist, "", country, tier, streams[key], Decimal(1),
-                     to_decimal(amount))
-            )  # fmt: skip
-            for payee, share in catalog.payees.get(isrc, []):
-                lines.append(
-                    Line("split", source, isrc, artist, payee, country, tier, streams[key], share,
-                         to_decimal(amount * Fraction(share)))
-                )  # fmt: skip
+        for payee, share in catalog.payees.get(isrc, [("", Decimal(1))]):
+            own_and_spread = (to_decimal(own), to_decimal(spread_part))
+            amount = to_decimal((own + spread_part) * Fraction(share))
+            lines.append(Line(payee, isrc, artist, country, tier, streams[key], *own_and_spread, share, amount))
     return lines
 
 
@@ -237,9 +236,9 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
     AllocationLine.objects.bulk_create(
         (
             AllocationLine(
-                run_id=run_id, stage=line.stage, source=line.source, isrc=line.isrc, artist=line.artist,
-                payee=line.payee, country=line.country, tier=line.tier, streams=line.streams,
-                share=line.share, amount=line.amount,
+                run_id=run_id, payee=line.payee, isrc=line.isrc, artist=line.artist, country=line.country,
+                tier=line.tier, streams=line.streams, listeners_amount=line.listeners_amount,
+                unallocated_amount=line.unallocated_amount, share=line.share, amount=line.amount,
             )
             for line in outcome.lines
         ),
@@ -285,6 +284,7 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
                 run_id=run_id, isrc=isrc, artist=catalog.artists.get(isrc, ""), title=titles.get(isrc, ""),
                 streams=allocation.streams.get(isrc, 0), listeners=outcome.isrc_listeners.get(isrc, 0),
                 gross_exact=to_decimal(gross),
+                unallocated_exact=to_decimal(outcome.track_spread.get(isrc, Fraction(0))),
             )
             for isrc, gross in sorted(allocation.track_gross.items())
         ],

@@ -74,7 +74,15 @@ class PayoutRun(models.Model):
 
 
 class RunChunk(models.Model):
-    """A listener range of a run's computation: one idempotent task, retried alone."""
+    """One idempotent task of a run's computation, retried alone.
+
+    Stage `listeners`: a listener range of the month, aggregated and screened. Stage
+    `isrcs`: one bucket of ISRCs, whose chunk parts are merged into lines and results.
+    """
+
+    class Stage(models.TextChoices):
+        LISTENERS = "listeners"
+        ISRCS = "isrcs"
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -82,6 +90,7 @@ class RunChunk(models.Model):
         DONE = "done"
 
     run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="chunks")
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.LISTENERS)
     index = models.PositiveIntegerField()
     # [lo, hi) of listener ids in the database's collation; None is unbounded.
     lo = models.CharField(max_length=64, null=True, blank=True)
@@ -98,49 +107,13 @@ class RunChunk(models.Model):
     listeners = models.IntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["run", "index"]
-        constraints = [models.UniqueConstraint(fields=["run", "index"], name="run_chunk_unique")]
+        ordering = ["run", "stage", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "stage", "index"], name="run_chunk_stage_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"Run {self.run_id} chunk {self.index} ({self.status})"
-
-
-class ChunkPart(models.Model):
-    """A chunk's exact contributions per (ISRC, country, tier): scratch, recomputable.
-
-    Written only by the PostgreSQL computation (an unlogged table there) and deleted when
-    the run settles. Additive across chunks: the settle step sums them.
-    """
-
-    run_id = models.BigIntegerField()
-    chunk = models.PositiveIntegerField()
-    isrc = models.CharField(max_length=12)
-    country = models.CharField(max_length=2)
-    tier = models.CharField(max_length=32)
-    streams = models.BigIntegerField()
-    amount = ExactAmountField(places=40, digits=70)
-
-    class Meta:
-        indexes = [models.Index(fields=["run_id", "chunk"], name="chunk_part_run_chunk")]
-
-    def __str__(self) -> str:
-        return f"Run {self.run_id} chunk {self.chunk} {self.isrc}"
-
-
-class ChunkListeners(models.Model):
-    """Distinct listeners per ISRC or artist in one chunk (chunks never share a listener)."""
-
-    run_id = models.BigIntegerField()
-    chunk = models.PositiveIntegerField()
-    kind = models.CharField(max_length=8)  # "isrc" or "artist"
-    key = models.CharField(max_length=64)
-    listeners = models.IntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["run_id", "chunk"], name="chunk_listeners_run_chunk")]
-
-    def __str__(self) -> str:
-        return f"Run {self.run_id} chunk {self.chunk} {self.kind} {self.key}"
+        return f"Run {self.run_id} {self.stage} chunk {self.index} ({self.status})"
 
 
 class Hold(models.Model):
@@ -171,14 +144,30 @@ class Hold(models.Model):
         return f"Hold {self.pk} {self.listener_id} ({self.decision or 'pending'})"
 
 
+class RunTrack(models.Model):
+    """The catalog as the run computed it: each ISRC's artist and title."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="catalog", db_index=False)
+    isrc = models.CharField(max_length=12)
+    artist = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "isrc"], name="run_track_unique")]
+        indexes = [models.Index(fields=["run", "artist"], name="run_track_artist")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.isrc} ({self.artist})"
+
+
 class RunSplit(models.Model):
-    """The catalog as the run computed it: each ISRC's artist and payee shares.
+    """The splits as the run computed them: each ISRC's payee shares.
 
     A track without splits has one row, 100% to its artist. ISRCs absent here were not in
     the catalog: their money went to suspense.
     """
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="splits")
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="splits", db_index=False)
     isrc = models.CharField(max_length=12)
     artist = models.CharField(max_length=64)
     payee = models.CharField(max_length=64)
@@ -195,49 +184,44 @@ class RunSplit(models.Model):
 
 
 class AllocationLine(models.Model):
-    """One step of the settlement path, per track, listener territory and plan tier.
+    """One line of the settlement path: a track, a listener territory and plan tier, a payee.
 
-    Stage `allocation`: what listeners' pools (source `listeners`) or the spread of the
-    unallocated pool (source `unallocated`) gave the track, before splits. Stage `split`:
-    one payee's share of that line. A payee's total is the sum of its split lines, rounded
-    once (PayeeResult).
+    Its stages are its columns. Allocation: `listeners_amount` is what the listeners' own
+    pools gave the track's streams in this territory and tier, `unallocated_amount` the
+    spread of unallocated pools over the same streams (both before splits). Split: the
+    payee's `share` of the track and its `amount` = (listeners + unallocated) × share.
+    Payee: the sum of a payee's amounts, rounded once, is its PayeeResult. An empty payee
+    means the ISRC was not in the catalog: the amount is in suspense.
+
+    A run writes these by the million in one statement, so the run is a plain column
+    (no per-row foreign-key check) and the only index serves statements (run, payee).
+    Other result tables are reached through indexes that start with the run, so their
+    foreign key to it has no index of its own.
     """
 
-    class Stage(models.TextChoices):
-        ALLOCATION = "allocation"
-        SPLIT = "split"
-
-    class Source(models.TextChoices):
-        LISTENERS = "listeners"
-        UNALLOCATED = "unallocated"
-
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines")
-    stage = models.CharField(max_length=12, choices=Stage.choices)
-    source = models.CharField(max_length=12, choices=Source.choices)
+    run_id = models.BigIntegerField()
+    payee = models.CharField(max_length=64, blank=True)
     isrc = models.CharField(max_length=12)
     artist = models.CharField(max_length=64, blank=True, help_text="Empty: not in the catalog (suspense).")
-    payee = models.CharField(max_length=64, blank=True)
     country = models.CharField(max_length=2)
     tier = models.CharField(max_length=32)
     streams = models.BigIntegerField()
+    listeners_amount = ExactAmountField()
+    unallocated_amount = ExactAmountField()
     share = models.DecimalField(max_digits=7, decimal_places=6)
     amount = ExactAmountField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["run", "payee"], name="line_run_payee"),
-            models.Index(fields=["run", "artist"], name="line_run_artist"),
-            models.Index(fields=["run", "isrc"], name="line_run_isrc"),
-        ]
+        indexes = [models.Index(fields=["run_id", "payee"], name="line_run_payee")]
 
     def __str__(self) -> str:
-        return f"Run {self.run_id} {self.stage} {self.isrc} {self.payee or self.artist}: {self.amount}"
+        return f"Run {self.run_id} {self.isrc} {self.country}/{self.tier} → {self.payee or 'suspense'}"
 
 
 class PayeeResult(models.Model):
     """What a payee gets from a run: exact share, and the amount after the single rounding."""
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payees")
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payees", db_index=False)
     payee = models.CharField(max_length=64)
     kind = models.CharField(max_length=16)
     name = models.CharField(max_length=300)
@@ -257,7 +241,7 @@ class PayeeResult(models.Model):
 class SuspenseResult(models.Model):
     """Money of an ISRC not in the catalog, held until the track is claimed."""
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="suspense")
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="suspense", db_index=False)
     isrc = models.CharField(max_length=12)
     streams = models.BigIntegerField()
     amount_exact = ExactAmountField()
@@ -274,13 +258,14 @@ class SuspenseResult(models.Model):
 class TrackResult(models.Model):
     """A track's month: qualifying streams, distinct listeners, exact amount before splits."""
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="tracks")
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="tracks", db_index=False)
     isrc = models.CharField(max_length=12)
     artist = models.CharField(max_length=64, blank=True)
     title = models.CharField(max_length=300, blank=True)
     streams = models.BigIntegerField()
     listeners = models.IntegerField()
     gross_exact = ExactAmountField()
+    unallocated_exact = ExactAmountField(help_text="The part of the gross from unallocated pools.")
 
     class Meta:
         ordering = ["run", "isrc"]
@@ -300,7 +285,7 @@ class ArtistResult(models.Model):
     solved so that all artists add up to the pool.
     """
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="artists")
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="artists", db_index=False)
     artist = models.CharField(max_length=64)
     name = models.CharField(max_length=300)
     streams = models.BigIntegerField()

@@ -12,9 +12,12 @@ from django.conf import settings
 
 from kalipxo.money import currency, minor_exponent
 
-# Listeners per computation chunk: enough work per task to amortise each chunk's pass over
-# the month's table pages, small enough that a lost chunk is cheap to redo.
-DEFAULT_CHUNK_LISTENERS = 12_500
+# Listener-range chunks a run's computation is cut into. Each chunk reads its listeners'
+# rows wherever they are in the events table, so it visits most of the month's pages:
+# more chunks share the work among more workers and make a lost chunk cheaper to redo,
+# but each one adds a pass over those pages. 8 suits a few workers on a month of
+# millions of streams (see docs/benchmarks.md); months with fewer listeners get fewer.
+DEFAULT_CHUNKS = 8
 MAX_CHUNKS = 64
 
 
@@ -29,7 +32,7 @@ class RunPolicy:
     fraud_max_streams_per_day: int
     fraud_max_track_plays_per_day: int
     fraud_max_listeners_per_device: int
-    chunk_listeners: int
+    chunks: int
 
     @classmethod
     def from_settings(cls) -> "RunPolicy":
@@ -43,7 +46,7 @@ class RunPolicy:
             fraud_max_streams_per_day=int(settings.FRAUD_MAX_STREAMS_PER_DAY),
             fraud_max_track_plays_per_day=int(settings.FRAUD_MAX_TRACK_PLAYS_PER_DAY),
             fraud_max_listeners_per_device=int(settings.FRAUD_MAX_LISTENERS_PER_DEVICE),
-            chunk_listeners=int(getattr(settings, "PAYOUT_CHUNK_LISTENERS", DEFAULT_CHUNK_LISTENERS)),
+            chunks=max(1, min(MAX_CHUNKS, int(getattr(settings, "PAYOUT_RUN_CHUNKS", DEFAULT_CHUNKS)))),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -65,7 +68,7 @@ class RunPolicy:
             fraud_max_streams_per_day=int(data["fraud_max_streams_per_day"]),
             fraud_max_track_plays_per_day=int(data["fraud_max_track_plays_per_day"]),
             fraud_max_listeners_per_device=int(data["fraud_max_listeners_per_device"]),
-            chunk_listeners=int(data.get("chunk_listeners", DEFAULT_CHUNK_LISTENERS)),
+            chunks=int(data.get("chunks", DEFAULT_CHUNKS)),
         )
 
     @property

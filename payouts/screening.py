@@ -15,15 +15,17 @@ rules run as GROUP BY queries in the database; only flagged listeners reach Pyth
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DecimalField, F, Sum
 
+from artists.models import Track
 from payouts.policy import RunPolicy
 from streams.models import RevenueRecord
 from streams.selectors import month_bounds
@@ -36,6 +38,7 @@ RULE_SHARED_DEVICE = "shared_device"
 EVIDENCE_TOP_TRACKS = 5
 EVIDENCE_BATCH = 500  # flagged listeners per evidence query
 CUT_WAIT_SECONDS = 30.0
+WORK_MEM = "256MB"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,17 @@ def data_cut() -> DataCut:
                 break
             time.sleep(0.05)
     return DataCut(event_id=event_id, revenue_at=revenue_at)
+
+
+@contextmanager
+def roomy_queries() -> Iterator[None]:
+    """A transaction whose GROUP BYs may use more memory than the server default (PostgreSQL)
+    instead of spilling to disk: screening aggregates the whole month."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        yield
 
 
 def db_time(moment: datetime) -> Any:
@@ -180,8 +194,15 @@ def _batches(items: Sequence[str], size: int = EVIDENCE_BATCH) -> Iterable[Seque
         yield items[first : first + size]
 
 
-def evidence(*, scope: Scope, listeners: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Per flagged listener: streams per UTC day, top tracks, devices with listener counts."""
+def evidence(
+    *, scope: Scope, listeners: Sequence[str], device_counts: dict[str, dict[str, int]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per flagged listener: streams per UTC day, top tracks (with titles), its devices with
+    how many listeners used each, and the most shared of them.
+
+    `device_counts` (listener -> device -> listeners), when the caller already has them,
+    saves a pass over the month; otherwise they are counted here.
+    """
     where, params = scope.where()
     day = _day_sql()
     out: dict[str, dict[str, Any]] = {
@@ -213,17 +234,33 @@ def evidence(*, scope: Scope, listeners: Sequence[str]) -> dict[str, dict[str, A
                 )
         for listener, top in tracks.items():
             out[listener]["top_tracks"] = top
-        for listener, device, sharing in _rows(
-            f"WITH mine AS (SELECT DISTINCT listener_id, device FROM streams_streamevent "  # noqa: S608
-            f"WHERE {scoped} AND device IS NOT NULL), "
-            "sharing AS (SELECT device, count(DISTINCT listener_id) AS n FROM streams_streamevent "
-            f"WHERE {where} AND device IN (SELECT device FROM mine) GROUP BY device) "
-            "SELECT mine.listener_id, mine.device, sharing.n FROM mine "
-            "JOIN sharing ON sharing.device = mine.device "
-            "ORDER BY mine.listener_id, sharing.n DESC, mine.device",
-            [*args, *params],
-        ):
-            out[listener]["devices"].append({"device": device, "listeners": sharing})
+        if device_counts is None:
+            for listener, device, sharing in _rows(
+                f"WITH mine AS (SELECT DISTINCT listener_id, device FROM streams_streamevent "  # noqa: S608
+                f"WHERE {scoped} AND device IS NOT NULL), "
+                "sharing AS (SELECT device, count(DISTINCT listener_id) AS n FROM streams_streamevent "
+                f"WHERE {where} AND device IN (SELECT device FROM mine) GROUP BY device) "
+                "SELECT mine.listener_id, mine.device, sharing.n FROM mine "
+                "JOIN sharing ON sharing.device = mine.device",
+                [*args, *params],
+            ):
+                out[listener]["devices"].append({"device": device, "listeners": int(sharing)})
+        else:
+            for listener in batch:
+                for device, sharing in device_counts.get(listener, {}).items():
+                    out[listener]["devices"].append({"device": device, "listeners": int(sharing)})
+    titles = dict(
+        Track.objects.filter(
+            isrc__in={t["isrc"] for entry in out.values() for t in entry["top_tracks"]}
+        ).values_list("isrc", "title")
+    )
+    for entry in out.values():
+        entry["devices"].sort(key=lambda d: (-d["listeners"], d["device"]))
+        entry["shared_device"] = (
+            entry["devices"][0] if entry["devices"] and entry["devices"][0]["listeners"] > 1 else None
+        )
+        for track in entry["top_tracks"]:
+            track["title"] = titles.get(track["isrc"], "")
     return out
 
 

@@ -247,7 +247,7 @@ def artist_final_tracks(artist_id: str, month: date) -> list[dict[str, Any]]:
         return []
     places = _places(run)
     after_splits = dict(
-        AllocationLine.objects.filter(run=run, stage=AllocationLine.Stage.SPLIT, payee=artist_id)
+        AllocationLine.objects.filter(run_id=run.pk, payee=artist_id)
         .values_list("isrc")
         .annotate(total=Sum("amount"))
     )
@@ -274,36 +274,30 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
     if run is None:
         return []
     places = _places(run)
-    lines = AllocationLine.objects.filter(run=run)
-    own = lines.filter(stage=AllocationLine.Stage.ALLOCATION, artist=artist_id)
-    from_listeners = own.filter(source=AllocationLine.Source.LISTENERS).aggregate(t=Sum("amount"))["t"] or 0
-    from_unallocated = (
-        own.filter(source=AllocationLine.Source.UNALLOCATED).aggregate(t=Sum("amount"))["t"] or 0
+    tracks = TrackResult.objects.filter(run=run, artist=artist_id).aggregate(
+        gross=Sum("gross_exact"), unallocated=Sum("unallocated_exact")
     )
-    splits = lines.filter(stage=AllocationLine.Stage.SPLIT)
-    to_others = splits.filter(artist=artist_id).exclude(payee=artist_id).aggregate(t=Sum("amount"))["t"] or 0
-    from_others = (
-        splits.filter(payee=artist_id).exclude(artist=artist_id).aggregate(t=Sum("amount"))["t"] or 0
-    )
+    gross = Decimal(tracks["gross"] or 0)
+    from_unallocated = Decimal(tracks["unallocated"] or 0)
+    mine = AllocationLine.objects.filter(run_id=run.pk, payee=artist_id)
+    kept = Decimal(mine.filter(artist=artist_id).aggregate(t=Sum("amount"))["t"] or 0)
+    from_others = Decimal(mine.exclude(artist=artist_id).aggregate(t=Sum("amount"))["t"] or 0)
     payee = PayeeResult.objects.filter(run=run, payee=artist_id).first()
     exact = payee.amount_exact if payee else Decimal(0)
-    payable = payee.amount_minor if payee else 0
-    gross = Decimal(from_listeners) + Decimal(from_unallocated)
+    payable = Decimal(payee.amount_minor if payee else 0).scaleb(-places)
 
     def step(stage: str, label: str, amount: Decimal, shown: int = EXACT_PLACES) -> dict[str, Any]:
         return {"stage": stage, "label": label, "amount": exact_str(amount, shown)}
 
-    payable_amount = Decimal(payable).scaleb(-places)
-    chain = [
-        step("allocation", "Your tracks' share of their listeners' own pools", Decimal(from_listeners)),
-        step("allocation", "Your tracks' share of unallocated pools", Decimal(from_unallocated)),
+    return [
+        step("allocation", "Your tracks' share of their listeners' own pools", gross - from_unallocated),
+        step("allocation", "Your tracks' share of unallocated pools", from_unallocated),
         step("allocation", "Gross: your tracks before splits", gross),
-        step("split", "Paid by split to other payees on your tracks", Decimal(to_others)),
-        step("split", "Received by split on other artists' tracks", Decimal(from_others)),
+        step("split", "Paid by split to other payees on your tracks", max(gross - kept, Decimal(0))),
+        step("split", "Received by split on other artists' tracks", from_others),
         step("payee", "Your exact share", exact),
-        step("payee", "Payable, rounded once to the cent (largest remainder)", payable_amount, places),
+        step("payee", "Payable, rounded once to the cent (largest remainder)", payable, places),
     ]
-    return chain
 
 
 def statement_url(run_id: int, payee: str) -> str:
@@ -385,21 +379,15 @@ def _artist_reason(rules: list[str]) -> str:
 
 
 def payee_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
-    """The payee's split lines with the allocation line each comes from."""
-    splits = list(
-        AllocationLine.objects.filter(run=run, stage=AllocationLine.Stage.SPLIT, payee=payee).order_by(
-            "isrc", "country", "tier", "source"
-        )
+    """The payee's allocation lines (track, territory, tier) with the track's title."""
+    lines = list(
+        AllocationLine.objects.filter(run_id=run.pk, payee=payee).order_by("isrc", "country", "tier")
     )
-    keys = {(line.isrc, line.country, line.tier, line.source) for line in splits}
-    allocations: dict[tuple[str, str, str, str], Decimal] = {}
-    for line in AllocationLine.objects.filter(
-        run=run, stage=AllocationLine.Stage.ALLOCATION, isrc__in={key[0] for key in keys}
-    ):
-        allocations[(line.isrc, line.country, line.tier, line.source)] = line.amount
     titles: dict[str, str] = defaultdict(str)
     titles.update(
-        TrackResult.objects.filter(run=run, isrc__in={k[0] for k in keys}).values_list("isrc", "title")
+        TrackResult.objects.filter(run=run, isrc__in={line.isrc for line in lines}).values_list(
+            "isrc", "title"
+        )
     )
     return [
         {
@@ -408,11 +396,11 @@ def payee_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
             "track_artist": line.artist,
             "country": line.country,
             "tier": line.tier,
-            "source": line.source,
             "streams": line.streams,
-            "track_amount": allocations.get((line.isrc, line.country, line.tier, line.source), Decimal(0)),
+            "listeners_amount": line.listeners_amount,
+            "unallocated_amount": line.unallocated_amount,
             "share": line.share,
             "amount": line.amount,
         }
-        for line in splits
+        for line in lines
     ]

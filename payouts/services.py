@@ -3,9 +3,14 @@ finalized, or failed with a reason.
 
 Every step locks the run's row (`select_for_update`) before it moves the state, and
 checks the state it expects, so a redelivered or duplicated task finds nothing left to do.
-Work for workers is enqueued after commit. On PostgreSQL the computation is split into
-listener-range chunks (`payouts.compute_sql`) that any number of workers share; on SQLite,
-the embedded demo, one step computes with the pure maths (`payouts.compute_python`).
+Work for workers is enqueued after commit.
+
+On PostgreSQL (`payouts.compute_sql`) the month is cut into listener chunks that screen
+and compute in one pass; after review, chunks holding rejected listeners are computed
+again without them, ISRC buckets merge the chunks' parts, and a finish step rounds and
+writes the results. Any number of workers share the steps; a lost step is redone alone.
+On SQLite, the embedded demo, screening runs as portable queries (`payouts.screening`) and
+one step computes with the pure maths (`payouts.compute_python`).
 
 `dispatch=False` leaves the next step to the caller, which is how `manage.py payout_run`
 drives a run in-process and how tests drive one without a broker.
@@ -26,18 +31,20 @@ from redis.exceptions import RedisError
 from payouts import compute_python, compute_sql, ledger, screening
 from payouts.compute_sql import half_even_minor
 from payouts.models import Hold, PayoutRun, ReviewRequest, RunChunk, RunSplit
-from payouts.policy import MAX_CHUNKS, RunPolicy
+from payouts.policy import RunPolicy
 from streams.selectors import month_of
 from streams.services import month_close
 
 logger = logging.getLogger(__name__)
 Status = PayoutRun.Status
 
-# Progress milestones (0–1) shown while a run moves on.
+# Progress milestones (0–1) shown while a run moves on: listener chunks (screening and
+# computing in one pass) fill 5-50%, review holds at 50%, ISRC merges fill 55-95%.
 PROGRESS_SCREENING = 0.05
-PROGRESS_REVIEW = 0.2
-PROGRESS_COMPUTING = 0.25
-PROGRESS_CHUNKS = 0.6  # the chunks' share of the bar, after PROGRESS_COMPUTING
+PROGRESS_CHUNKS = 0.45
+PROGRESS_REVIEW = 0.5
+PROGRESS_COMPUTING = 0.55
+PROGRESS_MERGES = 0.4
 PROGRESS_SETTLING = 0.9
 
 
@@ -78,6 +85,8 @@ def _enqueue(task_name: str, *args: Any) -> None:
         task: Any = {
             "payouts.screen_run": tasks.screen_run,
             "payouts.compute_run_chunk": tasks.compute_run_chunk,
+            "payouts.review_run": tasks.review_run,
+            "payouts.settle_run_part": tasks.settle_run_part,
             "payouts.settle_run": tasks.settle_run,
         }[task_name]
         try:
@@ -139,11 +148,15 @@ def previous_month(now: datetime | None = None) -> date:
 
 # ---------------------------------------------------------------------------- screening
 
+THRESHOLD_NAMES = ("streams_per_day", "track_plays_per_day", "listeners_per_device")
+
 
 def run_screen(*, run_id: int, dispatch: bool = True) -> str:
-    """Take the data cut, apply the fraud rules, hold flagged listeners.
+    """Take the data cut and screen the month.
 
-    With holds the run waits in `review`; without, it goes on computing.
+    PostgreSQL: snapshot the catalog and send the listener chunks, which screen and
+    compute in one pass (`run_review` follows). SQLite: screen with portable queries and
+    hold flagged listeners; with holds the run waits in `review`, without it computes.
     """
     with transaction.atomic():
         run = _locked(run_id)
@@ -153,82 +166,176 @@ def run_screen(*, run_id: int, dispatch: bool = True) -> str:
         run.save(update_fields=["status", "progress", "updated_at"])
     policy = RunPolicy.from_data(run.policy)
     cut = screening.data_cut()
+    if uses_sql():
+        with transaction.atomic():
+            run = _locked(run_id)
+            if run.status != Status.SCREENING or run.chunks.exists():
+                return f"skipped ({run.status}, chunks already sent)"
+            _set_cut(run, cut, policy)
+            compute_sql.catalog_snapshot(run_id=run.pk)
+            compute_sql.scratch_create(run_id=run.pk, buckets=policy.chunks)
+            ranges = compute_sql.listener_ranges(chunks=policy.chunks)
+            now = timezone.now()
+            RunChunk.objects.bulk_create(
+                RunChunk(run=run, stage=RunChunk.Stage.LISTENERS, index=index, lo=lo, hi=hi, enqueued_at=now)
+                for index, (lo, hi) in enumerate(ranges)
+            )
+            run.save()
+            if dispatch:
+                for index in range(len(ranges)):
+                    _enqueue("payouts.compute_run_chunk", run.pk, index)
+        return f"screening in {len(ranges)} chunks"
     scope = screening.Scope(month=run.month, min_play_ms=policy.min_play_ms, event_cut=cut.event_id)
-    flags = screening.screen(scope=scope, policy=policy)
-    flagged = sorted(flags)
-    evidence = screening.evidence(scope=scope, listeners=flagged)
-    pools = screening.pools_of(
-        month=run.month, revenue_at=cut.revenue_at, rights_share=policy.rights_share, listeners=flagged
-    )
+    with screening.roomy_queries():
+        flags = screening.screen(scope=scope, policy=policy)
+        flagged = sorted(flags)
+        evidence = screening.evidence(scope=scope, listeners=flagged)
     with transaction.atomic():
         run = _locked(run_id)
         if run.status != Status.SCREENING:
             return f"skipped ({run.status})"
-        run.cutoff_event_id, run.cutoff_revenue_at = cut.event_id, cut.revenue_at
-        run.screened_at = timezone.now()
-        run.pools_exact = screening.pools_total(
-            month=run.month, revenue_at=cut.revenue_at, rights_share=policy.rights_share
-        )
-        run.pools_minor = half_even_minor(run.pools_exact, policy.scale)
-        thresholds = {
-            "streams_per_day": policy.fraud_max_streams_per_day,
-            "track_plays_per_day": policy.fraud_max_track_plays_per_day,
-            "listeners_per_device": policy.fraud_max_listeners_per_device,
-        }
-        Hold.objects.bulk_create(
-            [
-                Hold(
-                    run=run,
-                    listener_id=listener,
-                    rules=sorted(flags[listener].rules),
-                    reason="; ".join(flags[listener].details),
-                    evidence={**evidence[listener], "thresholds": thresholds},
-                    streams=evidence[listener]["streams"],
-                    pool_exact=pools.get(listener),
-                )
-                for listener in flagged
-            ],
-            ignore_conflicts=True,
-        )
-        if flagged:
-            run.status, run.progress = Status.REVIEW, PROGRESS_REVIEW
-            run.save()
-            logger.info("payout run %s: %s listeners held for review", run.pk, len(flagged))
-            return "review"
+        _set_cut(run, cut, policy)
+        compute_sql.catalog_snapshot(run_id=run.pk)
+        reasons = {listener: (sorted(flags[listener].rules), flags[listener].details) for listener in flagged}
+        _hold(run, policy, reasons, evidence)
+        return _after_screening(run, dispatch=dispatch)
+
+
+def _set_cut(run: PayoutRun, cut: screening.DataCut, policy: RunPolicy) -> None:
+    run.cutoff_event_id, run.cutoff_revenue_at = cut.event_id, cut.revenue_at
+    run.screened_at = timezone.now()
+    run.pools_exact = screening.pools_total(
+        month=run.month, revenue_at=cut.revenue_at, rights_share=policy.rights_share
+    )
+    run.pools_minor = half_even_minor(run.pools_exact, policy.scale)
+
+
+def _hold(
+    run: PayoutRun,
+    policy: RunPolicy,
+    flags: dict[str, tuple[list[str], list[str]]],
+    evidence: dict[str, dict[str, Any]],
+) -> None:
+    """One hold per flagged listener, with every reason and the evidence. Caller holds the lock."""
+    if not flags:
+        return
+    values = (
+        policy.fraud_max_streams_per_day,
+        policy.fraud_max_track_plays_per_day,
+        policy.fraud_max_listeners_per_device,
+    )
+    thresholds = dict(zip(THRESHOLD_NAMES, values, strict=True))
+    if run.cutoff_revenue_at is None:
+        raise RuntimeError(f"Run {run.pk} holds listeners without a data cut.")
+    pools = screening.pools_of(
+        month=run.month,
+        revenue_at=run.cutoff_revenue_at,
+        rights_share=policy.rights_share,
+        listeners=sorted(flags),
+    )
+    Hold.objects.bulk_create(
+        [
+            Hold(
+                run=run,
+                listener_id=listener,
+                rules=rules,
+                reason="; ".join(details),
+                evidence={**evidence[listener], "thresholds": thresholds},
+                streams=evidence[listener]["streams"],
+                pool_exact=pools.get(listener),
+            )
+            for listener, (rules, details) in sorted(flags.items())
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _after_screening(run: PayoutRun, *, dispatch: bool) -> str:
+    """Review when listeners are held, else compute. Caller holds the run's lock."""
+    if run.holds.exists():
+        run.status, run.progress = Status.REVIEW, PROGRESS_REVIEW
         run.save()
-        _compute_begin(run, dispatch=dispatch)
+        logger.info("payout run %s: %s listeners held for review", run.pk, run.holds.count())
+        return "review"
+    run.save()
+    _compute_begin(run, dispatch=dispatch)
     return "computing"
 
 
+def run_review(*, run_id: int, dispatch: bool = True) -> str:
+    """After the listener chunks (PostgreSQL): the shared-device rule across chunks, holds
+    with evidence, then review or computing."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status != Status.SCREENING:
+            return f"skipped ({run.status})"
+        if run.chunks.filter(stage=RunChunk.Stage.LISTENERS).exclude(status=RunChunk.Status.DONE).exists():
+            return "waiting for chunks"
+        policy = RunPolicy.from_data(run.policy)
+        findings, devices = compute_sql.screening_findings(run_id=run.pk, policy=policy)
+        flags: dict[str, tuple[list[str], list[str]]] = {}
+        for flag in findings:
+            rules, details = flags.setdefault(flag.listener, ([], []))
+            if flag.rule not in rules:
+                rules.append(flag.rule)
+            details.append(flag.detail)
+        if run.cutoff_event_id is None:
+            raise RuntimeError(f"Run {run.pk} reviews without a data cut.")
+        scope = screening.Scope(
+            month=run.month, min_play_ms=policy.min_play_ms, event_cut=run.cutoff_event_id
+        )
+        evidence = screening.evidence(scope=scope, listeners=sorted(flags), device_counts=devices)
+        reasons = {listener: (sorted(rules), details) for listener, (rules, details) in flags.items()}
+        _hold(run, policy, reasons, evidence)
+        return _after_screening(run, dispatch=dispatch)
+
+
 def _compute_begin(run: PayoutRun, *, dispatch: bool) -> None:
-    """Snapshot the catalog and cut the month into chunks. Caller holds the run's lock."""
-    policy = RunPolicy.from_data(run.policy)
-    RunSplit.objects.filter(run=run).delete()
-    with connection.cursor() as cursor:
-        # The catalog as the run computes: a track without splits pays 100% to its artist.
-        cursor.execute(
-            "INSERT INTO payouts_runsplit (run_id, isrc, artist, payee, share) "
-            "SELECT %s, t.isrc, t.artist_id, coalesce(s.payee_id, t.artist_id), coalesce(s.share, 1) "
-            "FROM artists_track t LEFT JOIN artists_split s ON s.track_id = t.isrc",
-            [run.pk],
-        )
-    run.chunks.all().delete()
-    if uses_sql():
-        ranges = compute_sql.listener_ranges(
-            listeners_per_chunk=policy.chunk_listeners, max_chunks=MAX_CHUNKS
-        )
-        now = timezone.now()
-        RunChunk.objects.bulk_create(
-            RunChunk(run=run, index=index, lo=lo, hi=hi, enqueued_at=now)
-            for index, (lo, hi) in enumerate(ranges)
-        )
-        if dispatch:
-            for index in range(len(ranges)):
-                _enqueue("payouts.compute_run_chunk", run.pk, index)
-    elif dispatch:
-        _enqueue("payouts.settle_run", run.pk)
+    """Screening is over and every hold decided: compute. Caller holds the run's lock.
+
+    PostgreSQL: chunks holding a rejected listener are computed again without it (the
+    first pass counted everyone); then, or straight away, the ISRC buckets merge.
+    SQLite: one step computes everything.
+    """
     run.status, run.progress = Status.COMPUTING, PROGRESS_COMPUTING
     run.save(update_fields=["status", "progress", "updated_at"])
+    if not uses_sql():
+        if dispatch:
+            _enqueue("payouts.settle_run", run.pk)
+        return
+    with connection.cursor() as cursor:
+        # In SQL, so listener ids compare in the database's collation, as the chunks do.
+        cursor.execute(
+            "UPDATE payouts_runchunk c SET status = 'pending', enqueued_at = now() "
+            "WHERE c.run_id = %s AND c.stage = 'listeners' AND EXISTS (SELECT 1 FROM payouts_hold h "
+            "WHERE h.run_id = c.run_id AND h.decision = 'reject' "
+            "AND (c.lo IS NULL OR h.listener_id >= c.lo) AND (c.hi IS NULL OR h.listener_id < c.hi)) "
+            "RETURNING c.index",
+            [run.pk],
+        )
+        again = [index for (index,) in cursor.fetchall()]
+    if again:
+        if dispatch:
+            for index in again:
+                _enqueue("payouts.compute_run_chunk", run.pk, index)
+        return
+    _merge_begin(run, dispatch=dispatch)
+
+
+def _merge_begin(run: PayoutRun, *, dispatch: bool) -> None:
+    """Send the ISRC buckets' merges. Caller holds the run's lock; all chunks are done."""
+    buckets = RunPolicy.from_data(run.policy).chunks
+    now = timezone.now()
+    RunChunk.objects.bulk_create(
+        [
+            RunChunk(run=run, stage=RunChunk.Stage.ISRCS, index=index, enqueued_at=now)
+            for index in range(buckets)
+        ],
+        ignore_conflicts=True,
+    )
+    if dispatch:
+        for index in range(buckets):
+            _enqueue("payouts.settle_run_part", run.pk, index)
 
 
 # ---------------------------------------------------------------------------- holds
@@ -263,43 +370,55 @@ def hold_decide(*, run_id: int, hold_id: int, decision: str, decided_by: str, di
 # ---------------------------------------------------------------------------- computing
 
 
-def run_chunk_compute(*, run_id: int, index: int, dispatch: bool = True) -> str:
-    """Compute one chunk (PostgreSQL). Safe to run twice or concurrently: the chunk's
-    advisory lock lets one session compute, and its parts are replaced, not added."""
+def _claim(run_id: int, stage: str, index: int, run_status: str) -> RunChunk | None:
+    """Mark a step running (and count the attempt) if there is work left in it."""
     with transaction.atomic():
         chunk = (
             RunChunk.objects.select_for_update()
             .filter(
                 run_id=run_id,
+                stage=stage,
                 index=index,
                 status__in=[RunChunk.Status.PENDING, RunChunk.Status.RUNNING],
-                run__status=Status.COMPUTING,
+                run__status=run_status,
             )
             .first()
         )
-        if chunk is None:
-            return "nothing to do"
-        chunk.status, chunk.started_at = RunChunk.Status.RUNNING, timezone.now()
-        chunk.attempts += 1
-        chunk.save(update_fields=["status", "started_at", "attempts"])
+        if chunk is not None:
+            chunk.status, chunk.started_at = RunChunk.Status.RUNNING, timezone.now()
+            chunk.attempts += 1
+            chunk.save(update_fields=["status", "started_at", "attempts"])
+    return chunk
+
+
+def run_chunk_compute(*, run_id: int, index: int, dispatch: bool = True) -> str:
+    """Screen and compute one listener chunk (PostgreSQL). Safe to run twice or
+    concurrently: its advisory lock lets one session work, and its parts are replaced."""
+    stage = RunChunk.Stage.LISTENERS
+    claimed = _claim(run_id, stage, index, Status.SCREENING) or _claim(run_id, stage, index, Status.COMPUTING)
+    if claimed is None:
+        return "nothing to do"
     with transaction.atomic():
-        if not compute_sql.try_lock_chunk(run_id=run_id, index=index):
+        if not compute_sql.try_lock(stage=stage, run_id=run_id, index=index):
             return "busy: another worker computes it"
-        chunk = RunChunk.objects.select_related("run").get(pk=chunk.pk)
+        chunk = RunChunk.objects.select_related("run").get(pk=claimed.pk)
         run = chunk.run
-        if chunk.status == RunChunk.Status.DONE or run.status != Status.COMPUTING:
+        if chunk.status == RunChunk.Status.DONE or run.status not in (Status.SCREENING, Status.COMPUTING):
             return "done before"
         if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
             raise RuntimeError(f"Run {run_id} computes without a data cut.")
+        policy = RunPolicy.from_data(run.policy)
         totals = compute_sql.chunk_compute(
             run_id=run_id,
             index=index,
             month=run.month,
-            policy=RunPolicy.from_data(run.policy),
+            policy=policy,
             event_cut=run.cutoff_event_id,
             revenue_cut=run.cutoff_revenue_at,
             lo=chunk.lo,
             hi=chunk.hi,
+            buckets=policy.chunks,
+            replace=chunk.finished_at is not None,
         )
         RunChunk.objects.filter(pk=chunk.pk).update(
             status=RunChunk.Status.DONE,
@@ -312,44 +431,81 @@ def run_chunk_compute(*, run_id: int, index: int, dispatch: bool = True) -> str:
         )
         # Counted under the run's lock, so exactly one chunk sees the last one finish.
         run = _locked(run_id)
-        chunks = run.chunks.count()
-        remaining = run.chunks.exclude(status=RunChunk.Status.DONE).count()
-        run.progress = PROGRESS_COMPUTING + PROGRESS_CHUNKS * (chunks - remaining) / chunks
-        run.save(update_fields=["progress", "updated_at"])
-        if remaining == 0 and dispatch:
-            _enqueue("payouts.settle_run", run_id)
+        chunks = run.chunks.filter(stage=stage)
+        remaining = chunks.exclude(status=RunChunk.Status.DONE).count()
+        if run.status == Status.SCREENING:
+            run.progress = PROGRESS_SCREENING + PROGRESS_CHUNKS * (1 - remaining / chunks.count())
+            run.save(update_fields=["progress", "updated_at"])
+            if remaining == 0 and dispatch:
+                _enqueue("payouts.review_run", run_id)
+        elif remaining == 0:
+            _merge_begin(run, dispatch=dispatch)
     return f"computed ({remaining} left)"
 
 
+def run_merge(*, run_id: int, index: int, dispatch: bool = True) -> str:
+    """Merge one ISRC bucket (PostgreSQL); the last one sends the finish."""
+    stage = RunChunk.Stage.ISRCS
+    claimed = _claim(run_id, stage, index, Status.COMPUTING)
+    if claimed is None:
+        return "nothing to do"
+    with transaction.atomic():
+        if not compute_sql.try_lock(stage=stage, run_id=run_id, index=index):
+            return "busy: another worker merges it"
+        chunk = RunChunk.objects.select_related("run").get(pk=claimed.pk)
+        run = chunk.run
+        if chunk.status == RunChunk.Status.DONE or run.status != Status.COMPUTING:
+            return "done before"
+        policy = RunPolicy.from_data(run.policy)
+        compute_sql.bucket_merge(run_id=run_id, bucket=index, policy=policy, totals=_chunk_totals(run))
+        RunChunk.objects.filter(pk=chunk.pk).update(status=RunChunk.Status.DONE, finished_at=timezone.now())
+        run = _locked(run_id)
+        merges = run.chunks.filter(stage=stage)
+        remaining = merges.exclude(status=RunChunk.Status.DONE).count()
+        run.progress = PROGRESS_COMPUTING + PROGRESS_MERGES * (1 - remaining / merges.count())
+        run.save(update_fields=["progress", "updated_at"])
+        if remaining == 0 and dispatch:
+            _enqueue("payouts.settle_run", run_id)
+    return f"merged ({remaining} left)"
+
+
+def _chunk_totals(run: PayoutRun) -> compute_sql.SettleTotals:
+    sums = run.chunks.filter(stage=RunChunk.Stage.LISTENERS).aggregate(
+        pools=Sum("pools_exact"),
+        unallocated=Sum("unallocated_exact"),
+        rejected=Sum("rejected_exact"),
+        streams=Sum("streams"),
+    )
+    return compute_sql.SettleTotals(
+        pools=Decimal(sums["pools"] or 0),
+        unallocated=Decimal(sums["unallocated"] or 0),
+        rejected=Decimal(sums["rejected"] or 0),
+        streams=int(sums["streams"] or 0),
+    )
+
+
 def run_settle(*, run_id: int) -> str:
-    """Turn the chunks' parts (or, on SQLite, the month) into lines, results, comparisons."""
+    """Round once and write the results: from the merged buckets (PostgreSQL) or, on
+    SQLite, from the whole month with the pure maths."""
     with transaction.atomic():
         run = _locked(run_id)
         if run.status != Status.COMPUTING:
             return f"skipped ({run.status})"
         policy = RunPolicy.from_data(run.policy)
         if uses_sql():
-            if run.chunks.exclude(status=RunChunk.Status.DONE).exists():
-                return "waiting for chunks"
-            sums = run.chunks.aggregate(
-                pools=Sum("pools_exact"),
-                unallocated=Sum("unallocated_exact"),
-                rejected=Sum("rejected_exact"),
-                streams=Sum("streams"),
-                listeners=Sum("listeners"),
-            )
-            totals = compute_sql.SettleTotals(
-                pools=Decimal(sums["pools"] or 0),
-                unallocated=Decimal(sums["unallocated"] or 0),
-                rejected=Decimal(sums["rejected"] or 0),
-                streams=int(sums["streams"] or 0),
-            )
-            settled = compute_sql.settle(run_id=run.pk, policy=policy, totals=totals)
+            if (
+                not run.chunks.filter(stage=RunChunk.Stage.ISRCS).exists()
+                or run.chunks.exclude(status=RunChunk.Status.DONE).exists()
+            ):
+                return "waiting for merges"
+            totals = _chunk_totals(run)
+            settled = compute_sql.finish(run_id=run.pk, policy=policy, totals=totals)
             run.pools_exact, run.unallocated_exact = totals.pools, totals.unallocated
             run.rejected_exact, run.retained_exact = totals.rejected, settled.retained_exact
             run.pools_minor, run.allocated_minor = settled.pools_minor, settled.allocated_minor
             run.suspense_minor, run.retained_minor = settled.suspense_minor, settled.retained_minor
-            run.streams, run.listeners = totals.streams, int(sums["listeners"] or 0)
+            listeners = run.chunks.filter(stage=RunChunk.Stage.LISTENERS).aggregate(n=Sum("listeners"))["n"]
+            run.streams, run.listeners = totals.streams, int(listeners or 0)
             run.comparison = settled.comparison
         else:
             _settle_python(run, policy)
@@ -429,16 +585,14 @@ def _settle_python(run: PayoutRun, policy: RunPolicy) -> None:
 def run_fail(*, run_id: int, reason: str) -> None:
     """Mark a run failed (a new run may then be started for its month), unless it got
     past computing meanwhile. Its scratch rows go; its holds stay as a record."""
-    from payouts.models import ChunkListeners, ChunkPart
-
     with transaction.atomic():
         run = PayoutRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status in (Status.COMPUTED, Status.FINALIZED, Status.FAILED):
             return
         run.status, run.failure_reason = Status.FAILED, reason[:2000]
         run.save(update_fields=["status", "failure_reason", "updated_at"])
-        ChunkPart.objects.filter(run_id=run_id).delete()
-        ChunkListeners.objects.filter(run_id=run_id).delete()
+        if uses_sql():
+            compute_sql.scratch_drop(run_id=run_id)
     logger.error("payout run %s failed: %s", run_id, reason)
 
 
@@ -467,45 +621,63 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
 # ---------------------------------------------------------------------------- recovery
 
 
+STEP_TASKS = {
+    RunChunk.Stage.LISTENERS: "payouts.compute_run_chunk",
+    RunChunk.Stage.ISRCS: "payouts.settle_run_part",
+}
+
+
 def runs_resume(*, older_than_seconds: float = 60.0) -> dict[str, int]:
     """Send again the work of runs that stopped moving (lost message, killed worker).
 
-    Queued or screening runs get their screening again; chunks nobody is computing (no
-    advisory lock held) are sent again; computing runs whose chunks are all done get
-    their settle. Every step is idempotent, so a duplicate costs nothing but a lookup.
+    A broker redelivers a dead worker's unacknowledged task only after its visibility
+    timeout (an hour); this sends it within a minute. Queued or screening runs get their
+    screening again; steps nobody works on (no advisory lock held) are sent again; runs
+    whose steps are all done get their next step. Every step is idempotent, so a
+    duplicate costs a lookup.
     """
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    sent = {"screen": 0, "chunks": 0, "settle": 0}
-    for run_id in PayoutRun.objects.filter(
-        status__in=[Status.QUEUED, Status.SCREENING], updated_at__lt=cutoff
-    ).values_list("pk", flat=True):
+    sent = {"screen": 0, "steps": 0, "review": 0, "settle": 0}
+
+    def send(task: str, *args: Any) -> None:
         with transaction.atomic():
-            _enqueue("payouts.screen_run", run_id)
-        sent["screen"] += 1
-    for run in PayoutRun.objects.filter(status=Status.COMPUTING):
-        chunks = list(run.chunks.all())
-        if not uses_sql() or not chunks:
-            if run.updated_at < cutoff:
-                with transaction.atomic():
-                    _enqueue("payouts.settle_run", run.pk)
+            _enqueue(task, *args)
+
+    for run in PayoutRun.objects.filter(status__in=[Status.QUEUED, Status.SCREENING, Status.COMPUTING]):
+        steps = list(run.chunks.all())
+        if run.status == Status.QUEUED or (run.status == Status.SCREENING and not steps):
+            if run.updated_at <= cutoff:
+                send("payouts.screen_run", run.pk)
+                sent["screen"] += 1
+            continue
+        if not uses_sql():
+            if run.status == Status.COMPUTING and run.updated_at <= cutoff:
+                send("payouts.settle_run", run.pk)
                 sent["settle"] += 1
             continue
         stale = [
-            chunk
-            for chunk in chunks
-            if chunk.status != RunChunk.Status.DONE
-            and (chunk.started_at or chunk.enqueued_at or cutoff) <= cutoff
-            and not compute_sql.chunk_is_locked(run_id=run.pk, index=chunk.index)
+            step
+            for step in steps
+            if step.status != RunChunk.Status.DONE
+            and (step.started_at or step.enqueued_at or cutoff) <= cutoff
+            and not compute_sql.is_locked(stage=step.stage, run_id=run.pk, index=step.index)
         ]
-        for chunk in stale:
-            with transaction.atomic():
-                RunChunk.objects.filter(pk=chunk.pk).update(enqueued_at=timezone.now())
-                _enqueue("payouts.compute_run_chunk", run.pk, chunk.index)
-            sent["chunks"] += 1
-        if all(chunk.status == RunChunk.Status.DONE for chunk in chunks) and run.updated_at <= cutoff:
-            with transaction.atomic():
-                _enqueue("payouts.settle_run", run.pk)
+        for step in stale:
+            RunChunk.objects.filter(pk=step.pk).update(enqueued_at=timezone.now())
+            send(STEP_TASKS[RunChunk.Stage(step.stage)], run.pk, step.index)
+            sent["steps"] += 1
+        if stale or run.updated_at > cutoff or any(step.status != RunChunk.Status.DONE for step in steps):
+            continue
+        if run.status == Status.SCREENING:
+            send("payouts.review_run", run.pk)
+            sent["review"] += 1
+        elif any(step.stage == RunChunk.Stage.ISRCS for step in steps):
+            send("payouts.settle_run", run.pk)
             sent["settle"] += 1
+        else:
+            with transaction.atomic():
+                _merge_begin(_locked(run.pk), dispatch=True)
+            sent["steps"] += 1
     return sent
 
 
@@ -521,13 +693,25 @@ def run_drive(*, run_id: int, on_progress: Callable[[PayoutRun], None] | None = 
             on_progress(run)
         return run
 
+    def steps(stage: str) -> list[int]:
+        pending = RunChunk.objects.filter(run_id=run_id, stage=stage).exclude(status=RunChunk.Status.DONE)
+        return list(pending.values_list("index", flat=True))
+
     run = report()
     if run.status in (Status.QUEUED, Status.SCREENING):
         run_screen(run_id=run_id, dispatch=False)
+        for index in steps(RunChunk.Stage.LISTENERS):
+            run_chunk_compute(run_id=run_id, index=index, dispatch=False)
+            report()
+        if uses_sql():
+            run_review(run_id=run_id, dispatch=False)
         run = report()
     if run.status == Status.COMPUTING:
-        for index in run.chunks.exclude(status=RunChunk.Status.DONE).values_list("index", flat=True):
+        for index in steps(RunChunk.Stage.LISTENERS):
             run_chunk_compute(run_id=run_id, index=index, dispatch=False)
+            report()
+        for index in steps(RunChunk.Stage.ISRCS):
+            run_merge(run_id=run_id, index=index, dispatch=False)
             report()
         run_settle(run_id=run_id)
         run = report()

@@ -16,8 +16,8 @@ from payouts.selectors import EXACT_PLACES, exact_str, minor_str, payee_lines
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 PAYOUTS_HEADER = ("payee", "kind", "name", "streams", "amount", "amount_exact", "currency")
 STATEMENT_HEADER = (
-    "run", "month", "currency", "payee", "stage", "source", "isrc", "title", "track_artist", "country",
-    "tier", "streams", "share", "amount",
+    "run", "month", "currency", "payee", "stage", "isrc", "title", "track_artist", "country", "tier",
+    "streams", "from_listener_pools", "from_unallocated_pools", "track_amount", "share", "amount",
 )  # fmt: skip
 
 
@@ -54,39 +54,26 @@ def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
 
 
 def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, ...]]:
-    """The chain for one payee: each allocation line of a track it has a share in, its
-    split of it, the exact total and the payable amount, then the policy the run used."""
+    """The chain for one payee: per track, territory and tier the allocation (from
+    listeners' own pools and from unallocated pools), the payee's split share and amount;
+    then the exact total, the payable amount after the single rounding, and the policy."""
     places = int(run.policy.get("minor_exponent", 2))
-    month = f"{run.month:%Y-%m}"
-    head = (run.pk, month, run.policy.get("currency", ""), result.payee)
+    head = (run.pk, f"{run.month:%Y-%m}", run.policy.get("currency", ""), result.payee)
     yield STATEMENT_HEADER
     for line in payee_lines(run, result.payee):
-        where = (
-            line["source"],
-            line["isrc"],
-            line["title"],
-            line["track_artist"],
-            line["country"],
-            line["tier"],
-        )
+        track_amount = line["listeners_amount"] + line["unallocated_amount"]
         yield (
-            *head,
-            "allocation",
-            *where,
-            line["streams"],
-            "1",
-            exact_str(line["track_amount"], EXACT_PLACES),
-        )
-        yield (
-            *head, "split", *where, line["streams"], format(line["share"].normalize(), "f"),
-            exact_str(line["amount"], EXACT_PLACES),
+            *head, "line", line["isrc"], line["title"], line["track_artist"], line["country"], line["tier"],
+            line["streams"], exact_str(line["listeners_amount"], EXACT_PLACES),
+            exact_str(line["unallocated_amount"], EXACT_PLACES), exact_str(track_amount, EXACT_PLACES),
+            format(line["share"].normalize(), "f"), exact_str(line["amount"], EXACT_PLACES),
         )  # fmt: skip
-    blank = ("", "", "", "", "", "")
-    yield (*head, "payee_exact", *blank, result.streams, "", exact_str(result.amount_exact, EXACT_PLACES))
-    yield (*head, "payable", *blank, result.streams, "", minor_str(result.amount_minor, places))
+    blank = ("", "", "", "", "")
+    yield (*head, "payee_exact", *blank, result.streams, "", "", "", "", exact_str(result.amount_exact, 10))
+    yield (*head, "payable", *blank, result.streams, "", "", "", "", minor_str(result.amount_minor, places))
     policy = run.policy
     summary = (
         f"rights_share={policy.get('rights_share')}; min_play_ms={policy.get('min_play_ms')}; "
         f"unallocated_policy={policy.get('unallocated_policy')}; rounding=largest remainder, once per payee"
     )
-    yield (*head, "policy", "", "", summary, "", "", "", "", "", "")
+    yield (*head, "policy", "", summary, "", "", "", "", "", "", "", "", "")

@@ -66,6 +66,30 @@ def compute_run_chunk(self, run_id: int, index: int) -> str:  # type: ignore[no-
 
 
 @shared_task(
+    name="payouts.review_run",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    queue="payouts",
+)
+def review_run(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
+    return _run_step(self, run_id, lambda: services.run_review(run_id=run_id))
+
+
+@shared_task(
+    name="payouts.settle_run_part",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    queue="payouts",
+)
+def settle_run_part(self, run_id: int, index: int) -> str:  # type: ignore[no-untyped-def]
+    return _run_step(self, run_id, lambda: services.run_merge(run_id=run_id, index=index))
+
+
+@shared_task(
     name="payouts.settle_run",
     bind=True,
     acks_late=True,
