@@ -21,8 +21,10 @@ bench:  ## every benchmark at full size; writes docs/benchmarks.md (needs Postgr
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench.ingest
 	.venv/bin/python -m bench.live
+	.venv/bin/python -m bench.load
 
 bench-quick:  ## the same at a small size, in a couple of minutes
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench.ingest --quick
 	.venv/bin/python -m bench.live --quick
+	.venv/bin/python -m bench.load --quick

@@ -1,0 +1,332 @@
+"""Load test: steady ingestion while artists watch their dashboards, on loopback only.
+
+    python -m bench.load [--quick] [--seconds 60] [--rate 5000] [--batch 500] [--artists 50]
+
+Starts the service (gunicorn, 2 workers x 2 threads) and one Celery worker on the `live`
+queue, on a fresh PostgreSQL database and a Redis database of its own (db 10, flushed
+first), with the service's real rate limits (INGEST_RATE and friends as the environment
+sets them, else their defaults). Then, for `--seconds` (15 with --quick):
+
+- stream events are sent at a steady rate, in batches, by a few sender threads;
+- `--artists` simulated artists, each with its own artist token, read
+  `GET /api/v1/artists/{id}/earnings` and `/fans` every 5 s, as the dashboard does.
+
+It stops by itself: senders stop at the deadline, readers too, and every request has a
+timeout. Reported: requests, 5xx, 429 and p50/p95/p99 latency per endpoint, and whether
+every event sent was accepted. Exit status 1 on any 5xx, connection error or lost event.
+"""
+
+import argparse
+import http.client
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import redis
+
+from bench.common import (
+    BIN,
+    ROOT,
+    BenchError,
+    GunicornConfig,
+    create_token,
+    machine_summary,
+    manage,
+    recreate_database,
+    running_service,
+    service_env,
+    source_revision,
+    update_doc_section,
+)
+
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kalipxo_bench_load"
+REDIS_URL = "redis://127.0.0.1:6379/10"
+TRACKS = 2_000
+ARTISTS = 500
+LISTENERS = 20_000
+POLL_S = 5.0
+TIMEOUT_S = 30.0
+GUNICORN = GunicornConfig(workers=2, threads=2)
+
+
+@dataclass
+class Endpoint:
+    """What one endpoint answered: latencies of every answer, counts by status."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)  # connection errors, timeouts
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, status: int, seconds: float) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            self.latencies.append(seconds)
+
+    def fail(self, what: str) -> None:
+        with self.lock:
+            self.failures.append(what)
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+@dataclass
+class Load:
+    streams: Endpoint = field(default_factory=lambda: Endpoint("POST /api/v1/streams"))
+    earnings: Endpoint = field(default_factory=lambda: Endpoint("GET /api/v1/artists/{id}/earnings"))
+    fans: Endpoint = field(default_factory=lambda: Endpoint("GET /api/v1/artists/{id}/fans"))
+    accepted: int = 0
+    sent_events: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        return [self.streams, self.earnings, self.fans]
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def _upload_catalog(port: int, token: str) -> None:
+    tracks = [
+        {"isrc": f"QZLOD26{n:05d}", "title": f"Track {n}", "duration_ms": 200_000,
+         "artist": {"id": f"ld-{n % ARTISTS}", "name": f"Load Artist {n % ARTISTS}"}}
+        for n in range(TRACKS)
+    ]  # fmt: skip
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for first in range(0, len(tracks), 1000):
+        conn.request(
+            "POST", "/api/v1/catalog/tracks", orjson.dumps(tracks[first : first + 1000]), _headers(token)
+        )
+        answer = conn.getresponse()
+        body = answer.read()
+        if answer.status != 200:
+            raise BenchError(f"catalog upload failed: {answer.status} {body[:300]!r}")
+
+
+def _artist_tokens(env: dict[str, str], count: int) -> dict[str, str]:
+    """One artist token per simulated artist, made in one `manage.py shell` (not one process each)."""
+    script = (
+        "from artists.tokens import api_client_create\n"
+        f"for n in range({count}):\n"
+        "    client = api_client_create(name=f'load-artist-{n}', role='artist', artist_id=f'ld-{n}')\n"
+        "    print(f'ld-{n}', client[1])\n"
+    )
+    pairs = [line.split() for line in manage("shell", "-c", script, env=env).splitlines()]
+    tokens = {pair[0]: pair[1] for pair in pairs if len(pair) == 2 and pair[0].startswith("ld-")}
+    if len(tokens) != count:
+        raise BenchError(f"expected {count} artist tokens, got {len(tokens)}")
+    return tokens
+
+
+def _bodies(batches: int, size: int) -> list[bytes]:
+    """Request bodies made before the clock starts: plays of this month, a few minutes ago."""
+    now = datetime.now(UTC)
+    start = now - timedelta(minutes=5)
+    if start.month != now.month:
+        start = now.replace(day=1, hour=0, minute=0, second=1, microsecond=0)
+    stamp = start.isoformat()
+    rng = random.Random(7)
+    return [
+        orjson.dumps([
+            {"event_id": uuid.uuid4().hex, "listener": f"LL{rng.randrange(LISTENERS)}",
+             "isrc": f"QZLOD26{rng.randrange(TRACKS):05d}", "started_at": stamp, "duration_ms": 180_000,
+             "country": "US", "tier": "premium"}
+            for _ in range(size)
+        ])
+        for _ in range(batches)
+    ]  # fmt: skip
+
+
+def _send(port: int, token: str, bodies: list[bytes], share: range, batch_rate: float, started: float,
+          load: Load, size: int) -> None:  # fmt: skip
+    """Send this thread's batches (indexes in `share`), each at its due time."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
+    for i in share:
+        due = started + i / batch_rate
+        if (delay := due - time.monotonic()) > 0:
+            time.sleep(delay)
+        body = bodies[i]
+        while True:  # a 429 is retried after Retry-After, as clients/ingest_client.py does
+            t0 = time.monotonic()
+            try:
+                conn.request("POST", "/api/v1/streams", body, _headers(token))
+                answer = conn.getresponse()
+                payload = answer.read()
+            except (OSError, http.client.HTTPException) as exc:
+                load.streams.fail(f"batch {i}: {exc!r}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
+                break
+            load.streams.record(answer.status, time.monotonic() - t0)
+            if answer.status == 429:
+                time.sleep(float(answer.getheader("Retry-After") or 1))
+                continue
+            if answer.status == 202:
+                with load.lock:
+                    load.accepted += int(orjson.loads(payload)["accepted"])
+                    load.sent_events += size
+            break
+
+
+def _read(port: int, artist: str, token: str, deadline: float, load: Load) -> None:
+    """An artist's dashboard: earnings and top fans every POLL_S seconds until the deadline."""
+    time.sleep(random.uniform(0, POLL_S))  # the artists did not all open the page at once
+    while time.monotonic() < deadline:
+        cycle = time.monotonic()
+        # A new connection per poll: gunicorn closes keep-alive connections idle for 2 s,
+        # and a browser, too, reconnects after five idle seconds.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
+        for endpoint, path in (
+            (load.earnings, f"/api/v1/artists/{artist}/earnings"),
+            (load.fans, f"/api/v1/artists/{artist}/fans?limit=10"),
+        ):
+            t0 = time.monotonic()
+            try:
+                conn.request("GET", path, headers=_headers(token))
+                answer = conn.getresponse()
+                answer.read()
+            except (OSError, http.client.HTTPException) as exc:
+                endpoint.fail(f"{artist}: {exc!r}")
+                conn.close()
+                continue
+            endpoint.record(answer.status, time.monotonic() - t0)
+        conn.close()
+        time.sleep(max(0.0, min(POLL_S - (time.monotonic() - cycle), deadline - time.monotonic())))
+
+
+def run(*, seconds: int, rate: int, batch: int, artists: int, senders: int, output: Path | None) -> int:
+    recreate_database(DATABASE_URL)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = service_env(DATABASE_URL)
+    env["REDIS_URL"] = REDIS_URL
+    if "INGEST_RATE" not in os.environ:
+        env.pop("INGEST_RATE", None)  # the service's own default, not the benchmarks' out-of-reach one
+    manage("migrate", "--no-input", env=env)
+    ingest = create_token(name="load-ingest", role="ingest", env=env)
+    admin = create_token(name="load-admin", role="admin", env=env)
+    batches = rate * seconds // batch
+    bodies = _bodies(batches, batch)
+    load = Load()
+    worker_log = Path("/tmp/kalipxo-bench-load-worker.log")  # noqa: S108 - a log for the operator
+    with running_service(GUNICORN, env) as service:
+        _upload_catalog(service.port, admin)
+        tokens = _artist_tokens(env, artists)
+        worker = subprocess.Popen(
+            [str(BIN / "celery"), "-A", "kalipxo", "worker", "-Q", "live", "-c", "2", "--loglevel", "WARNING",
+             "--without-gossip", "--without-mingle", "-n", f"bench-load-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=worker_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            time.sleep(4)  # worker start-up
+            started = time.monotonic()
+            deadline = started + seconds
+            batch_rate = rate / batch
+            threads = [
+                threading.Thread(target=_send, args=(service.port, ingest, bodies, range(k, batches, senders),
+                                                     batch_rate, started, load, batch), daemon=True)
+                for k in range(senders)
+            ]  # fmt: skip
+            threads += [
+                threading.Thread(target=_read, args=(service.port, a, t, deadline, load), daemon=True)
+                for a, t in tokens.items()
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:  # bounded: every request has a timeout, senders stop at the last batch
+                thread.join(timeout=max(1.0, deadline + 2 * TIMEOUT_S - time.monotonic()))
+            elapsed = time.monotonic() - started
+            queue = int(redis.Redis.from_url(REDIS_URL).llen("live"))  # type: ignore[arg-type]
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    table = _table(
+        load, seconds=seconds, elapsed=elapsed, rate=rate, batch=batch, artists=artists, queue=queue
+    )
+    print(table)
+    failures = [f for e in load.endpoints for f in e.failures]
+    lost = batches * batch - load.accepted
+    for failure in failures[:5]:
+        print(failure, file=sys.stderr)
+    if output is not None:
+        intro = (
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
+            f"{machine_summary()}. Command: `python -m bench.load --seconds {seconds} --rate {rate} "
+            f"--batch {batch} --artists {artists}`: gunicorn {GUNICORN.label}, one Celery worker "
+            "(2 processes) on the `live` queue, PostgreSQL, Redis and the load generator on the same "
+            f"cores; the service's default rate limits. {senders} sender threads post batches of {batch} "
+            f"at {rate:,} events/s while {artists} artists (each with an artist token) read their "
+            f"earnings and top fans every {POLL_S:.0f} s. Goal: no 5xx, every event accepted, reads "
+            "staying fast while ingestion runs.\n\n"
+        )
+        update_doc_section(
+            output, name="load", title="Load: ingestion while artists read", body=intro + table
+        )
+    return 1 if failures or lost or any(e.server_errors for e in load.endpoints) else 0
+
+
+def _table(
+    load: Load, *, seconds: int, elapsed: float, rate: int, batch: int, artists: int, queue: int
+) -> str:
+    lines = [
+        "| endpoint | requests | 5xx | 429 | other 4xx | errors | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for e in load.endpoints:
+        other = sum(n for status, n in e.statuses.items() if 400 <= status < 500 and status != 429)
+        cells = [f"`{e.name}`", f"{sum(e.statuses.values()):,}", e.server_errors, e.statuses[429], other]
+        cells += [len(e.failures), *(f"{e.percentile(p):.1f}" for p in (0.50, 0.95, 0.99))]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    sent = rate * seconds // batch * batch
+    lines += [
+        "",
+        f"Events: {sent:,} sent in {elapsed:.1f} s ({sent / elapsed:,.0f}/s for a {rate:,}/s target), "
+        f"{load.accepted:,} accepted. Live queue after the run: {queue} batches waiting.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--quick", action="store_true", help="15 seconds instead of 60")
+    parser.add_argument("--rate", type=int, default=5000, help="events per second")
+    parser.add_argument(
+        "--batch", type=int, default=500, help="events per request (the service takes up to 1,000)"
+    )
+    parser.add_argument("--artists", type=int, default=50, help="simulated artists reading their dashboards")
+    parser.add_argument("--senders", type=int, default=2, help="threads posting batches")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-output", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    if args.artists > ARTISTS or not 1 <= args.batch <= 1000:
+        parser.error(f"--artists at most {ARTISTS}; --batch from 1 to 1000.")
+    seconds = 15 if args.quick else args.seconds
+    output = None if args.no_output else args.output
+    sys.exit(
+        run(seconds=seconds, rate=args.rate, batch=args.batch, artists=args.artists, senders=args.senders,
+            output=output)
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
