@@ -158,7 +158,7 @@ class ClientRateThrottle(BaseThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)  # read per request: settings can change
         if not rate:
             return True
-        allowed, seconds = parse_rate(rate)
+        allowed, seconds = parse_rate(str(rate))
         client = getattr(request.auth, "pk", None)
         ident = f"c{client}" if client is not None else f"u{getattr(request.user, 'pk', None)}"
         now = time.time()
@@ -232,7 +232,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.Throttled):
         scope = getattr(context.get("view"), "throttle_scope", "")
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope, "")
-        wait = exc.wait or 1
+        wait = getattr(exc, "wait", None) or 1
         response = drf_exception_handler(exc, context)
         if response is not None:
             response.data = {
