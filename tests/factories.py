@@ -6,7 +6,7 @@ from artists.models import Artist, Distributor, Payee, Release, Split, Track
 from streams.models import Listener
 
 
-class DistributorFactory(factory.django.DjangoModelFactory):
+class DistributorFactory(factory.django.DjangoModelFactory[Distributor]):
     class Meta:
         model = Distributor
         django_get_or_create = ("name",)
@@ -14,7 +14,7 @@ class DistributorFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Distributor {n}")
 
 
-class ArtistFactory(factory.django.DjangoModelFactory):
+class ArtistFactory(factory.django.DjangoModelFactory[Artist]):
     class Meta:
         model = Artist
 
@@ -23,7 +23,7 @@ class ArtistFactory(factory.django.DjangoModelFactory):
     distributor = factory.SubFactory(DistributorFactory)
 
 
-class PayeeFactory(factory.django.DjangoModelFactory):
+class PayeeFactory(factory.django.DjangoModelFactory[Payee]):
     class Meta:
         model = Payee
 
@@ -33,7 +33,7 @@ class PayeeFactory(factory.django.DjangoModelFactory):
     distributor = factory.SubFactory(DistributorFactory)
 
 
-class ReleaseFactory(factory.django.DjangoModelFactory):
+class ReleaseFactory(factory.django.DjangoModelFactory[Release]):
     class Meta:
         model = Release
 
@@ -42,7 +42,7 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     distributor = factory.SubFactory(DistributorFactory)
 
 
-class TrackFactory(factory.django.DjangoModelFactory):
+class TrackFactory(factory.django.DjangoModelFactory[Track]):
     class Meta:
         model = Track
 
@@ -53,7 +53,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
     distributor = factory.SelfAttribute("artist.distributor")
 
 
-class SplitFactory(factory.django.DjangoModelFactory):
+class SplitFactory(factory.django.DjangoModelFactory[Split]):
     class Meta:
         model = Split
 
@@ -62,7 +62,7 @@ class SplitFactory(factory.django.DjangoModelFactory):
     share = "1"
 
 
-class ListenerFactory(factory.django.DjangoModelFactory):
+class ListenerFactory(factory.django.DjangoModelFactory[Listener]):
     class Meta:
         model = Listener
 

@@ -57,10 +57,9 @@ class WorkerProcess:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
-        wait_until(
-            lambda: b" ready." in self.log.read_bytes() or self.process.poll() is not None, timeout=timeout
-        )
-        if self.process.poll() is not None:
+        process = self.process
+        wait_until(lambda: b" ready." in self.log.read_bytes() or process.poll() is not None, timeout=timeout)
+        if process.poll() is not None:
             raise RuntimeError(f"worker exited at start:\n{self.log.read_text()[-3000:]}")
         return self
 

@@ -147,11 +147,14 @@ ALLOWED = {
 @pytest.fixture
 def client_for(api_as: ApiFactory) -> Callable[[str], APIClient]:
     """Make a client for a role; the distributor and artist own track QZKPX0000001."""
-    track = TrackFactory(isrc="QZKPX0000001", artist=ArtistFactory(id="art-1", distributor__name="Distro A"))
+    artist = ArtistFactory.create(id="art-1", distributor__name="Distro A")
+    track = TrackFactory.create(isrc="QZKPX0000001", artist=artist)
+    distributor = track.distributor
+    assert distributor is not None
 
     def make(role: str) -> APIClient:
         if role == ApiClient.Role.DISTRIBUTOR:
-            return api_as(role, distributor=track.distributor.name)
+            return api_as(role, distributor=distributor.name)
         if role == ApiClient.Role.ARTIST:
             return api_as(role, artist=track.artist_id)
         return api_as(role)
@@ -197,7 +200,7 @@ def test_a_staff_session_acts_as_admin(client_for: Callable[[str], APIClient]) -
 
 
 def test_a_distributor_portal_session_sees_only_its_catalog(client_for: Callable[[str], APIClient]) -> None:
-    other = TrackFactory(isrc="QZKPX0000002")
+    other = TrackFactory.create(isrc="QZKPX0000002")
     user = User.objects.create_user("distro-b-web")
     PortalAccount.objects.create(user=user, distributor=other.distributor)
     session = APIClient()

@@ -420,6 +420,7 @@ def test_b_cannot_update_a_track_of_a(distro_b: APIClient) -> None:
     assert "isrc" in response.json()["rejected"][0]["errors"]
     stored = Track.objects.get()
     assert stored.title == "Song"
+    assert stored.distributor is not None
     assert stored.distributor.name == "Distro A"
     assert splits_of("USRC17607839") == {"art-1": Decimal("0.8"), "lbl-1": Decimal("0.2")}
 
@@ -483,6 +484,7 @@ def test_admins_see_and_change_every_catalog(admin_api: APIClient, distro_b: API
     assert updated.status_code == 200
     stored = Track.objects.get(isrc="USRC17607839")
     assert stored.title == "Fixed by support"
+    assert stored.distributor is not None
     assert stored.distributor.name == "Distro A"
 
 

@@ -16,7 +16,7 @@ def stored_event() -> StreamEvent:
     """One stored play of USRC17607839."""
     return StreamEvent.objects.create(
         event_id="ev-1",
-        listener=ListenerFactory(id="L1"),
+        listener=ListenerFactory.create(id="L1"),
         isrc="USRC17607839",
         started_at=datetime(2026, 10, 3, 12, 0, tzinfo=UTC),
         duration_ms=183000,

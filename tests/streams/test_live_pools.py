@@ -132,7 +132,7 @@ def test_estimates_follow_events_and_revenue_through_a_real_worker(
     wait_until(
         lambda: (
             store.read_artist(month=MONTH, artist_id="art-1").month_pools
-            == store.to_units(sum(pools.values()))
+            == store.to_units(sum(pools.values(), Decimal(0)))
         )
     )
     assert_live_matches(PLAYS, pools)
@@ -152,7 +152,7 @@ def test_estimates_follow_events_and_revenue_through_a_real_worker(
     wait_until(
         lambda: (
             store.read_artist(month=MONTH, artist_id="art-1").month_pools
-            == store.to_units(sum(pools.values()))
+            == store.to_units(sum(pools.values(), Decimal(0)))
         )
     )
     assert_live_matches(PLAYS, pools)
@@ -168,7 +168,7 @@ def test_a_redelivered_batch_changes_nothing(
 
     batch = IngestBatch.objects.get()
     IngestBatch.objects.update(applied_at=None)  # as if the worker died before recording it
-    apply_live_batch.apply(args=[str(batch.batch_id)])
+    apply_live_batch.apply(args=(str(batch.batch_id),))
 
     assert store.read_artist(month=MONTH, artist_id="art-2") == before
     assert all_applied()
@@ -193,7 +193,7 @@ def test_flushed_pools_are_rebuilt_from_postgresql(
     # Batches included by the rebuild are not applied a second time.
     IngestBatch.objects.update(applied_at=None)
     for batch in IngestBatch.objects.all():
-        apply_live_batch.apply(args=[str(batch.batch_id)])
+        apply_live_batch.apply(args=(str(batch.batch_id),))
     assert store.read_artist(month=MONTH, artist_id="art-1").gross == after["art-1"].gross
 
 
