@@ -223,7 +223,9 @@ def _lines(
         for payee, share in catalog.payees.get(isrc, [("", Decimal(1))]):
             own_and_spread = (to_decimal(own), to_decimal(spread_part))
             amount = to_decimal((own + spread_part) * Fraction(share))
-            lines.append(Line(payee, isrc, artist, country, tier, streams[key], *own_and_spread, share, amount))
+            lines.append(
+                Line(payee, isrc, artist, country, tier, streams[key], *own_and_spread, share, amount)
+            )
     return lines
 
 
