@@ -154,6 +154,34 @@ def _one(cursor: Any, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
     return tuple(row)
 
 
+TEMP_TABLES = (
+    "kx_alloc",
+    "kx_busy",
+    "kx_g",
+    "kx_isrc",
+    "kx_lines",
+    "kx_pairs",
+    "kx_pools",
+    "kx_pr_lines",
+    "kx_pr_rounded",
+    "kx_progressive",
+    "kx_rate",
+    "kx_rejected",
+    "kx_rounded",
+    "kx_split",
+    "kx_sums",
+)
+
+
+def _fresh_temp_tables(cursor: Any) -> None:
+    """Drop this session's temporary tables of an earlier step.
+
+    They are ON COMMIT DROP, but a step that runs inside a caller's transaction (tests,
+    in-process runs) commits nothing between steps.
+    """
+    cursor.execute("DROP TABLE IF EXISTS " + ", ".join(f"pg_temp.{name}" for name in TEMP_TABLES))
+
+
 def listener_ranges(*, chunks: int) -> list[tuple[str | None, str | None]]:
     """Up to `chunks` [lo, hi) listener-id ranges with about as many listeners each.
 
@@ -266,6 +294,7 @@ def chunk_compute(
     scope = "e.started_at >= %s AND e.started_at < %s AND e.duration_ms >= %s AND e.id <= %s"
     scope_params: list[Any] = [start, end, policy.min_play_ms, event_cut]
     with connection.cursor() as cursor:
+        _fresh_temp_tables(cursor)
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         if replace:
             for table in (
@@ -420,6 +449,7 @@ def screening_findings(*, run_id: int, policy: RunPolicy) -> tuple[list[Flag], d
     scratch = Scratch(run_id)
     per_device = policy.fraud_max_listeners_per_device
     with connection.cursor() as cursor:
+        _fresh_temp_tables(cursor)
         cursor.execute(f"SELECT listener, rule, detail FROM {scratch.flags} ORDER BY listener, sort_key")  # noqa: S608
         flags = [Flag(*row) for row in cursor.fetchall()]
         cursor.execute(
@@ -485,6 +515,7 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
         _per_stream(totals.pools - totals.rejected, totals.streams) if totals.streams else Decimal(0)
     )
     with connection.cursor() as cursor:
+        _fresh_temp_tables(cursor)
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(
             "CREATE TEMP TABLE kx_alloc ON COMMIT DROP AS "  # noqa: S608
@@ -586,6 +617,7 @@ def finish(*, run_id: int, policy: RunPolicy, totals: SettleTotals) -> Settled:
     retained_exact = totals.rejected + (Decimal(0) if spreads(policy, totals) else totals.unallocated)
     pro_rata_retained = totals.rejected + (Decimal(0) if totals.streams else totals.pools - totals.rejected)
     with connection.cursor() as cursor:
+        _fresh_temp_tables(cursor)
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(
             "CREATE TEMP TABLE kx_sums ON COMMIT DROP AS SELECT kind, key, sum(streams) AS streams, "  # noqa: S608

@@ -172,3 +172,20 @@ def expected_payouts(
 
 def cents(amount: str) -> int:
     return int(Decimal(amount) * 100)
+
+
+def store(month: Month) -> None:
+    """Revenue and events through the ingestion services (no HTTP), in API-sized batches."""
+    from streams.ingest import stream_events_ingest
+    from streams.revenue import revenue_records_ingest
+
+    revenue = [
+        {"id": f"inv-{MONTH}-{listener}", "listener": listener, "month": MONTH, "source": "subscription",
+         "plan": "premium", "country": "US", "gross": paid, "tax": "0.00", "fees": "0.00"}
+        for listener, paid in month.paid.items()
+    ]  # fmt: skip
+    if revenue:
+        revenue_records_ingest(items=revenue)
+    events = month.build_events()
+    for first in range(0, len(events), 1000):
+        assert not stream_events_ingest(items=events[first : first + 1000]).rejected
