@@ -155,6 +155,7 @@ def _one(cursor: Any, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
 
 
 TEMP_TABLES = (
+    "kx_multi",
     "kx_alloc",
     "kx_busy",
     "kx_g",
@@ -180,6 +181,14 @@ def _fresh_temp_tables(cursor: Any) -> None:
     in-process runs) commits nothing between steps.
     """
     cursor.execute("DROP TABLE IF EXISTS " + ", ".join(f"pg_temp.{name}" for name in TEMP_TABLES))
+
+
+def _roomy(cursor: Any) -> None:
+    """Settings for this transaction's big statements: aggregates in memory rather than
+    spilled to disk, and no JIT compilation, which costs more than it saves here (each
+    statement runs once, over few rows per expression compiled)."""
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    cursor.execute("SET LOCAL jit = off")
 
 
 def listener_ranges(*, chunks: int) -> list[tuple[str | None, str | None]]:
@@ -248,8 +257,9 @@ def is_locked(*, stage: str, run_id: int, index: int) -> bool:
 
 
 def catalog_snapshot(*, run_id: int) -> None:
-    """The catalog as the run computes: artists and titles, and each ISRC's payee shares
-    (a track without splits pays 100% to its artist). Caller holds a transaction."""
+    """The catalog as the run computes: every track's artist and title, and the splits of
+    the tracks that have some (a track without splits pays 100% to its artist). Caller
+    holds a transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO payouts_runtrack (run_id, isrc, artist, title) "
@@ -258,8 +268,8 @@ def catalog_snapshot(*, run_id: int) -> None:
         )
         cursor.execute(
             "INSERT INTO payouts_runsplit (run_id, isrc, artist, payee, share) "
-            "SELECT %s, t.isrc, t.artist_id, coalesce(s.payee_id, t.artist_id), coalesce(s.share, 1) "
-            "FROM artists_track t LEFT JOIN artists_split s ON s.track_id = t.isrc",
+            "SELECT %s, t.isrc, t.artist_id, s.payee_id, s.share "
+            "FROM artists_track t JOIN artists_split s ON s.track_id = t.isrc",
             [run_id],
         )
         if connection.vendor == "postgresql":
@@ -295,7 +305,7 @@ def chunk_compute(
     scope_params: list[Any] = [start, end, policy.min_play_ms, event_cut]
     with connection.cursor() as cursor:
         _fresh_temp_tables(cursor)
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        _roomy(cursor)
         if replace:
             for table in (
                 scratch.parts,
@@ -349,13 +359,16 @@ def chunk_compute(
         # A listener's plays of a track are one row per territory and tier it played in;
         # nearly everyone has one of each, so only the few with several need de-duplicating.
         cursor.execute(
-            "CREATE TEMP TABLE kx_pairs ON COMMIT DROP AS SELECT listener_id, isrc FROM kx_g "  # noqa: S608
-            f"WHERE g = {PLAYS_SET} "
-            "AND listener_id NOT IN (SELECT listener_id FROM kx_g WHERE g = {PLAYS_SET} GROUP BY listener_id "
-            "  HAVING min(country || tier) <> max(country || tier)) "
+            "CREATE TEMP TABLE kx_multi ON COMMIT DROP AS SELECT listener_id FROM kx_g "  # noqa: S608
+            f"WHERE g = {PLAYS_SET} GROUP BY listener_id "
+            "HAVING min(country) <> max(country) OR min(tier) <> max(tier)"
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE kx_pairs ON COMMIT DROP AS SELECT p.listener_id, p.isrc FROM kx_g p "  # noqa: S608
+            f"WHERE p.g = {PLAYS_SET} "
+            "AND NOT EXISTS (SELECT 1 FROM kx_multi m WHERE m.listener_id = p.listener_id) "
             f"UNION ALL SELECT DISTINCT listener_id, isrc FROM kx_g WHERE g = {PLAYS_SET} "
-            "AND listener_id IN (SELECT listener_id FROM kx_g WHERE g = {PLAYS_SET} GROUP BY listener_id "
-            "  HAVING min(country || tier) <> max(country || tier))".replace("{PLAYS_SET}", str(PLAYS_SET))
+            "AND listener_id IN (SELECT listener_id FROM kx_multi)"
         )
         cursor.execute(
             f"INSERT INTO {scratch.isrc_listeners} (chunk, bucket, isrc, listeners) "  # noqa: S608
@@ -516,7 +529,7 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
     )
     with connection.cursor() as cursor:
         _fresh_temp_tables(cursor)
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        _roomy(cursor)
         cursor.execute(
             "CREATE TEMP TABLE kx_alloc ON COMMIT DROP AS "  # noqa: S608
             "SELECT isrc, country, tier, streams, amount AS amount_l, %s::numeric * streams AS amount_u, "
@@ -527,16 +540,18 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
             [spread_rate, pro_rata_rate],
         )
         cursor.execute("ANALYZE kx_alloc")
-        # The split stage: each payee's share of each line; an ISRC without splits (not in
-        # the catalog) keeps the whole line for suspense, under an empty payee.
+        # The split stage: each payee's share of each line (a track without splits: all to
+        # its artist); an ISRC not in the catalog keeps the whole line for suspense, under
+        # an empty payee.
         cursor.execute(
             "CREATE TEMP TABLE kx_split ON COMMIT DROP AS "
-            "SELECT coalesce(s.payee, '') AS payee, coalesce(s.artist, '') AS artist, a.isrc, a.country, "
-            "a.tier, a.streams, a.amount_l, a.amount_u, coalesce(s.share, 1) AS share, "
-            "(a.amount_l + a.amount_u) * coalesce(s.share, 1) AS amount, a.amount_p * "
-            "coalesce(s.share, 1) AS pr "
-            "FROM kx_alloc a LEFT JOIN payouts_runsplit s ON s.run_id = %s AND s.isrc = a.isrc",
-            [run_id],
+            "SELECT CASE WHEN t.isrc IS NULL THEN '' ELSE coalesce(s.payee, t.artist) END AS payee, "
+            "coalesce(t.artist, '') AS artist, a.isrc, a.country, a.tier, a.streams, a.amount_l, a.amount_u, "
+            "coalesce(s.share, 1) AS share, (a.amount_l + a.amount_u) * coalesce(s.share, 1) AS amount, "
+            "a.amount_p * coalesce(s.share, 1) AS pr FROM kx_alloc a "
+            "LEFT JOIN payouts_runtrack t ON t.run_id = %s AND t.isrc = a.isrc "
+            "LEFT JOIN payouts_runsplit s ON s.run_id = %s AND s.isrc = a.isrc",
+            [run_id, run_id],
         )
         cursor.execute(
             "INSERT INTO payouts_allocationline (run_id, payee, isrc, artist, country, tier, streams, "  # noqa: S608
@@ -618,7 +633,7 @@ def finish(*, run_id: int, policy: RunPolicy, totals: SettleTotals) -> Settled:
     pro_rata_retained = totals.rejected + (Decimal(0) if totals.streams else totals.pools - totals.rejected)
     with connection.cursor() as cursor:
         _fresh_temp_tables(cursor)
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        _roomy(cursor)
         cursor.execute(
             "CREATE TEMP TABLE kx_sums ON COMMIT DROP AS SELECT kind, key, sum(streams) AS streams, "  # noqa: S608
             f"round(sum(amount), {SUM_PLACES}) AS exact, round(sum(pro_rata_amount), {SUM_PLACES}) AS pr "

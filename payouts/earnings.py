@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 
 from kalipxo.money import format_amount
 from payouts.estimates import cached_month_estimate
-from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunSplit
+from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunTrack
 from payouts.screening import pools_of
 from payouts.selectors import final_run
 from streams.live import dispatch
@@ -112,7 +112,7 @@ def final_top_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[tuple[
     """
     if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
         return []
-    isrcs = list(RunSplit.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True).distinct())
+    isrcs = list(RunTrack.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True))
     if not isrcs:
         return []
     start, end = month_bounds(run.month)

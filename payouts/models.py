@@ -161,10 +161,10 @@ class RunTrack(models.Model):
 
 
 class RunSplit(models.Model):
-    """The splits as the run computed them: each ISRC's payee shares.
+    """The splits as the run computed them, for the tracks that have some.
 
-    A track without splits has one row, 100% to its artist. ISRCs absent here were not in
-    the catalog: their money went to suspense.
+    A track of the run's catalog (RunTrack) without rows here paid 100% to its artist; an
+    ISRC not in that catalog went to suspense.
     """
 
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="splits", db_index=False)

@@ -20,7 +20,7 @@ from payouts.models import (
     Hold,
     PayeeResult,
     PayoutRun,
-    RunSplit,
+    RunTrack,
     TrackResult,
 )
 from streams.live.estimates import fan_names
@@ -334,7 +334,7 @@ def artist_holds(artist_id: str, month: date) -> list[dict[str, Any]]:
     holds = {hold.listener_id: hold for hold in Hold.objects.filter(run=run)}
     if not holds:
         return []
-    isrcs = list(RunSplit.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True).distinct())
+    isrcs = list(RunTrack.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True))
     if not isrcs:
         isrcs = list(Track.objects.filter(artist_id=artist_id).values_list("isrc", flat=True))
     start, end = month_bounds(month)

@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 
 from payouts import compute_python, compute_sql, ledger, screening
 from payouts.compute_sql import half_even_minor
-from payouts.models import Hold, PayoutRun, ReviewRequest, RunChunk, RunSplit
+from payouts.models import Hold, PayoutRun, ReviewRequest, RunChunk, RunSplit, RunTrack
 from payouts.policy import RunPolicy
 from streams.selectors import month_of
 from streams.services import month_close
@@ -520,15 +520,15 @@ def run_settle(*, run_id: int) -> str:
 
 
 def run_catalog(run_id: int) -> compute_python.Catalog:
-    artists: dict[str, str] = {}
+    """The run's catalog snapshot: ISRC -> artist, ISRC -> [(payee, share)] (the artist's
+    100% for a track without splits)."""
+    artists = dict(RunTrack.objects.filter(run_id=run_id).values_list("isrc", "artist"))
     payees: dict[str, list[tuple[str, Decimal]]] = {}
-    for isrc, artist, payee, share in (
-        RunSplit.objects.filter(run_id=run_id)
-        .order_by("isrc", "payee")
-        .values_list("isrc", "artist", "payee", "share")
-    ):
-        artists[isrc] = artist
+    splits = RunSplit.objects.filter(run_id=run_id).order_by("isrc", "payee")
+    for isrc, payee, share in splits.values_list("isrc", "payee", "share"):
         payees.setdefault(isrc, []).append((payee, share))
+    for isrc, artist in artists.items():
+        payees.setdefault(isrc, [(artist, Decimal(1))])
     return compute_python.Catalog(artists=artists, payees=payees)
 
 

@@ -98,11 +98,13 @@ WITH rejected AS (
         THEN (m.unallocated * i.streams)::numeric(1000, {TERM_PLACES}) / m.streams ELSE 0 END AS amount
     FROM per_isrc i CROSS JOIN totals m
 ), lines AS (
-    SELECT 'payee'::text AS kind, s.payee AS key, round(sum(w.amount * s.share), {SUM_PLACES}) AS exact
-    FROM with_spread w JOIN payouts_runsplit s ON s.run_id = %(run)s AND s.isrc = w.isrc GROUP BY s.payee
+    SELECT 'payee'::text AS kind, coalesce(s.payee, t.artist) AS key,
+           round(sum(w.amount * coalesce(s.share, 1)), {SUM_PLACES}) AS exact
+    FROM with_spread w JOIN payouts_runtrack t ON t.run_id = %(run)s AND t.isrc = w.isrc
+    LEFT JOIN payouts_runsplit s ON s.run_id = %(run)s AND s.isrc = w.isrc GROUP BY 2
     UNION ALL
     SELECT 'suspense', w.isrc, round(w.amount, {SUM_PLACES}) FROM with_spread w
-    WHERE NOT EXISTS (SELECT 1 FROM payouts_runsplit s WHERE s.run_id = %(run)s AND s.isrc = w.isrc)
+    WHERE NOT EXISTS (SELECT 1 FROM payouts_runtrack t WHERE t.run_id = %(run)s AND t.isrc = w.isrc)
     UNION ALL
     SELECT 'retained', '', m.rejected + CASE WHEN %(spread)s AND m.streams > 0 THEN 0 ELSE m.unallocated END
     FROM totals m

@@ -99,7 +99,8 @@ class Command(BaseCommand):
             f"  allocated   {totals.get('allocated')}  to {totals.get('payees')} payees",
             f"  suspense    {totals.get('suspense')}",
             f"  retained    {totals.get('retained')}  (unallocated pools: {totals.get('unallocated')})",
-            f"  streams     {totals.get('streams')} qualifying, {totals.get('listeners')} listeners",
+            f"  streams     {totals.get('streams') or '-'} qualifying, "
+            f"{totals.get('listeners') or '-'} listeners",
             f"  holds       {detail.get('holds')}",
         ]
         comparison = detail.get("comparison")
