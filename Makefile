@@ -22,9 +22,11 @@ bench:  ## every benchmark at full size; writes docs/benchmarks.md (needs Postgr
 	.venv/bin/python -m bench.ingest
 	.venv/bin/python -m bench.live
 	.venv/bin/python -m bench.load
+	.venv/bin/python -m bench.payout_run
 
 bench-quick:  ## the same at a small size, in a couple of minutes
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench.ingest --quick
 	.venv/bin/python -m bench.live --quick
 	.venv/bin/python -m bench.load --quick
+	.venv/bin/python -m bench.payout_run --quick

@@ -203,7 +203,6 @@ def run_screen(*, run_id: int, dispatch: bool = True) -> str:
 
 def _set_cut(run: PayoutRun, cut: screening.DataCut, policy: RunPolicy) -> None:
     run.cutoff_event_id, run.cutoff_revenue_at = cut.event_id, cut.revenue_at
-    run.screened_at = timezone.now()
     run.pools_exact = screening.pools_total(
         month=run.month, revenue_at=cut.revenue_at, rights_share=policy.rights_share
     )
@@ -252,6 +251,7 @@ def _hold(
 
 def _after_screening(run: PayoutRun, *, dispatch: bool) -> str:
     """Review when listeners are held, else compute. Caller holds the run's lock."""
+    run.screened_at = timezone.now()
     if run.holds.exists():
         run.status, run.progress = Status.REVIEW, PROGRESS_REVIEW
         run.save()

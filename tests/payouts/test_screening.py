@@ -1,0 +1,134 @@
+"""Screening rules and evidence, the data cut, the monthly schedule and recovery.
+
+Runs are driven in-process, so these run on SQLite and PostgreSQL alike.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from payouts import services, tasks
+from payouts.models import Hold, PayeeResult, PayoutRun, RunChunk
+from tests.payouts.months import MONTH, Month, cents, expected_payouts, store
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER = date(2026, 10, 1)
+
+
+@pytest.fixture
+def catalog(admin_api: Any) -> None:
+    """The three-track catalog of tests.payouts.months."""
+    from tests.payouts.months import catalog_body
+
+    assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
+
+
+def screened(month: Month, settings: Any, **limits: int) -> dict[str, Hold]:
+    settings.FRAUD_MAX_STREAMS_PER_DAY = limits.get("per_day", 1000)
+    settings.FRAUD_MAX_TRACK_PLAYS_PER_DAY = limits.get("per_track", 200)
+    settings.FRAUD_MAX_LISTENERS_PER_DEVICE = limits.get("per_device", 10)
+    settings.PAYOUT_RUN_CHUNKS = 2
+    store(month)
+    run, _ = services.payout_run_start(month=OCTOBER, dispatch=False)
+    services.run_drive(run_id=run.pk)
+    return {hold.listener_id: hold for hold in Hold.objects.filter(run=run)}
+
+
+def test_each_rule_with_its_reason_and_evidence(catalog: None, settings: Any) -> None:
+    holds = screened(
+        Month(
+            plays=[
+                ("A", "QZKPX2600001", 12, 5), ("A", "QZKPX2600002", 2, 6),  # 12 of one track on the 5th
+                ("B", "QZKPX2600002", 8, 9), ("B", "QZKPX2600003", 8, 9),  # 16 streams on the 9th
+                ("C", "QZKPX2600001", 1, 2, 180_000, "shared"),
+                ("D", "QZKPX2600001", 1, 2, 180_000, "shared"),
+                ("E", "QZKPX2600001", 1, 2, 180_000, "shared"),
+                ("F", "QZKPX2600001", 40, 7, 29_000),  # 40 short plays: never counted
+                ("G", "QZKPX2600001", 3, 3),
+            ],
+            paid={"A": "9.99"},
+        ),
+        settings,
+        per_day=15,
+        per_track=10,
+        per_device=2,
+    )  # fmt: skip
+    assert set(holds) == {"A", "B", "C", "D", "E"}
+    assert holds["A"].rules == ["track_plays_per_day"]
+    assert holds["A"].reason == "QZKPX2600001 played 12 times on 2026-10-05 (limit 10)"
+    assert holds["A"].evidence["streams_per_day"] == [
+        {"day": "2026-10-05", "streams": 12}, {"day": "2026-10-06", "streams": 2}
+    ]  # fmt: skip
+    assert holds["A"].evidence["top_tracks"][0]["most_in_one_day"] == 12
+    assert holds["A"].evidence["thresholds"] == {
+        "streams_per_day": 15, "track_plays_per_day": 10, "listeners_per_device": 2
+    }  # fmt: skip
+    assert holds["A"].streams == 14 and holds["A"].pool_exact is not None
+    assert (
+        holds["B"].rules == ["streams_per_day"] and holds["B"].reason == "16 streams on 2026-10-09 (limit 15)"
+    )
+    assert holds["C"].rules == ["shared_device"]
+    assert holds["C"].reason == "device shared used by 3 listeners (limit 2)"
+    assert holds["C"].evidence["shared_device"] == {"device": "shared", "listeners": 3}
+    assert PayoutRun.objects.get().status == "review"
+
+
+def test_events_after_the_data_cut_are_late_not_paid(catalog: None, settings: Any) -> None:
+    settings.PAYOUT_RUN_CHUNKS = 2
+    paid = {"L1": "14.99"}
+    store(Month(plays=[("L1", "QZKPX2600001", 10)], paid=paid))
+    run, _ = services.payout_run_start(month=OCTOBER, dispatch=False)
+    services.run_screen(run_id=run.pk, dispatch=False)  # the cut is taken here
+
+    from streams.ingest import stream_events_ingest
+
+    late = Month(plays=[("L1", "QZKPX2600002", 30)], paid={}).build_events(prefix="late")
+    assert stream_events_ingest(items=late).accepted == 30
+    run = services.run_drive(run_id=run.pk)
+    assert run.status == "computed"
+    got = dict(PayeeResult.objects.filter(run=run).values_list("payee", "amount_minor"))
+    assert got == expected_payouts([("L1", "QZKPX2600001", 10)], paid).payees  # as at the cut
+    from payouts.selectors import run_detail
+
+    detail = run_detail(run.pk)
+    assert detail is not None and detail["late"]["events"] == 30 and detail["late"]["qualifying_events"] == 30
+    assert cents(detail["totals"]["pools"]) == 1274
+
+
+def test_the_schedule_opens_last_months_run_and_never_finalizes() -> None:
+    entry = django_settings.CELERY_BEAT_SCHEDULE["open-last-month-payout-run"]
+    assert entry["task"] == "payouts.open_last_month_run"
+    schedule: Any = entry["schedule"]
+    assert schedule.day_of_month == {1} and schedule.hour == {2} and schedule.minute == {0}
+    assert django_settings.CELERY_BEAT_SCHEDULE["resume-payout-runs"]["task"] == "payouts.resume_runs"
+    assert services.previous_month(datetime(2027, 1, 1, 2, tzinfo=UTC)) == date(2026, 12, 1)
+    run_id = tasks.open_last_month_run.run()
+    run = PayoutRun.objects.get(pk=run_id)
+    assert run.month == services.previous_month() and run.requested_by == "schedule"
+    assert tasks.open_last_month_run.run() == run_id  # asking again returns it
+
+
+def test_resume_sends_stalled_runs_on(catalog: None, settings: Any) -> None:
+    settings.PAYOUT_RUN_CHUNKS = 2
+    store(Month(plays=[("L1", "QZKPX2600001", 4)], paid={"L1": "4.99"}))
+    run, _ = services.payout_run_start(month=OCTOBER, dispatch=False)
+    assert services.runs_resume(older_than_seconds=3600) == {
+        "screen": 0,
+        "steps": 0,
+        "review": 0,
+        "settle": 0,
+    }
+    sent = services.runs_resume(older_than_seconds=0)  # its screening task was "lost"
+    assert sent["screen"] == 1
+    services.run_drive(run_id=run.pk)
+    assert PayoutRun.objects.get(pk=run.pk).status == "computed"
+    assert not RunChunk.objects.filter(run=run).exclude(status="done").exists()
+
+
+def test_a_month_that_has_not_started_cannot_be_run() -> None:
+    with pytest.raises(services.RunInvalid):
+        services.month_to_run("2999-01")
+    assert services.month_to_run(MONTH) == OCTOBER
