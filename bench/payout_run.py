@@ -448,6 +448,7 @@ class RunTiming:
     chunks: int
     peak_rss_mib: float
     payees: int
+    verify_s: float
 
 
 def _django(env: dict[str, str]) -> None:
@@ -507,7 +508,15 @@ def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], in
             f"{len(differ)} amounts differ from the floor, e.g. "
             + ", ".join(f"{k}: run {got.get(k)} floor {floor.get(k)}" for k in sample)
         )
-    assert run.computed_at and run.finalized_at  # noqa: S101 - set by the states just checked
+    if run.computed_at is None or run.finalized_at is None:
+        raise BenchError("the run has no computed or finalized time")
+    from payouts.verify import run_verify
+
+    began = time.monotonic()
+    verified = run_verify(run_id=run.pk, method="sql")  # recomputed independently, ledger checked
+    verify_s = time.monotonic() - began
+    if not verified.ok:
+        raise BenchError(f"verify_run found differences: {verified.problems[:5]}")
     return RunTiming(
         workers=workers,
         computed_s=(run.computed_at - run.created_at).total_seconds(),
@@ -516,6 +525,7 @@ def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], in
         chunks=run.chunks.filter(stage="listeners").count(),
         peak_rss_mib=peak,
         payees=len([k for k in got if k[0] == "payee"]),
+        verify_s=verify_s,
     )
 
 
@@ -567,6 +577,10 @@ def report(
             f"| Run to `finalized`, {r.workers} worker{'s' if r.workers > 1 else ''} (finalize itself "
             f"{r.finalize_s:.1f} s) | {r.finalized_s:.1f} | {r.finalized_s / floor_s:.2f}x |"
         )
+    lines.append(
+        f"| `verify_run` after the run: one independent statement, conservation and ledger checks "
+        f"(OK every time) | {best.verify_s:.1f} | {best.verify_s / floor_s:.2f}x |"
+    )
     lines += [
         "",
         f"Goal (set for the full month of {FULL[0]:,} streams):",

@@ -224,3 +224,18 @@ def test_a_worker_killed_mid_run_costs_only_its_chunks_and_changes_nothing(
     stored = dict(PayeeResult.objects.filter(run_id=run_id).values_list("payee", "amount_minor"))
     assert stored == outcome.allocation.payees
     call_command("verify_run", str(run_id))
+
+
+def test_the_command_follows_a_run_the_workers_compute(
+    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient, billing_api: APIClient
+) -> None:
+    month = Month(
+        plays=[("L1", "QZKPX2600001", 5), ("L2", "QZKPX2600002", 3)], paid={"L1": "9.99", "L2": "4.99"}
+    )
+    push(month, admin=admin_api, ingest=ingest_api, billing=billing_api)
+    out = io.StringIO()
+    call_command("payout_run", MONTH, "--finalize", "--timeout", "60", stdout=out)
+    text = out.getvalue()
+    assert "started (queued)" in text and "finalized" in text and "pools       12.73 USD" in text
+    run = PayoutRun.objects.get()
+    assert run.status == "finalized" and run.finalized_by == "manage.py"
