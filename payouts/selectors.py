@@ -10,7 +10,8 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Abs
 
 from artists.models import Track
 from kalipxo.validation import month_label
@@ -127,12 +128,14 @@ def run_comparison(run: PayoutRun) -> dict[str, Any]:
     amounts differ most between user-centric and pro-rata."""
     places = _places(run)
     comparison = run.comparison or {}
-    rows = (
+    ranked = (
         ArtistResult.objects.filter(run=run)
-        .values_list("artist", "name", "amount_minor", "pro_rata_minor", "progressive_minor")
-        .order_by("artist")
+        .annotate(difference=Abs(F("amount_minor") - F("pro_rata_minor")))
+        .order_by("-difference", "artist")
+        .values_list("artist", "name", "amount_minor", "pro_rata_minor", "progressive_minor")[
+            :COMPARISON_ROWS
+        ]
     )
-    ranked = sorted(rows, key=lambda row: (-abs(row[2] - row[3]), row[0]))[:COMPARISON_ROWS]
     return {
         "total_user_centric": minor_str(run.allocated_minor, places),
         "total_pro_rata": minor_str(comparison.get("pro_rata", {}).get("allocated_minor"), places),

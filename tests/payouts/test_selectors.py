@@ -104,6 +104,11 @@ def test_dashboard_reads_a_finalized_month(run: PayoutRun) -> None:
          "url": f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv"}
     ]  # fmt: skip
     assert selectors.artist_final_months("nobody") == [] and selectors.artist_statements("nobody") == []
+    comparison = (selectors.run_detail(run.pk) or {})["comparison"]
+    assert comparison["total_user_centric"] == selectors.run_summary(run)["totals"]["allocated"]
+    differences = [abs(Decimal(row["difference"])) for row in comparison["payees"]]
+    assert differences == sorted(differences, reverse=True) and len(differences) == 3
+    assert comparison["progressive_base_value"] is not None
     assert selectors.artist_final_tracks("art-1", date(2026, 9, 1)) == []
 
 

@@ -96,10 +96,11 @@ def month_data(seed: int) -> None:
         assert not stream_events_ingest(items=events[first : first + 1000]).rejected
 
 
-@pytest.mark.parametrize("chunks", [1, 4])
-def test_the_sql_path_equals_the_pure_maths(settings: Any, chunks: int) -> None:
+@pytest.mark.parametrize(("chunks", "unallocated_policy"), [(1, "pro_rata"), (4, "pro_rata"), (3, "retain")])
+def test_the_sql_path_equals_the_pure_maths(settings: Any, chunks: int, unallocated_policy: str) -> None:
     settings.FRAUD_MAX_STREAMS_PER_DAY = 20
     settings.PAYOUT_RUN_CHUNKS = chunks
+    settings.UNALLOCATED_POLICY = unallocated_policy
     month_data(seed=7)
     run, _ = services.payout_run_start(month=MONTH.date(), dispatch=False)
     assert services.run_drive(run_id=run.pk).status == "review"
