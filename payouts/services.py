@@ -374,7 +374,7 @@ def _claim(run_id: int, stage: str, index: int, run_status: str) -> RunChunk | N
     """Mark a step running (and count the attempt) if there is work left in it."""
     with transaction.atomic():
         chunk = (
-            RunChunk.objects.select_for_update()
+            RunChunk.objects.select_for_update(of=("self",))
             .filter(
                 run_id=run_id,
                 stage=stage,
