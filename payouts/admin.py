@@ -76,7 +76,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "month"]
     search_fields = ["id", "month", "requested_by"]
     date_hierarchy = "month"
-    actions = ["finalize_runs", "resume_runs"]
+    actions = ["finalize_runs", "start_again", "resume_runs"]
     inlines = [HoldInline]
     readonly_fields = [
         "month", "status", "progress", "failure_reason", "policy", "requested_by", "cutoff_event_id",
@@ -123,6 +123,13 @@ class PayoutRunAdmin(admin.ModelAdmin):
                 self.message_user(request, exc.detail, messages.ERROR)
             else:
                 self.message_user(request, f"Run {run.pk} for {run.month:%Y-%m} is finalized.")
+
+    @admin.action(description="Start the selected runs' months again (failed runs; a live run is shown)")
+    def start_again(self, request: HttpRequest, queryset: QuerySet[PayoutRun]) -> None:
+        for month in sorted({run.month for run in queryset}):
+            run, created = services.payout_run_start(month=month, requested_by=request.user.get_username())
+            verb = "started" if created else "is already running as"
+            self.message_user(request, f"{month:%Y-%m} {verb} run {run.pk} ({run.status}).")
 
     @admin.action(description="Resume runs that stopped moving (lost messages, killed workers)")
     def resume_runs(self, request: HttpRequest, queryset: QuerySet[PayoutRun]) -> None:

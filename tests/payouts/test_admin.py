@@ -70,3 +70,13 @@ def test_the_add_form_starts_a_run_or_shows_the_one_already_started(staff: Clien
     assert PayoutRun.objects.count() == 1 and PayoutRun.objects.get().pk == existing.pk
     bad = staff.post(add, {"month": "2999-01"})
     assert bad.status_code == 200 and b"has not started yet" in bad.content
+
+
+def test_a_failed_run_can_be_started_again_from_the_list(staff: Client) -> None:
+    failed = PayoutRun.objects.create(month=date(2026, 10, 1), policy={"minor_exponent": 2}, status="failed")
+    url = reverse("admin:payouts_payoutrun_changelist")
+    staff.post(url, {"action": "start_again", "_selected_action": [failed.pk]})
+    fresh = PayoutRun.objects.exclude(pk=failed.pk).get()
+    assert fresh.month == failed.month and fresh.requested_by == "boss"
+    staff.post(url, {"action": "start_again", "_selected_action": [failed.pk, fresh.pk]})
+    assert PayoutRun.objects.count() == 2  # the live run is shown, not doubled
