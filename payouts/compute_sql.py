@@ -25,12 +25,12 @@ partition, and nothing is deleted row by row.
 Exactness. Pools are exact decimals (net × rights share). A listener's per-stream rate
 P / T is computed to 40 decimal places (numeric division rounds correctly at the result's
 scale); a line's amount is rate × c, summed exactly; sums are rounded to 30 places before
-the cent is decided. So the floor and the remainder ranking of every amount that is a
-decimal of at most 30 places (every amount that can tie) are those of exact rational
-arithmetic; two different non-terminating amounts would have to agree to 30 decimal
-places of a currency unit to be ordered otherwise. Tests check this path against the pure
-maths (`payouts.maths`, exact fractions) on the same data, and `verify_run` against an
-independent statement.
+the cent is decided. An amount with at most 30 decimal places (a whole cent, an exact
+half cent: the ties rounding meets in practice) is therefore exact, and its floor and
+remainder rank are those of rational arithmetic; other amounts would have to agree with a
+neighbour to 30 decimal places of a currency unit for their order to differ. Tests check
+this path against the pure maths (`payouts.maths`, exact fractions) on the same data,
+and `verify_run` against an independent statement.
 """
 
 from collections.abc import Sequence
