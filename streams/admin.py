@@ -3,6 +3,19 @@ from django.contrib import admin
 from streams.models import ClosedMonth, Listener, RevenueRecord, StreamEvent
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin may look at but never add, change or delete."""
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Listener)
 class ListenerAdmin(admin.ModelAdmin):
     list_display = ["id", "display_name", "show_to_artists", "created_at"]
@@ -25,7 +38,7 @@ class RevenueRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(StreamEvent)
-class StreamEventAdmin(admin.ModelAdmin):
+class StreamEventAdmin(ReadOnlyAdmin):
     """Read-only: stream events are append-only (the database refuses changes too)."""
 
     list_display = ["event_id", "listener", "isrc", "started_at", "duration_ms", "country", "tier", "device"]
@@ -34,25 +47,7 @@ class StreamEventAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     show_full_result_count = False  # counting millions of rows on every page view is slow
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(ClosedMonth)
-class ClosedMonthAdmin(admin.ModelAdmin):
+class ClosedMonthAdmin(ReadOnlyAdmin):
     list_display = ["month", "closed_at", "closed_by_run"]
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
