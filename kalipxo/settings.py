@@ -260,6 +260,9 @@ FRAUD_MAX_STREAMS_PER_DAY = env.int("FRAUD_MAX_STREAMS_PER_DAY", default=1000)
 FRAUD_MAX_TRACK_PLAYS_PER_DAY = env.int("FRAUD_MAX_TRACK_PLAYS_PER_DAY", default=200)
 FRAUD_MAX_LISTENERS_PER_DEVICE = env.int("FRAUD_MAX_LISTENERS_PER_DEVICE", default=10)
 
+# Listener chunks a month-end run is split into (payouts/policy.py caps it).
+PAYOUT_RUN_CHUNKS = env.int("PAYOUT_RUN_CHUNKS", default=8)
+
 # Events this far in the future are refused (clock skew allowance).
 STREAM_MAX_FUTURE_SECONDS = env.int("STREAM_MAX_FUTURE_SECONDS", default=300)
 
