@@ -81,10 +81,9 @@ FRESH_SECONDS = 2.0
 
 def _data_version(month: date) -> tuple:
     """Changes whenever the month's events or revenue change (cheap aggregate queries)."""
-    start, end = selectors.month_bounds(month)
     events = selectors.qualifying_streams(month).aggregate(n=Count("id"), last=Max("id"))
     revenue = RevenueRecord.objects.filter(month=month).aggregate(n=Count("id"), last=Max("created_at"))
-    return (events["n"], events["last"], revenue["n"], revenue["last"], start, end)
+    return (events["n"], events["last"], revenue["n"], revenue["last"])
 
 
 def cached_month_estimate(month: date) -> MonthEstimate:

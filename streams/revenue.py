@@ -4,7 +4,7 @@ Idempotent by `id`: the same record again is a duplicate; the same id with diffe
 values is a conflict, because silently keeping either version would misstate a pool.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -58,7 +58,6 @@ class RevenueRejected(Exception):
 class RevenueResult:
     created: int = 0
     duplicates: int = 0
-    months: set[date] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
         return {"created": self.created, "duplicates": self.duplicates}
@@ -184,7 +183,6 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
         touched: dict[date, set[str]] = {}
         for key in inserted:
             touched.setdefault(new[key][2], set()).add(new[key][1])
-        result.months = set(touched)
         transaction.on_commit(lambda: _revenue_committed(touched))
     return result
 

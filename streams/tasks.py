@@ -4,7 +4,9 @@ Every task is idempotent (batch markers in Redis, absolute pool values), so they
 late acknowledgement: a worker killed mid-task leaves the message to be redelivered.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -13,6 +15,16 @@ from redis.exceptions import RedisError
 from kalipxo.validation import parse_month
 from streams.live import dispatch, reconcile, updates
 from streams.models import IngestBatch
+
+
+def _retrying(task: Any, apply: Callable[[], str]) -> str:
+    """Run a live update; retry soon while the month is rebuilt, with backoff while Redis is away."""
+    try:
+        return apply()
+    except updates.LiveBusy as exc:
+        raise task.retry(exc=exc, countdown=1) from exc
+    except RedisError as exc:
+        raise task.retry(exc=exc, countdown=min(60, 2 ** min(task.request.retries, 6))) from exc
 
 
 @shared_task(
@@ -24,12 +36,7 @@ from streams.models import IngestBatch
     queue="live",
 )
 def apply_live_batch(self, batch_id: str) -> str:  # type: ignore[no-untyped-def]
-    try:
-        return updates.batch_apply(batch_id)
-    except updates.LiveBusy as exc:
-        raise self.retry(exc=exc, countdown=1) from exc
-    except RedisError as exc:
-        raise self.retry(exc=exc, countdown=min(60, 2 ** min(self.request.retries, 6))) from exc
+    return _retrying(self, lambda: updates.batch_apply(batch_id))
 
 
 @shared_task(
@@ -44,12 +51,7 @@ def apply_live_revenue(self, month: str, listeners: list[str]) -> str:  # type: 
     parsed = parse_month(month)
     if isinstance(parsed, str):
         return f"bad month {month!r}"
-    try:
-        return updates.revenue_apply(month=parsed, listeners=listeners)
-    except updates.LiveBusy as exc:
-        raise self.retry(exc=exc, countdown=1) from exc
-    except RedisError as exc:
-        raise self.retry(exc=exc, countdown=min(60, 2 ** min(self.request.retries, 6))) from exc
+    return _retrying(self, lambda: updates.revenue_apply(month=parsed, listeners=listeners))
 
 
 @shared_task(name="streams.sweep_live_batches", queue="live")
