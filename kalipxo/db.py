@@ -6,7 +6,7 @@ C, where binding one array per column made psycopg quote every element in Python
 cost of a request). On SQLite, the embedded default, they go as multi-row VALUES in chunks.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -37,12 +37,8 @@ def insert_ignoring_conflicts(
             f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}"
         )
         keys = [name for name, _ in columns]
-        document = orjson.dumps([dict(zip(keys, row, strict=True)) for row in rows], default=str)
-        connection.ensure_connection()
-        # Server-side binding: the document is sent as a parameter, not pasted into the SQL.
-        with psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
-            cursor.execute(sql.encode(), [document.decode()])
-            return [row[0] for row in cursor.fetchall()]
+        document = json_document(keys, rows)
+        return [row[0] for row in execute_bound(sql, [document])]
     rows = _adapt_for_sqlite(columns, rows)
     inserted: list[Any] = []
     width = len(columns)
@@ -59,6 +55,24 @@ def insert_ignoring_conflicts(
             )
             inserted.extend(row[0] for row in cursor.fetchall())
     return inserted
+
+
+def json_document(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as one JSON array of objects, for `json_to_recordset` (values via `str` if needed)."""
+    return orjson.dumps([dict(zip(keys, row, strict=True)) for row in rows], default=str).decode()
+
+
+def execute_bound(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one PostgreSQL statement with server-side binding and return its rows.
+
+    Django's psycopg cursors bind on the client, pasting a large document into the SQL text
+    (and quoting it in Python); here it travels as a parameter. Uses Django's connection,
+    so it joins the caller's transaction.
+    """
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
+        cursor.execute(sql.encode(), params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _adapt_for_sqlite(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:

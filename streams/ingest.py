@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
-from kalipxo.db import insert_ignoring_conflicts
+from kalipxo.db import execute_bound, insert_ignoring_conflicts, json_document
 from kalipxo.validation import (
     COUNTRY_MESSAGE,
     ISRC_MESSAGE,
@@ -43,7 +43,6 @@ EVENT_COLUMNS = (
     ("country", "varchar"),
     ("tier", "varchar"),
     ("device", "varchar"),
-    ("batch_id", "uuid"),
 )
 
 
@@ -133,38 +132,84 @@ def stream_events_ingest(*, items: list[Any], now: datetime | None = None) -> In
             result.duplicates += 1
             continue
         seen.add(row[0])
-        rows.append((*row, result.batch_id))
+        rows.append(row)
     if rows:
         _store(rows, result)
     return result
 
 
 def _store(rows: list[tuple], result: IngestResult) -> None:
-    listeners = sorted({row[1] for row in rows})
+    # Sorted by event id, so concurrent batches sharing events take their unique-index
+    # locks in the same order and cannot deadlock each other.
+    rows.sort()
+    batch_id = result.batch_id
+    if connection.vendor == "postgresql":
+        accepted = _store_postgresql(rows, batch_id)
+    else:
+        accepted = _store_portable(rows, batch_id)
+    result.accepted = accepted
+    result.duplicates += len(rows) - accepted
+    if accepted:
+        # The batch row commits with its events; the live pools apply it exactly once.
+        transaction.on_commit(lambda: dispatch.batch_committed(str(batch_id)))
+
+
+_NAMES = ", ".join(name for name, _ in EVENT_COLUMNS)
+_RECORD = ", ".join(f"{name} {kind}" for name, kind in EVENT_COLUMNS)
+_PG_STORE = f"""
+WITH r AS MATERIALIZED (
+    SELECT * FROM json_to_recordset(%s::json) AS r({_RECORD})
+), new_listeners AS (
+    INSERT INTO streams_listener (id, display_name, show_to_artists)
+    SELECT DISTINCT listener_id, '', false FROM r
+    WHERE NOT EXISTS (SELECT 1 FROM streams_listener AS known WHERE known.id = r.listener_id)
+    ORDER BY listener_id
+    ON CONFLICT (id) DO NOTHING
+), events AS (
+    INSERT INTO streams_streamevent ({_NAMES}, batch_id)
+    SELECT {_NAMES}, %s::uuid FROM r
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING id
+), batch AS (
+    INSERT INTO streams_ingestbatch (batch_id, first_id, last_id, events)
+    SELECT %s::uuid, min(id), max(id), count(*) FROM events HAVING count(*) > 0
+)
+SELECT count(*) FROM events
+"""  # noqa: S608 - identifiers from this module, values bound as parameters
+
+
+def _store_postgresql(rows: list[tuple], batch_id: uuid.UUID) -> int:
+    """One statement: new listeners, the events (duplicates skipped) and the batch row.
+
+    One round trip and one commit per batch; PostgreSQL parses the JSON document in C.
+    """
+    document = json_document([name for name, _ in EVENT_COLUMNS], rows)
+    [(accepted,)] = execute_bound(_PG_STORE, [document, batch_id, batch_id])
+    return int(accepted)
+
+
+def _store_portable(rows: list[tuple], batch_id: uuid.UUID) -> int:
+    """The same writes as `_store_postgresql` in three statements, for SQLite."""
     with transaction.atomic():
         insert_ignoring_conflicts(
             table="streams_listener",
             columns=(("id", "varchar"), ("display_name", "varchar"), ("show_to_artists", "boolean")),
-            rows=[(listener, "", False) for listener in listeners],
+            rows=[(listener, "", False) for listener in sorted({row[1] for row in rows})],
             conflict="id",
             returning="id",
         )
         inserted_ids = insert_ignoring_conflicts(
             table="streams_streamevent",
-            columns=EVENT_COLUMNS,
-            rows=rows,
+            columns=(*EVENT_COLUMNS, ("batch_id", "uuid")),
+            rows=[(*row, batch_id) for row in rows],
             conflict="event_id",
             returning="id",
         )
-        result.accepted = len(inserted_ids)
-        result.duplicates += len(rows) - len(inserted_ids)
         if inserted_ids:
-            # The batch row commits with its events; the live pools apply it exactly once.
             IngestBatch.objects.create(
-                batch_id=result.batch_id,
+                batch_id=batch_id,
                 first_id=min(inserted_ids),
                 last_id=max(inserted_ids),
                 events=len(inserted_ids),
             )
-            batch_id = str(result.batch_id)
-            transaction.on_commit(lambda: dispatch.batch_committed(batch_id))
+    return len(inserted_ids)

@@ -64,7 +64,11 @@ class StreamEvent(models.Model):
     """
 
     event_id = models.CharField(max_length=64)
-    listener = models.ForeignKey(Listener, on_delete=models.PROTECT, related_name="streams", db_index=False)
+    # No database constraint: it cost a lookup per ingested event. Ingestion writes the
+    # listener with its events and a trigger refuses deleting one that has streams (0004).
+    listener = models.ForeignKey(
+        Listener, on_delete=models.PROTECT, related_name="streams", db_index=False, db_constraint=False
+    )
     isrc = models.CharField(max_length=12)
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()

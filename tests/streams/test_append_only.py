@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 
-from streams.models import StreamEvent
+from streams.models import Listener, StreamEvent
 from tests.factories import ListenerFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,33 @@ def test_new_events_can_still_be_appended(stored_event: StreamEvent) -> None:
     )
 
     assert StreamEvent.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    ["DELETE FROM streams_listener WHERE id = 'L1'", "UPDATE streams_listener SET id = 'L9' WHERE id = 'L1'"],
+    ids=["delete", "rename"],
+)
+def test_a_listener_with_streams_cannot_be_deleted_or_renamed(stored_event: StreamEvent, sql: str) -> None:
+    # Stream events keep their listener by trigger, not by a foreign key (migration 0004).
+    with (
+        pytest.raises(IntegrityError, match="listener L1 has stream events"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+
+    assert Listener.objects.filter(id="L1").exists()
+
+
+@pytest.mark.postgres
+def test_a_listener_without_streams_can_still_be_renamed_and_deleted(stored_event: StreamEvent) -> None:
+    ListenerFactory.create(id="L2", display_name="Ada")
+
+    Listener.objects.filter(id="L1").update(display_name="kept")  # other columns stay editable
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE streams_listener SET id = 'L3' WHERE id = 'L2'")
+        cursor.execute("DELETE FROM streams_listener WHERE id = 'L3'")
+
+    assert list(Listener.objects.values_list("id", "display_name")) == [("L1", "kept")]
