@@ -75,6 +75,10 @@ def run_holds(run_id: int) -> list[dict[str, Any]]:
     return payout_runs.run_holds(run_id)
 
 
+def run_replacing(run_id: int) -> int | None:
+    return payout_runs.run_replacing(run_id)
+
+
 def final_months(*, artist_id: str) -> list[dict[str, Any]]:
     """The artist's finalized months, newest first, with "YYYY-MM" months."""
     rows = payout_runs.artist_final_months(artist_id, limit=HISTORY_MONTHS)

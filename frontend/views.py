@@ -225,6 +225,7 @@ def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
         {
             "nav": "console",
             "run": detail,
+            "replaced_by": selectors.run_replacing(run_id),
             "holds": holds,
             "page_data": {"run": run_id, "titles": selectors.hold_track_titles(holds)},
         },

@@ -20,7 +20,9 @@ artist (for the progressive model's maths).
 
 Scratch data lives in unlogged tables of its own per run (`Scratch`), partitioned by ISRC
 bucket, created with the chunks and dropped by the finish: a merge reads only its
-partition, and nothing is deleted row by row.
+partition, and nothing is deleted row by row. Unlogged tables come back empty after a
+crash; a run that finds its scratch emptied fails instead of going on with holes
+(`scratch_require`).
 
 Exactness. Pools are exact decimals (net × rights share). A listener's per-stream rate
 P / T is computed to 40 decimal places (numeric division rounds correctly at the result's
@@ -96,8 +98,19 @@ class Scratch:
     def sums(self) -> str:  # (bucket, kind, key, streams, amount, pro_rata_amount)
         return self.table("sums")
 
+    @property
+    def intact(self) -> str:  # one row, written with the tables (see `scratch_require`)
+        return self.table("intact")
+
     def all(self) -> list[str]:
-        return [self.parts, self.isrc_listeners, self.artist_listeners, self.flags, self.devices, self.sums]
+        return [
+            self.parts, self.isrc_listeners, self.artist_listeners, self.flags, self.devices, self.sums,
+            self.intact,
+        ]  # fmt: skip
+
+
+class ScratchLost(RuntimeError):
+    """The run's scratch tables were emptied under it: the run cannot go on."""
 
 
 def scratch_create(*, run_id: int, buckets: int) -> None:
@@ -128,6 +141,29 @@ def scratch_create(*, run_id: int, buckets: int) -> None:
         cursor.execute(
             f"CREATE UNLOGGED TABLE {scratch.sums} (bucket int, kind text, key text, streams bigint, "
             "amount numeric, pro_rata_amount numeric)"
+        )
+        cursor.execute(f"CREATE UNLOGGED TABLE {scratch.intact} AS SELECT true AS intact")
+
+
+def scratch_require(*, run_id: int) -> None:
+    """Refuse to go on when the run's scratch tables were emptied.
+
+    PostgreSQL empties every unlogged table when it recovers from a crash (or a replica is
+    promoted): steps already marked done would have lost their rows, and the run would
+    miss holds or come out short. A run whose marker row is gone fails with this reason
+    instead; its month is then started again. Runs whose scratch predates the marker
+    table are not checked.
+    """
+    marker = Scratch(run_id).intact
+    with connection.cursor() as cursor:
+        (exists,) = _one(cursor, "SELECT to_regclass(%s) IS NOT NULL", [marker])
+        if not exists:
+            return
+        (rows,) = _one(cursor, f"SELECT count(*) FROM {marker}")  # noqa: S608
+    if not rows:
+        raise ScratchLost(
+            f"the scratch tables of run {run_id} were emptied (the database recovered from a crash "
+            "or failed over); start the month again"
         )
 
 
@@ -297,6 +333,7 @@ def chunk_compute(
 
     Listeners an admin rejected are left out; before screening there are none.
     """
+    scratch_require(run_id=run_id)
     scratch = Scratch(run_id)
     start, end = month_bounds(month)
     events_range, events_params = _range("e.listener_id", lo, hi)
@@ -459,6 +496,7 @@ class Flag:
 def screening_findings(*, run_id: int, policy: RunPolicy) -> tuple[list[Flag], dict[str, dict[str, int]]]:
     """The flags of every chunk plus the shared-device rule across chunks, in the order
     `payouts.screening` reports them; and, per flagged listener, its devices' listener counts."""
+    scratch_require(run_id=run_id)
     scratch = Scratch(run_id)
     per_device = policy.fraud_max_listeners_per_device
     with connection.cursor() as cursor:
@@ -520,6 +558,7 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
     partitions of the run's scratch tables; writes the bucket's lines and track results
     and its sums (all in the one transaction that marks the step done).
     """
+    scratch_require(run_id=run_id)
     scratch = Scratch(run_id)
     # The unallocated pools spread evenly over every qualifying stream (U / S a stream),
     # and the pro-rata comparison's rate ((pools - rejected) / S a stream).
@@ -626,6 +665,7 @@ def finish(*, run_id: int, policy: RunPolicy, totals: SettleTotals) -> Settled:
 
     Caller holds a transaction and the run's row lock; every bucket is merged.
     """
+    scratch_require(run_id=run_id)
     scratch = Scratch(run_id)
     scale = policy.scale
     total_minor = half_even_minor(totals.pools, scale)

@@ -82,6 +82,15 @@ def runs_overview() -> list[dict[str, Any]]:
     ]
 
 
+def run_replacing(run_id: int) -> int | None:
+    """For a failed run: the newest run started for its month since, if any."""
+    run = PayoutRun.objects.filter(pk=run_id, status=Status.FAILED).first()
+    if run is None:
+        return None
+    later = PayoutRun.objects.filter(month=run.month, pk__gt=run.pk).order_by("-pk")
+    return later.values_list("pk", flat=True).first()
+
+
 def run_detail(run_id: int) -> dict[str, Any] | None:
     """A run with its totals, policy, data cut, model comparison, holds and late data."""
     run = PayoutRun.objects.filter(pk=run_id).first()

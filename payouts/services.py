@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from kombu.exceptions import KombuError
@@ -77,7 +77,7 @@ def uses_sql() -> bool:
 
 def _enqueue(task_name: str, *args: Any) -> None:
     """Send a task after the current transaction commits; a broker outage is logged, not
-    raised, because the state is in the database and `runs_resume` sends it again."""
+    raised, because the state is in the database and `runs_resume` (beat) sends it again."""
 
     def send() -> None:
         from payouts import tasks
@@ -92,7 +92,7 @@ def _enqueue(task_name: str, *args: Any) -> None:
         try:
             task.apply_async(args=args, retry=False)
         except (KombuError, RedisError, OSError):
-            logger.warning("could not enqueue %s%s; runs_resume will send it again", task_name, args)
+            logger.warning("could not enqueue %s%s; payouts.resume_runs will send it again", task_name, args)
 
     transaction.on_commit(send)
 
@@ -431,6 +431,8 @@ def run_chunk_compute(*, run_id: int, index: int, dispatch: bool = True) -> str:
         )
         # Counted under the run's lock, so exactly one chunk sees the last one finish.
         run = _locked(run_id)
+        if run.status not in (Status.SCREENING, Status.COMPUTING):
+            return f"computed, but the run is {run.status} now"
         chunks = run.chunks.filter(stage=stage)
         remaining = chunks.exclude(status=RunChunk.Status.DONE).count()
         if run.status == Status.SCREENING:
@@ -582,18 +584,69 @@ def _settle_python(run: PayoutRun, policy: RunPolicy) -> None:
     }
 
 
+UNFINISHED = (Status.QUEUED, Status.SCREENING, Status.REVIEW, Status.COMPUTING)
+
+
 def run_fail(*, run_id: int, reason: str) -> None:
-    """Mark a run failed (a new run may then be started for its month), unless it got
-    past computing meanwhile. Its scratch rows go; its holds stay as a record."""
+    """A step could not go on: mark the run failed (its month may then be started again),
+    unless it got past computing meanwhile. Its scratch tables go; its holds stay as a record."""
+    _mark_failed(run_id, reason, unfinished=UNFINISHED)
+
+
+def run_abandon(*, run_id: int, by: str) -> PayoutRun:
+    """An operator gives up on a run that is not finalized (stuck, disputed by `verify_run`,
+    or computed before late data came in), so that its month can be started again.
+
+    The run becomes `failed` with who abandoned it as the reason; nothing of it was paid
+    (only finalizing writes the ledger). Abandoning a failed run changes nothing.
+    """
+    run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise RunNotFound(f"No payout run {run_id}.")
+    if run.status == Status.FINALIZED:
+        raise RunProblem(f"Payout run {run_id} is finalized: a finalized month is never computed again.")
+    _mark_failed(
+        run_id,
+        f"abandoned by {by or 'an operator'} in {run.status}",
+        unfinished=(*UNFINISHED, Status.COMPUTED),
+    )
+    run.refresh_from_db()
+    if run.status == Status.FINALIZED:  # finalized meanwhile, by someone else
+        raise RunProblem(f"Payout run {run_id} is finalized: a finalized month is never computed again.")
+    return run
+
+
+def _mark_failed(run_id: int, reason: str, *, unfinished: tuple[str, ...]) -> None:
     with transaction.atomic():
         run = PayoutRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status in (Status.COMPUTED, Status.FINALIZED, Status.FAILED):
+        if run is None or run.status not in unfinished:
             return
         run.status, run.failure_reason = Status.FAILED, reason[:2000]
         run.save(update_fields=["status", "failure_reason", "updated_at"])
-        if uses_sql():
-            compute_sql.scratch_drop(run_id=run_id)
-    logger.error("payout run %s failed: %s", run_id, reason)
+    # After the row lock is released: a step still running holds the scratch tables and
+    # asks for that lock before it commits, so dropping them under it could deadlock.
+    if uses_sql():
+        compute_sql.scratch_drop(run_id=run_id)
+    logger.error("payout run %s for %s failed: %s", run_id, f"{run.month:%Y-%m}", reason)
+
+
+def payout_run_restart(
+    *, month: date, requested_by: str = "", dispatch: bool = True
+) -> tuple[PayoutRun | None, PayoutRun, bool]:
+    """Start a month again from scratch: abandon its run that is not finalized, if any,
+    then start a new one (fresh data cut, screening, holds to decide, computation).
+
+    Returns (the abandoned run or None, the month's run, created). Refused for a
+    finalized month.
+    """
+    current = PayoutRun.objects.exclude(status=Status.FAILED).filter(month=month).first()
+    abandoned = run_abandon(run_id=current.pk, by=requested_by) if current is not None else None
+    run, created = payout_run_start(month=month, requested_by=requested_by, dispatch=dispatch)
+    return abandoned, run, created
+
+
+def last_failed_run(month: date) -> PayoutRun | None:
+    return PayoutRun.objects.filter(month=month, status=Status.FAILED).order_by("-id").first()
 
 
 # ---------------------------------------------------------------------------- finalize
@@ -684,9 +737,26 @@ def runs_resume(*, older_than_seconds: float = 60.0) -> dict[str, int]:
 def run_drive(*, run_id: int, on_progress: Callable[[PayoutRun], None] | None = None) -> PayoutRun:
     """Take a run as far as it can go in this process, without a broker.
 
-    Stops in `review` when listeners are held (decide them, then call again).
+    Stops in `review` when listeners are held (decide them, then call again). Failures are
+    treated as the workers treat them: a lost database connection leaves the run as it is
+    (drive it again to resume), any other error fails the run with its reason.
     """
+    try:
+        return _drive(run_id=run_id, on_progress=on_progress)
+    except (OperationalError, InterfaceError, RunProblem):
+        raise
+    except Exception as exc:
+        logger.exception("payout run %s step failed", run_id)
+        run_fail(run_id=run_id, reason=failure_reason(exc))
+        return PayoutRun.objects.get(pk=run_id)
 
+
+def failure_reason(exc: BaseException) -> str:
+    """What an operator reads on a failed run."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _drive(*, run_id: int, on_progress: Callable[[PayoutRun], None] | None) -> PayoutRun:
     def report() -> PayoutRun:
         run = PayoutRun.objects.get(pk=run_id)
         if on_progress is not None:

@@ -37,7 +37,7 @@ def _run_step(task, run_id: int, step: Callable[[], str]) -> str:  # type: ignor
         # The task boundary: a bug or bad data must leave the run failed with a reason
         # an operator can read, not stuck in its current state.
         logger.exception("payout run %s step failed", run_id)
-        services.run_fail(run_id=run_id, reason=f"{type(exc).__name__}: {exc}")
+        services.run_fail(run_id=run_id, reason=services.failure_reason(exc))
         return "failed"
 
 

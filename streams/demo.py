@@ -818,20 +818,34 @@ def _dependents(roots: Sequence[type[models.Model]]) -> list[type[models.Model]]
     return [model for model in found if model not in roots]
 
 
+def _run_models() -> tuple[type[models.Model], ...]:
+    """Payout runs and their allocation lines. Runs refer to no stream or catalog row (their
+    results keep ids, not foreign keys), so `_dependents` would not find them."""
+    return (apps.get_model("payouts", "PayoutRun"), apps.get_model("payouts", "AllocationLine"))
+
+
 def demo_data_reset() -> str:
     """Delete listening and billing data, everything derived from it, and the demo catalog.
 
-    Clears every stream event, revenue record, listener and closed month, and every row of
-    other apps that refers to them or to the catalog (payout runs, holds, ledgers). Keeps API
-    clients, logins and any catalog that is not the demo's; keeps the demo catalog too when
-    API clients or logins refer to it (it is then reused). Caller holds a transaction.
+    Clears every stream event, revenue record, listener and closed month, every payout run
+    with its holds, results and ledger, and every other row that refers to them or to the
+    catalog. Keeps API clients, logins and any catalog that is not the demo's; keeps the
+    demo catalog too when API clients or logins refer to it (it is then reused). Caller
+    holds a transaction.
     """
-    dependents = _dependents([*STREAM_MODELS, *CATALOG_MODELS])
+    runs = _run_models()
+    dependents = _dependents([*STREAM_MODELS, *CATALOG_MODELS, *runs])
     derived = [m for m in dependents if m not in CATALOG_MODELS]
-    tables = [m._meta.db_table for m in [*derived[::-1], *STREAM_MODELS]]
+    tables = [m._meta.db_table for m in [*derived[::-1], *runs, *STREAM_MODELS]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Stream events refuse DELETE (append-only trigger); TRUNCATE is not a row change.
+            from payouts.compute_sql import scratch_drop
+
+            # Unfinished runs have scratch tables of their own.
+            for run_id in runs[0]._default_manager.values_list("pk", flat=True):
+                scratch_drop(run_id=run_id)
+            # Stream events and the ledger refuse DELETE (append-only triggers); TRUNCATE is
+            # not a row change.
             quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
             # TRUNCATE refuses tables with pending deferred FK checks (rows inserted earlier in
             # this transaction, e.g. in tests): run those checks now, then defer again.
@@ -846,7 +860,7 @@ def demo_data_reset() -> str:
     in_use = models.Q(distributor__in=demo) | models.Q(artist__distributor__in=demo)
     if ApiClient.objects.filter(in_use).exists() or PortalAccount.objects.filter(in_use).exists():
         return (
-            "Reset: streams, revenue and listeners deleted; the demo catalog is kept because "
+            "Reset: streams, revenue, listeners and payout runs deleted; the demo catalog is kept because "
             "API clients or logins refer to it."
         )
     try:
@@ -863,7 +877,7 @@ def demo_data_reset() -> str:
             f"Cannot delete the demo catalog: other rows refer to it ({exc.args[0]}). "
             "Remove them, or reset without deleting the catalog by removing the references first."
         ) from exc
-    return "Reset: streams, revenue, listeners and the demo catalog deleted."
+    return "Reset: streams, revenue, listeners, payout runs and the demo catalog deleted."
 
 
 # ---------------------------------------------------------------------------- entry point

@@ -14,7 +14,7 @@
     computing: "Computing every listener's pool and every payee's amount…",
     computed: "Computed. Check the totals and holds, then finalize.",
     finalized: "Finalized. The month is closed and statements are issued.",
-    failed: "The run failed. Check the worker logs, then start the month again.",
+    failed: "The run failed: see why below.",
   };
   let run = Kx.data("run-data") || {};
   let holds = Kx.data("holds-data") || [];
@@ -46,7 +46,27 @@
     else if (status !== "computed") note = "Available once the run has computed.";
     Kx.setText("finalize-note", note);
     Kx.setText("confirm-amount", totals.allocated ? Kx.money(totals.allocated) + " will be payable to payees." : "");
+    document.getElementById("failed").classList.toggle("hidden", status !== "failed");
+    if (status === "failed") Kx.setText("failure-reason", run.failure_reason || "No reason was recorded.");
     renderComparison();
+  }
+
+  /* A failed run is never resumed: starting its month again makes a new run (the same
+     request as the console's start form), and the page moves to it. */
+  function startAgainFlow() {
+    const button = document.getElementById("start-again");
+    if (!button) return;
+    button.addEventListener("click", async function () {
+      button.disabled = true;
+      Kx.setText("start-again-note", "Starting…");
+      const result = await Kx.api("/api/v1/payout-runs", { method: "POST", body: { month: run.month } });
+      if (result.ok && result.data && result.data.id !== undefined) {
+        window.location.assign("/console/runs/" + encodeURIComponent(result.data.id) + "/");
+        return;
+      }
+      Kx.setText("start-again-note", Kx.errorText(result));
+      button.disabled = false;
+    });
   }
 
   function renderComparison() {
@@ -295,6 +315,7 @@
     renderRun();
     renderHolds();
     finalizeFlow();
+    startAgainFlow();
     let elapsed = 0;
     setInterval(function () {
       elapsed += 1;

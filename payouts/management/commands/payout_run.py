@@ -1,10 +1,17 @@
-"""`python manage.py payout_run YYYY-MM [--finalize]`: a month's payout run from the shell.
+"""`python manage.py payout_run YYYY-MM [--finalize] [--restart]`: a month's payout run from the shell.
 
 Starts the month's run (or picks up the one already started), prints its progress and a
 summary. Without a broker (no REDIS_URL) the run is computed in this process; with one,
 the workers compute it and this command follows along. Listeners held by screening must
 be decided (API, console or Django admin) before the run can go on; the command then
 stops and says so. `--finalize` writes the ledger and closes the month once computed.
+
+A month whose run failed is started again from scratch by the same command. `--restart`
+first abandons the month's run that is not finalized (stuck, disputed by `verify_run`,
+or computed before late data came in) and then does the same.
+
+Exit status: 0 computed or finalized, 1 the run failed (or workers did not finish it in
+time), 2 a bad month or a finalized month to restart, 3 waiting for hold decisions.
 """
 
 import time
@@ -18,6 +25,7 @@ from payouts.models import PayoutRun
 
 Status = PayoutRun.Status
 POLL_SECONDS = 0.5
+EXIT_USAGE = 2
 EXIT_REVIEW = 3
 
 
@@ -33,17 +41,40 @@ class Command(BaseCommand):
             help="Compute in this process even when workers are configured.",
         )
         parser.add_argument("--timeout", type=float, default=3600.0, help="Seconds to wait for workers.")
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="Abandon the month's run if it is not finalized (it becomes failed) and start the "
+            "month again from scratch.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             month = services.month_to_run(options["month"])
         except services.RunProblem as exc:
-            raise CommandError(exc.detail) from exc
+            raise CommandError(exc.detail, returncode=EXIT_USAGE) from exc
         in_process = options["in_process"] or settings.CELERY_TASK_ALWAYS_EAGER
         started = time.monotonic()
-        run, created = services.payout_run_start(
-            month=month, requested_by="manage.py", dispatch=not in_process
-        )
+        failed_before = services.last_failed_run(month)
+        abandoned = None
+        try:
+            if options["restart"]:
+                abandoned, run, created = services.payout_run_restart(
+                    month=month, requested_by="manage.py", dispatch=not in_process
+                )
+            else:
+                run, created = services.payout_run_start(
+                    month=month, requested_by="manage.py", dispatch=not in_process
+                )
+        except services.RunProblem as exc:
+            raise CommandError(exc.detail, returncode=EXIT_USAGE) from exc
+        label = f"{month:%Y-%m}"
+        if abandoned is not None:
+            self.stdout.write(f"Run {abandoned.pk} for {label} abandoned: {abandoned.failure_reason}.")
+        elif created and failed_before is not None:
+            self.stdout.write(f"Run {failed_before.pk} for {label} failed: {failed_before.failure_reason}")
+        if created and (abandoned or failed_before):
+            self.stdout.write("Starting the month again from scratch: new data cut, screening, holds.")
         self.stdout.write(
             f"Run {run.pk} for {month:%Y-%m} {'started' if created else 'found'} ({run.status})."
         )
@@ -60,7 +91,10 @@ class Command(BaseCommand):
             )
             raise SystemExit(EXIT_REVIEW)
         if run.status == Status.FAILED:
-            raise CommandError(f"Run {run.pk} failed: {run.failure_reason}")
+            raise CommandError(
+                f"Run {run.pk} failed: {run.failure_reason}\n"
+                f"Once the cause is fixed, `manage.py payout_run {month:%Y-%m}` starts the month again."
+            )
         if options["finalize"] and run.status == Status.COMPUTED:
             try:
                 run = services.payout_run_finalize(run_id=run.pk, finalized_by="manage.py")

@@ -1,6 +1,8 @@
 """`python manage.py verify_run ID`: recompute a run from the raw tables and check it.
 
-Prints what differs; exits with status 1 when anything does (see `payouts.verify`).
+Prints what differs (see `payouts.verify`). Exit status: 0 everything matches, 1 something
+differs, 2 the run cannot be checked (unknown, not computed yet, or `--method sql`
+without PostgreSQL).
 """
 
 from datetime import UTC, datetime
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         try:
             report = run_verify(run_id=options["run_id"], method=options["method"])
         except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         for line in describe(report, started=started):
             self.stdout.write(line)
         if not report.ok:
