@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from artists.models import ApiClient, Artist, PortalAccount, Track
 from artists.tokens import api_client_create
+from payouts.models import PayoutRun
 from streams.demo import demo_data_load
 from streams.live import dispatch
 from tests.frontend.browser import CANVAS_DRAWN, CHROMIUM, DESKTOP, PHONE, chromium, log_in, wait_for_charts
@@ -281,6 +282,30 @@ def test_admin_runs_a_payout_end_to_end_through_the_console(
         wait_for_charts(artist_page, "history-chart")
     finally:
         context.close()
+
+
+def test_admin_starts_a_failed_runs_month_again_from_its_page(
+    page: Page, live_server: Any, demo: dict
+) -> None:
+    failed = PayoutRun.objects.create(
+        month=demo["month"],
+        policy={"minor_exponent": 2},
+        status="failed",
+        failure_reason="OperationalError: gone",
+    )
+    log_in(page, live_server.url, "admin", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/console/runs/{failed.pk}/")
+    expect(page.locator("#run-status")).to_have_text("failed")
+    expect(page.locator("#failure-reason")).to_have_text("OperationalError: gone")
+
+    page.get_by_role("button", name=f"Start {demo['month']:%Y-%m} again").click()
+
+    page.wait_for_url(lambda url: not url.endswith(f"/console/runs/{failed.pk}/"))
+    again = PayoutRun.objects.exclude(pk=failed.pk).get()
+    assert page.url.endswith(f"/console/runs/{again.pk}/")
+    assert again.month == demo["month"]
+    expect(page.locator("#run-status")).not_to_have_text("failed")
+    expect(page.locator("#failed")).to_be_hidden()
 
 
 # ---------------------------------------------------------------------------- public calculator
