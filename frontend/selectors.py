@@ -75,6 +75,10 @@ def run_holds(run_id: int) -> list[dict[str, Any]]:
     return payout_runs.run_holds(run_id)
 
 
+def open_review_requests() -> list[dict[str, Any]]:
+    return payout_runs.open_review_requests()
+
+
 def run_replacing(run_id: int) -> int | None:
     return payout_runs.run_replacing(run_id)
 

@@ -205,6 +205,7 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "nav": "console",
             "runs": selectors.runs_overview(),
+            "review_requests": selectors.open_review_requests(),
             "default_month": selectors.month_key(selectors.add_months(this_month, -1)),
             "max_month": selectors.month_key(this_month),
         },

@@ -21,6 +21,7 @@ from payouts.models import (
     Hold,
     PayeeResult,
     PayoutRun,
+    ReviewRequest,
     RunTrack,
     TrackResult,
 )
@@ -79,6 +80,32 @@ def runs_overview() -> list[dict[str, Any]]:
             "failure_reason": run.failure_reason,
         }
         for run in runs.order_by("-month", "-id")
+    ]
+
+
+def open_review_requests() -> list[dict[str, Any]]:
+    """Artists' unresolved requests to review held streams, oldest first (first come, first served),
+    each with the newest run of its month, if any."""
+    requests = list(
+        ReviewRequest.objects.filter(resolved_at__isnull=True).select_related("artist").order_by("id")
+    )
+    runs = dict(
+        PayoutRun.objects.filter(month__in={r.month for r in requests})
+        .order_by("month", "id")
+        .values_list("month", "id")
+    )  # later ids overwrite earlier ones: the newest run of each month
+    return [
+        {
+            "id": r.pk,
+            "artist": r.artist_id,
+            "artist_name": r.artist.name,
+            "month": month_label(r.month),
+            "message": r.message,
+            "requested_by": r.requested_by,
+            "created_at": r.created_at,
+            "run": runs.get(r.month),
+        }
+        for r in requests
     ]
 
 

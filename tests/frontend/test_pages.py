@@ -1,14 +1,19 @@
 """The pages through HTTP: who may open what, what they show, and the strict CSP they run under."""
 
 import re
+from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from frontend import selectors
+from payouts.models import PayoutRun, ReviewRequest
+from payouts.services import review_request_create
+from tests.factories import ArtistFactory
 from tests.frontend.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -314,6 +319,31 @@ def test_console_is_for_staff(staff_client: Client) -> None:
     assert_strict_page(response)
     html = response.content.decode()
     assert '<label for="run-month">' in html
+
+
+def test_console_lists_open_review_requests_with_their_months_run(staff_client: Client) -> None:
+    artist = ArtistFactory.create(name="Nadia Vale")
+    october, september = date(2026, 10, 1), date(2026, 9, 1)
+    run = PayoutRun.objects.create(month=october, policy={"minor_exponent": 2})
+    review_request_create(
+        artist_id=artist.id, month=october, message="Fans <b>are</b> real", requested_by="nadia"
+    )
+    review_request_create(artist_id=artist.id, month=september, message="No run yet", requested_by="nadia")
+    done = review_request_create(artist_id=artist.id, month=october, message="Old one", requested_by="nadia")
+    ReviewRequest.objects.filter(pk=done.pk).update(resolved_at=timezone.now())
+
+    html = staff_client.get("/console/").content.decode()
+    table = html[html.index('id="reviews-table"') :]
+    rows = re.findall(r"<tr>\s*<td><time.*?</tr>", table, re.S)
+    assert len(rows) == 2  # the resolved request is gone
+    assert "Fans &lt;b&gt;are&lt;/b&gt; real" in rows[0] and "2026-10" in rows[0]
+    assert f'href="/console/runs/{run.pk}/"' in rows[0]
+    assert "No run yet" in rows[1] and "/console/runs/" not in rows[1]
+    assert "/admin/payouts/reviewrequest/" in rows[1]
+
+
+def test_console_says_when_no_review_request_is_open(staff_client: Client) -> None:
+    assert "No open review requests." in staff_client.get("/console/").content.decode()
 
 
 def test_unknown_run_is_a_404(staff_client: Client) -> None:
