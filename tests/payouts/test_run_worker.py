@@ -127,6 +127,7 @@ def test_a_month_through_the_api_with_holds_decided_through_the_api(
     call_command("verify_run", str(run_id))  # exits non-zero on any difference
 
 
+@pytest.mark.fault
 def test_finalize_twice_and_concurrently_writes_one_ledger(
     celery_worker_process: WorkerProcess,
     small_limits: None,
@@ -176,6 +177,7 @@ def test_finalize_twice_and_concurrently_writes_one_ledger(
     assert postings.get(account="suspense:isrc:ZZXXX2600009").amount_minor == suspended.amount_minor
 
 
+@pytest.mark.fault
 def test_a_worker_killed_mid_run_costs_only_its_chunks_and_changes_nothing(
     celery_worker_process: WorkerProcess,
     start_worker: Callable[[], WorkerProcess],

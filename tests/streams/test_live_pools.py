@@ -158,6 +158,7 @@ def test_estimates_follow_events_and_revenue_through_a_real_worker(
     assert_live_matches(PLAYS, pools)
 
 
+@pytest.mark.fault
 def test_a_redelivered_batch_changes_nothing(
     celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
 ) -> None:
@@ -174,6 +175,7 @@ def test_a_redelivered_batch_changes_nothing(
     assert all_applied()
 
 
+@pytest.mark.fault
 def test_flushed_pools_are_rebuilt_from_postgresql(
     celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
 ) -> None:
@@ -197,6 +199,7 @@ def test_flushed_pools_are_rebuilt_from_postgresql(
     assert store.read_artist(month=MONTH, artist_id="art-1").gross == after["art-1"].gross
 
 
+@pytest.mark.fault
 def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     celery_worker_process: WorkerProcess,
     start_worker: Any,
@@ -221,6 +224,7 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     assert_live_matches(plays, pools)
 
 
+@pytest.mark.fault
 def test_reconciliation_finds_drift_and_repairs_it(
     celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
 ) -> None:
@@ -240,6 +244,7 @@ def test_reconciliation_finds_drift_and_repairs_it(
     assert_live_matches(PLAYS, pools)
 
 
+@pytest.mark.fault
 def test_pools_lost_with_a_redis_restart_are_rebuilt_by_the_next_batch(
     celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
 ) -> None:
