@@ -6,16 +6,24 @@
 --                          plan = plan pool, rev = recorded-revenue pool}}
 -- ARGV[4] update time (ISO 8601)
 -- ARGV[5] 'rebuild' when called by a rebuild (which holds the month's rebuild flag)
+-- ARGV[6] 'existing' when the month was written to before, so its state must be here
 --
 -- Targets: 'a:<artist>' (weight = streams, contribution = gross), 'p:<payee>' (weight =
 -- streams x share x 1e6, contribution = payee amount), 'b:<artist>' (a track paying 100%
 -- to its artist: both at once, half the work), 's:<isrc>' (unmatched: suspense).
 -- A listener's contribution to a target is round(pool x weight / streams) in units of
 -- 1e-9 of the currency, recomputed whenever its pool or stream total changes, and only
--- the difference is added to the month's totals. Returns 'ok', 'dup' or 'busy'.
+-- the difference is added to the month's totals. Returns 'ok', 'dup', 'busy' or 'lost'.
 local p = ARGV[1]
-if ARGV[5] ~= 'rebuild' and redis.call('EXISTS', p .. ':rebuilding') == 1 then
+if ARGV[5] == 'rebuild' then
+  -- Checked here, atomically with the write: a Redis restarted (or flushed) since the
+  -- caller looked must not get a lone update that then passes for the whole month.
+  if redis.call('EXISTS', p .. ':rebuilding') == 0 then return 'lost' end
+elseif redis.call('EXISTS', p .. ':rebuilding') == 1 then
   return 'busy'
+end
+if ARGV[6] == 'existing' and redis.call('EXISTS', p .. ':totals') == 0 then
+  return 'lost'
 end
 if ARGV[2] ~= '' then
   -- 40 days: longer than any month stays open for live updates.

@@ -50,14 +50,28 @@ def to_units(amount: Decimal) -> int:
 
 
 def apply_update(
-    *, month: date, payload: dict[str, dict[str, Any]], marker: str = "", rebuild: bool = False
+    *,
+    month: date,
+    payload: dict[str, dict[str, Any]],
+    marker: str = "",
+    rebuild: bool = False,
+    existing: bool = False,
 ) -> str:
-    """Run the apply script; returns 'ok', 'dup' (marker seen before) or 'busy' (rebuilding)."""
+    """Run the apply script; returns 'ok', 'dup' (marker seen before), 'busy' (rebuilding)
+    or 'lost': the month is gone although `existing` says it was written before, or a
+    rebuild's flag is gone (Redis restarted or was flushed); nothing was written then."""
     if not payload:
         return "ok"
     now = datetime.now(UTC).isoformat()
     result = _apply_script()(
-        args=[prefix(month), marker, orjson.dumps(payload), now, "rebuild" if rebuild else ""]
+        args=[
+            prefix(month),
+            marker,
+            orjson.dumps(payload),
+            now,
+            "rebuild" if rebuild else "",
+            "existing" if existing else "",
+        ]
     )
     return str(result)
 

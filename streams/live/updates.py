@@ -64,13 +64,17 @@ def batch_apply(batch_id: str) -> str:
     closed = selectors.closed_months(plan)
     statuses = []
     for month in sorted(set(plan) - closed):
-        if _state_lost(month):
-            # Redis came back empty: applying this batch alone would leave the month
-            # partial. Rebuild it from the truth; that includes (and marks) this batch.
-            rebuild_month(month)
+        existing = _state_present(month)
         revenue = selectors.revenue_pools(month, listeners=plan[month])
         payload = _month_payload(month, plays=plays[month], plan=plan[month], revenue=revenue)
-        status = store.apply_update(month=month, payload=payload, marker=str(batch.batch_id))
+        status = store.apply_update(
+            month=month, payload=payload, marker=str(batch.batch_id), existing=existing
+        )
+        if status == "lost":
+            # Redis lost the month after `_state_present` looked (the script wrote
+            # nothing): rebuild it; the rebuild includes (and marks) this batch.
+            rebuild_month(month)
+            status = "rebuilt"
         if status == "busy":
             raise LiveBusy(f"{month:%Y-%m} is being rebuilt")
         statuses.append(status)
@@ -78,13 +82,21 @@ def batch_apply(batch_id: str) -> str:
     return ",".join(statuses) or "nothing-live"
 
 
-def _state_lost(month: date) -> bool:
+def _state_present(month: date) -> bool:
+    """Whether the month's live state is in Redis, rebuilt first if Redis lost it.
+
+    Redis came back empty (restarted, flushed) when batches were applied but the month is
+    missing: writing one update alone would leave the month partial, so it is rebuilt from
+    the truth. False only for a month nothing was applied to yet.
+    """
     if store.month_exists(month):
-        return False
+        return True
     start, _ = selectors.month_bounds(month)
-    return IngestBatch.objects.filter(
-        applied_at__isnull=False, created_at__gte=start - timedelta(days=1)
-    ).exists()
+    applied = IngestBatch.objects.filter(applied_at__isnull=False, created_at__gte=start - timedelta(days=1))
+    if applied.exists():
+        rebuild_month(month)
+        return True
+    return False
 
 
 def _month_payload(
@@ -113,9 +125,13 @@ def revenue_apply(*, month: date, listeners: Iterable[str]) -> str:
     """Set the recorded-revenue pools of these listeners (absolute, so safe to repeat)."""
     if selectors.is_month_closed(month):
         return "closed"
+    existing = _state_present(month)
     pools = selectors.revenue_pools(month, listeners=listeners)
     payload = {listener: {"rev": store.to_units(pool)} for listener, pool in pools.items()}
-    status = store.apply_update(month=month, payload=payload)
+    status = store.apply_update(month=month, payload=payload, existing=existing)
+    if status == "lost":  # as in `batch_apply`; the rebuild reads this revenue too
+        rebuild_month(month)
+        return "rebuilt"
     if status == "busy":
         raise LiveBusy(f"{month:%Y-%m} is being rebuilt")
     return status
@@ -162,7 +178,10 @@ def rebuild_month(month: date) -> dict[str, int]:
                 plan={k: plan.get(k, 0) for k in chunk},
                 revenue={k: revenue[k] for k in chunk if k in revenue},
             )
-            store.apply_update(month=month, payload=payload, rebuild=True)
+            if store.apply_update(month=month, payload=payload, rebuild=True) == "lost":
+                # Redis restarted (or was flushed) mid-rebuild: what was written is gone
+                # with the flag. The month is missing again, so the next update rebuilds it.
+                raise LiveBusy(f"{month:%Y-%m} was lost from Redis while it was rebuilt")
     finally:
         store.set_rebuilding(month, False)
     return {"listeners": len(listeners), "batches": len(batch_ids)}

@@ -1,0 +1,49 @@
+"""Helpers of the live-pool fault tests: Redis state snapshots, the sweep, held worker tasks."""
+
+from datetime import date
+from typing import Any
+
+import psycopg
+from django.conf import settings
+
+from kalipxo.celery import app
+from streams.live import store
+from streams.tasks import sweep_live_batches
+
+
+def live_state(month: date) -> dict[str, Any]:
+    """Every key of a month's live pools with its value, except update times and the
+    rebuild flag: two runs that counted the same events must give equal snapshots."""
+    state: dict[str, Any] = {}
+    client = store.client()
+    for key in store.month_keys(month):
+        kind = client.type(key)
+        if key.endswith(":rebuilding"):
+            continue
+        if kind == "hash":
+            fields = client.hgetall(key)
+            if key.endswith(":totals"):
+                fields.pop("updated_at", None)
+            state[key] = fields
+        elif kind == "zset":
+            state[key] = client.zrange(key, 0, -1, withscores=True)
+        else:
+            state[key] = client.get(key)
+    return state
+
+
+def send_sweep(broker_url: str) -> None:
+    """Send the periodic sweep to the workers of `broker_url`, as beat does (at once, with
+    no age limit) and run it there: batches whose messages were lost are enqueued again."""
+    with app.connection_for_write(broker_url) as connection:
+        app.send_task(sweep_live_batches.name, kwargs={"older_than_seconds": 0}, connection=connection)
+
+
+def waiting_on(watch: psycopg.Connection[Any], table: str) -> list[int]:
+    """Sessions of the test database waiting for a lock in a statement that reads `table`."""
+    rows = watch.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' "
+        "AND query ILIKE %s AND pid <> pg_backend_pid()",
+        [settings.DATABASES["default"]["NAME"], f"%{table}%"],
+    ).fetchall()
+    return [int(pid) for (pid,) in rows]
