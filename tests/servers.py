@@ -116,8 +116,12 @@ class WebServer:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-            if self._wait_answering(self.process, timeout):
-                return self
+            try:
+                if self._wait_answering(self.process, timeout):
+                    return self
+            except AssertionError:
+                self.stop()  # never leave a half-started service behind
+                raise
         raise RuntimeError(f"gunicorn did not start:\n{self.output()[-3000:]}")
 
     def _wait_answering(self, process: "subprocess.Popen[bytes]", timeout: float) -> bool:
@@ -179,7 +183,11 @@ class RedisServer:
                 command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
         process = self.process
-        wait_until(lambda: self.ping() or process.poll() is not None, timeout=timeout)
+        try:
+            wait_until(lambda: self.ping() or process.poll() is not None, timeout=timeout)
+        except AssertionError:
+            self.kill()
+            raise
         if process.poll() is not None:
             raise RuntimeError(f"redis-server exited at start:\n{self.log.read_text()[-2000:]}")
         return self
