@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-import psycopg
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -36,11 +35,6 @@ class PayloadTooLarge(exceptions.APIException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"Request body is larger than {limit} bytes; send smaller batches.")
-
-
-# A lost or broken database session. psycopg's own classes are here because statements run
-# on a raw psycopg cursor (kalipxo.db's server-side binding) raise them unwrapped by Django.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -247,7 +241,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 "retry_after": wait,
             }
         return response
-    elif isinstance(exc, DATABASE_UNAVAILABLE):
+    elif isinstance(exc, OperationalError | InterfaceError):
         # A dropped connection is transient: tell the client to retry, the transaction
         # was rolled back so nothing of the request was kept.
         logger.warning("database unavailable during %s", context.get("view"), exc_info=exc)

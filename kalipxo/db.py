@@ -70,7 +70,9 @@ def execute_bound(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     so it joins the caller's transaction.
     """
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
+    # Django's wrapper turns psycopg's errors into django.db's, and marks the connection
+    # for a health check, as its own cursors do.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
         cursor.execute(sql.encode(), params)
         return cursor.fetchall() if cursor.description else []
 

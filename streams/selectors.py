@@ -34,6 +34,17 @@ def closed_months(months: Iterable[date]) -> set[date]:
     return set(ClosedMonth.objects.filter(month__in=list(months)).values_list("month", flat=True))
 
 
+def revenue_recorded_between(since: datetime, until: datetime) -> dict[date, set[str]]:
+    """Listeners whose revenue was recorded in [since, until), by month."""
+    touched: dict[date, set[str]] = {}
+    rows = RevenueRecord.objects.filter(created_at__gte=since, created_at__lt=until).values_list(
+        "month", "listener_id"
+    )
+    for month, listener in rows.distinct().iterator(chunk_size=20_000):
+        touched.setdefault(month, set()).add(listener)
+    return touched
+
+
 def qualifying_streams(month: date, *, listeners: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
     """Stream events of the month that count: long enough, started inside the month."""
     start, end = month_bounds(month)
@@ -81,7 +92,9 @@ def plan_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[s
     if listeners is not None:
         events = events.filter(listener_id__in=list(listeners))
     pools: dict[str, Decimal] = {}
-    for listener, tier in events.values_list("listener_id", "tier").distinct().iterator(chunk_size=20_000):
+    # order_by(): the model's default ordering would add started_at to the DISTINCT.
+    pairs = events.values_list("listener_id", "tier").order_by().distinct()
+    for listener, tier in pairs.iterator(chunk_size=20_000):
         pool = prices.get(tier, Decimal(0)) * share
         if pool > pools.get(listener, Decimal(-1)):
             pools[listener] = pool

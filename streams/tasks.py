@@ -56,7 +56,8 @@ def apply_live_revenue(self, month: str, listeners: list[str]) -> str:  # type: 
 
 @shared_task(name="streams.sweep_live_batches", queue="live")
 def sweep_live_batches(older_than_seconds: int = 15, limit: int = 2000) -> int:
-    """Enqueue batches that should have been applied by now (lost message, Redis outage)."""
+    """Enqueue batches that should have been applied by now (lost message, Redis outage),
+    and revenue recorded since the last sweep (see `updates.revenue_sweep`)."""
     if not dispatch.live_enabled():
         return 0
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
@@ -67,6 +68,7 @@ def sweep_live_batches(older_than_seconds: int = 15, limit: int = 2000) -> int:
     )
     for batch_id in pending:
         dispatch.batch_committed(str(batch_id))
+    updates.revenue_sweep(timezone.now())
     return len(pending)
 
 

@@ -32,9 +32,10 @@ def batch_committed(batch_id: str) -> None:
         logger.warning("could not enqueue live update for batch %s; the sweep will retry", batch_id)
 
 
-def revenue_committed(month: date, listeners: Iterable[str]) -> None:
+def revenue_committed(month: date, listeners: Iterable[str]) -> bool:
+    """Enqueue the pools' update; False if the broker refused (the revenue sweep retries)."""
     if not live_enabled():
-        return
+        return True
     from streams.tasks import apply_live_revenue
 
     ids = sorted(set(listeners))
@@ -44,4 +45,6 @@ def revenue_committed(month: date, listeners: Iterable[str]) -> None:
                 args=(f"{month:%Y-%m}", ids[first : first + REVENUE_CHUNK]), retry=False
             )
         except (KombuError, RedisError, OSError):
-            logger.warning("could not enqueue live revenue update for %s; run rebuild_live_pools", month)
+            logger.warning("could not enqueue live revenue update for %s; the sweep will retry", month)
+            return False
+    return True

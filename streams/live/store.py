@@ -90,6 +90,19 @@ def set_rebuilding(month: date, on: bool) -> bool:
     return True
 
 
+_REVENUE_SWEPT = "kx:live:revenue-swept-until"
+
+
+def revenue_swept_until() -> datetime | None:
+    """Up to when the sweep has re-applied recorded revenue (None: never, or Redis restarted)."""
+    value = client().get(_REVENUE_SWEPT)
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def set_revenue_swept_until(moment: datetime) -> None:
+    client().set(_REVENUE_SWEPT, moment.isoformat())
+
+
 def month_exists(month: date) -> bool:
     """Whether Redis holds any state for the month (it may have restarted empty)."""
     return bool(client().exists(prefix(month) + ":totals"))

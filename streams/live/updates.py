@@ -7,7 +7,7 @@ batch is one atomic script call per month, however many events it holds.
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from artists.settlement import TrackSettlement, track_settlements
 from streams import selectors
-from streams.live import store
+from streams.live import dispatch, store
 from streams.models import IngestBatch, StreamEvent
 
 logger = logging.getLogger(__name__)
@@ -135,6 +135,37 @@ def revenue_apply(*, month: date, listeners: Iterable[str]) -> str:
     if status == "busy":
         raise LiveBusy(f"{month:%Y-%m} is being rebuilt")
     return status
+
+
+REVENUE_SWEEP_LAG = timedelta(seconds=30)  # longer than any revenue transaction stays open
+
+
+def revenue_sweep(now: datetime) -> int:
+    """Enqueue again the revenue recorded since the last sweep, up to `now` minus a lag.
+
+    Covers an update that never reached the broker (Redis briefly away). Applying revenue
+    is absolute and a pool that did not change costs the script one read, so revenue that
+    was applied already is harmless. `created_at` is its transaction's start: the lag lets
+    those transactions commit before their window is swept. Returns the listeners enqueued.
+    """
+    until = now - REVENUE_SWEEP_LAG
+    since = store.revenue_swept_until()
+    if since is None:  # first sweep, or Redis restarted: months are rebuilt from PostgreSQL anyway
+        store.set_revenue_swept_until(until)
+        return 0
+    if until <= since:
+        return 0
+    touched = selectors.revenue_recorded_between(since, until)
+    closed = selectors.closed_months(touched)
+    enqueued = 0
+    for month, listeners in touched.items():
+        if month in closed:
+            continue
+        if not dispatch.revenue_committed(month, listeners):
+            return enqueued  # the window stays open for the next sweep
+        enqueued += len(listeners)
+    store.set_revenue_swept_until(until)
+    return enqueued
 
 
 def rebuild_month(month: date) -> dict[str, int]:

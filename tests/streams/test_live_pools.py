@@ -6,7 +6,7 @@ gives P × c / T to what it streamed, unallocated pools spread over all qualifyi
 """
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -15,9 +15,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from streams.live import store
+from streams.live import store, updates
 from streams.live.estimates import live_artist_estimate
-from streams.models import IngestBatch
+from streams.models import IngestBatch, RevenueRecord
 from streams.tasks import apply_live_batch, sweep_live_batches
 from tests.workers import WorkerProcess, wait_until
 
@@ -257,4 +257,30 @@ def test_pools_lost_with_a_redis_restart_are_rebuilt_by_the_next_batch(
     wait_until(all_applied)
 
     pools = pools_for({"L1": "14.99", "L2": "14.99", "L4": "14.99"})
+    assert_live_matches(PLAYS, pools)
+
+
+@pytest.mark.fault
+def test_revenue_whose_update_never_reached_the_broker_is_applied_by_the_sweep(
+    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+) -> None:
+    catalog(admin_api)
+    assert ingest_api.post("/api/v1/streams", events(PLAYS), format="json").status_code == 202
+    wait_until(all_applied)
+    start = datetime.now(UTC)
+    assert updates.revenue_sweep(start) == 0  # the first sweep only sets where the next one starts
+
+    # Stored without its on-commit update, as when the broker was away at that moment.
+    RevenueRecord.objects.create(
+        id="r-lost", listener_id="L2", month=MONTH, source="subscription", plan="premium",
+        country="US", gross=Decimal("4.99"), tax=Decimal(0), fees=Decimal(0),
+    )  # fmt: skip
+    assert updates.revenue_sweep(start) == 0  # still inside the lag: its transaction may be open
+    later = datetime.now(UTC) + updates.REVENUE_SWEEP_LAG + timedelta(seconds=1)
+    assert updates.revenue_sweep(later) == 1
+    assert updates.revenue_sweep(later) == 0  # each window is swept once
+
+    pools = pools_for({"L1": "14.99", "L2": "4.99", "L4": "14.99"})
+    want = store.to_units(sum(pools.values(), Decimal(0)))
+    wait_until(lambda: store.read_artist(month=MONTH, artist_id="art-1").month_pools == want)
     assert_live_matches(PLAYS, pools)
