@@ -41,6 +41,20 @@ CUT_WAIT_SECONDS = 30.0
 WORK_MEM = "256MB"
 
 
+# The writers of our database at a moment: each session holding a transaction id, as
+# "pid:xid". A pair that is gone later means that transaction ended. (A snapshot's list of
+# running transactions would not do: it leaves out those newer than the last one to end.)
+_WRITERS_SQL = """
+SELECT clock_timestamp(), array(
+    SELECT pid::text || ':' || backend_xid::text FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND datname = current_database() AND pid <> pg_backend_pid()
+)
+"""
+_STILL_WRITING_SQL = """
+SELECT count(*) FROM pg_stat_activity WHERE pid::text || ':' || backend_xid::text = ANY(%s)
+"""
+
+
 @dataclass(frozen=True)
 class DataCut:
     """Events up to `event_id` and revenue recorded up to `revenue_at` belong to the run."""
@@ -66,15 +80,13 @@ def data_cut() -> DataCut:
         now = datetime.now(UTC)
         if connection.vendor != "postgresql":
             return DataCut(event_id=event_id, revenue_at=now)
-        cursor.execute("SELECT clock_timestamp(), pg_current_snapshot()::text")
-        revenue_at, snapshot = cursor.fetchone()
+        cursor.execute(_WRITERS_SQL)
+        revenue_at, writers = cursor.fetchone()
         deadline = time.monotonic() + CUT_WAIT_SECONDS
-        while True:
-            cursor.execute(
-                "SELECT count(*) FROM pg_snapshot_xip(%s::pg_snapshot) AS x "
-                "WHERE pg_xact_status(x) = 'in progress'",
-                [snapshot],
-            )
+        while writers:
+            # Statistics views are read once per transaction unless told to read again.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(_STILL_WRITING_SQL, [writers])
             if not cursor.fetchone()[0]:
                 break
             if time.monotonic() > deadline:

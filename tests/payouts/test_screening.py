@@ -132,3 +132,56 @@ def test_a_month_that_has_not_started_cannot_be_run() -> None:
     with pytest.raises(services.RunInvalid):
         services.month_to_run("2999-01")
     assert services.month_to_run(MONTH) == OCTOBER
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("database", "waits"), [("own", True), ("other", False)])
+def test_the_data_cut_waits_for_open_transactions_of_its_own_database_only(
+    database: str, waits: bool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An open writer in our database may still commit events under the cut, so the cut
+    waits for it; one in another database of the same server cannot, so it does not."""
+    import psycopg
+    from django.db import connection
+
+    from payouts import screening
+
+    params = connection.get_connection_params()
+    if database == "other":
+        params["dbname"] = "postgres"
+    monkeypatch.setattr(screening, "CUT_WAIT_SECONDS", 0.5)
+    with psycopg.connect(**params) as writer:
+        writer.execute("SELECT pg_current_xact_id()")  # holds a transaction id, still open
+        with caplog.at_level("WARNING", logger="payouts.screening"):
+            screening.data_cut()
+    assert ("transactions still open" in caplog.text) is waits
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_while_the_cut_waits_is_under_the_cut(
+    catalog: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from payouts import screening
+    from streams.models import StreamEvent
+
+    store(Month(plays=[("L1", "QZKPX2600001", 1)], paid={"L1": "9.99"}))
+    monkeypatch.setattr(screening, "CUT_WAIT_SECONDS", 20)
+    with psycopg.connect(**connection.get_connection_params()) as writer:
+        writer.execute(
+            "INSERT INTO streams_streamevent "
+            "(event_id, listener_id, isrc, started_at, duration_ms, country, tier) "
+            "VALUES ('late-commit', 'L1', 'QZKPX2600001', %s, 200000, 'US', 'premium')",
+            [datetime(2026, 10, 5, tzinfo=UTC)],
+        )
+        threading.Timer(0.3, writer.commit).start()
+        with caplog.at_level("WARNING", logger="payouts.screening"):
+            cut = screening.data_cut()
+    assert "still open" not in caplog.text
+    assert StreamEvent.objects.get(event_id="late-commit").pk <= cut.event_id
