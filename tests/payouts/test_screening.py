@@ -160,9 +160,11 @@ def test_the_data_cut_waits_for_open_transactions_of_its_own_database_only(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_event_committed_while_the_cut_waits_is_under_the_cut(
+def test_the_cut_waits_for_an_open_writer_whose_event_is_under_it(
     catalog: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Ids are drawn before commit: an event of a still-open transaction can sit under a
+    later one that already committed. The run must not start until it has committed."""
     import threading
 
     import psycopg
@@ -171,17 +173,21 @@ def test_an_event_committed_while_the_cut_waits_is_under_the_cut(
     from payouts import screening
     from streams.models import StreamEvent
 
-    store(Month(plays=[("L1", "QZKPX2600001", 1)], paid={"L1": "9.99"}))
+    month = Month(plays=[("L1", "QZKPX2600001", 1)], paid={"L1": "9.99"})
+    store(month)
+    insert = (
+        "INSERT INTO streams_streamevent "
+        "(event_id, listener_id, isrc, started_at, duration_ms, country, tier) "
+        "VALUES (%s, 'L1', 'QZKPX2600001', %s, 200000, 'US', 'premium')"
+    )
     monkeypatch.setattr(screening, "CUT_WAIT_SECONDS", 20)
     with psycopg.connect(**connection.get_connection_params()) as writer:
-        writer.execute(
-            "INSERT INTO streams_streamevent "
-            "(event_id, listener_id, isrc, started_at, duration_ms, country, tier) "
-            "VALUES ('late-commit', 'L1', 'QZKPX2600001', %s, 200000, 'US', 'premium')",
-            [datetime(2026, 10, 5, tzinfo=UTC)],
-        )
+        writer.execute(insert, ["slow", datetime(2026, 10, 5, tzinfo=UTC)])  # drawn first, still open
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute(insert, ["quick", datetime(2026, 10, 5, tzinfo=UTC)])
         threading.Timer(0.3, writer.commit).start()
         with caplog.at_level("WARNING", logger="payouts.screening"):
             cut = screening.data_cut()
+        slow = StreamEvent.objects.filter(event_id="slow").first()  # committed by now
     assert "still open" not in caplog.text
-    assert StreamEvent.objects.get(event_id="late-commit").pk <= cut.event_id
+    assert slow is not None and slow.pk < cut.event_id == StreamEvent.objects.get(event_id="quick").pk
