@@ -53,6 +53,7 @@ def exact_artist(*, artist_id: str, month: date) -> tuple[Fraction, int, int]:
         selectors.qualifying_streams(month)
         .filter(isrc__in=isrcs)
         .values_list("listener_id", flat=True)
+        .order_by()  # the model's default ordering would add started_at to the DISTINCT
         .distinct()[: MAX_LISTENERS + 1]
     )
     if len(fans) > MAX_LISTENERS:
