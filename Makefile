@@ -17,16 +17,10 @@ lock:  ## re-pin requirements/*.txt from requirements/*.in
 	cd requirements && uv pip compile base.in -o base.txt --python-version 3.11 && \
 		uv pip compile dev.in -o dev.txt --python-version 3.11
 
-bench:  ## every benchmark at full size; writes docs/benchmarks.md (needs PostgreSQL)
+bench:  ## every benchmark at full size, then the summary; writes docs/benchmarks.md (needs PostgreSQL, Redis)
 	scripts/bootstrap.sh dev
-	.venv/bin/python -m bench.ingest
-	.venv/bin/python -m bench.live
-	.venv/bin/python -m bench.load
-	.venv/bin/python -m bench.payout_run
+	.venv/bin/python -m bench
 
-bench-quick:  ## the same at a small size, in a couple of minutes
+bench-quick:  ## the same at a small size in under 2 minutes; writes bench/results/quick.md
 	scripts/bootstrap.sh dev
-	.venv/bin/python -m bench.ingest --quick
-	.venv/bin/python -m bench.live --quick
-	.venv/bin/python -m bench.load --quick
-	.venv/bin/python -m bench.payout_run --quick
+	.venv/bin/python -m bench --quick

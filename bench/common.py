@@ -6,6 +6,7 @@ stopped, even when a benchmark fails half-way.
 """
 
 import http.client
+import json
 import os
 import platform
 import re
@@ -16,13 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import redis
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,12 +45,22 @@ def bench_database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+def bench_targets(name: str, *, database: str, redis_db: int) -> tuple[str, str]:
+    """A benchmark's throwaway PostgreSQL database and Redis database, by default on loopback;
+    BENCH_<NAME>_DATABASE_URL and BENCH_<NAME>_REDIS_URL point it elsewhere (parallel runs)."""
+    prefix = f"BENCH_{name.upper()}"
+    return (
+        os.environ.get(f"{prefix}_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}"),
+        os.environ.get(f"{prefix}_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}"),
+    )
+
+
 def recreate_database(url: str) -> None:
     """Drop the benchmark database if it exists and create it empty."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if not name or name in ("postgres", "template0", "template1"):
-        raise BenchError(f"Refusing to recreate database {name!r}; point BENCH_DATABASE_URL elsewhere.")
+        raise BenchError(f"Refusing to recreate database {name!r}; point the benchmark's URL elsewhere.")
     maintenance = parts._replace(path="/postgres").geturl()
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -217,6 +229,32 @@ def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[Ser
         log_path.unlink(missing_ok=True)
 
 
+WORKER_START_S = 4.0  # how long a Celery worker takes to start taking tasks
+
+
+@contextmanager
+def live_worker(env: dict[str, str], *, concurrency: int, log: Path) -> Iterator[Callable[[], None]]:
+    """One Celery worker on the `live` queue, stopped on the way out, logging to `log`.
+
+    Yields a function that waits until the worker has had WORKER_START_S to start, so the
+    caller can set up meanwhile and call it just before the worker is needed.
+    """
+    command = [
+        str(BIN / "celery"), "-A", "kalipxo", "worker", "-Q", "live", "-c", str(concurrency),
+        "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "-n", f"bench-live-{os.getpid()}@%h",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    started = time.monotonic()
+    try:
+        yield lambda: time.sleep(max(0.0, started + WORKER_START_S - time.monotonic()))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
 # --- Where the CPU went ------------------------------------------------------------------
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -321,6 +359,101 @@ class CpuSample:
         return max(0.0, self.machine - self.service - self.postgres - self.generator)
 
 
+# --- Figures -----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The `q` quantile (0 to 1) of `values` by the nearest-rank rule; NaN when empty."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def markdown_table(rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table: the first row is the header; columns after the first align right."""
+    header, *body = rows
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def text_table(rows: Sequence[Sequence[str]]) -> str:
+    """The same rows as plain aligned text, for the terminal."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    )
+
+
+# --- Results: each benchmark's headline figures, for the summary ----------------------------
+
+RESULTS_DIR = ROOT / "bench" / "results"  # git-ignored
+
+
+def results_dir() -> Path:
+    return Path(os.environ.get("BENCH_RESULTS_DIR", RESULTS_DIR))
+
+
+def default_output(quick: bool) -> Path:
+    """Where a report goes unless `--output` says: full-size figures are the documented ones;
+    quick figures go beside the results, so a quick run never overwrites them."""
+    return results_dir() / "quick.md" if quick else ROOT / "docs" / "benchmarks.md"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One row of the summary: a figure beside the baseline measured in the same run."""
+
+    measure: str
+    value: str
+    baseline: str
+    versus: str = ""  # the figure against its baseline: a ratio or a share
+    goal: str = ""  # the goal and whether this run met it
+
+    @classmethod
+    def latency(
+        cls, measure: str, ms: float, *, baseline: str, baseline_ms: float, goal: str = ""
+    ) -> "Headline":
+        """A latency beside a baseline latency (named by `baseline`), with their ratio."""
+        return cls(
+            measure=measure,
+            value=f"{ms:,.1f} ms",
+            baseline=f"{baseline} {baseline_ms:,.1f} ms",
+            versus=f"{ms / baseline_ms:,.1f}x" if baseline_ms else "",
+            goal=goal,
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a benchmark hands the summary: the command that reproduces it and its headlines."""
+
+    name: str
+    command: str
+    headlines: list[Headline]
+    ok: bool = True  # False: the service misbehaved, the figures are not to be trusted
+
+    @property
+    def path(self) -> Path:
+        return results_dir() / f"{self.name}.json"
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, name: str) -> "Result | None":
+        try:
+            data = json.loads((results_dir() / f"{name}.json").read_text())
+            rows = [Headline(**row) for row in data["headlines"]]
+            return cls(name=data["name"], command=data["command"], headlines=rows, ok=bool(data["ok"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
 # --- Machine facts and the report file -------------------------------------------------
 
 
@@ -348,6 +481,14 @@ def machine_summary() -> str:
     return f"{CORES} cores ({_cpu_model()}), {_ram_gib():.0f} GiB RAM, Python {platform.python_version()}"
 
 
+def redis_version(url: str) -> str:
+    try:
+        info = redis.Redis.from_url(url, socket_connect_timeout=2).info("server")
+    except (redis.RedisError, OSError):
+        return "unreachable"
+    return str(info.get("redis_version", "?"))
+
+
 def source_revision() -> str:
     """The commit the service ran from, marked when the working tree had uncommitted changes."""
 
@@ -362,14 +503,21 @@ def source_revision() -> str:
 
 DOC_HEADER = """# Benchmarks
 
-Figures measured by `make bench` on a single machine: the service, PostgreSQL and the load
-generator share the same cores. Each section is rewritten by its own tool between its
-`<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` markers; edit outside them.
+Figures measured on a single machine: the service, PostgreSQL, Redis and the load generator
+share the same cores. `make bench` (`python -m bench`) measures the full size and writes
+docs/benchmarks.md; `make bench-quick` (`python -m bench --quick`) measures the same at a
+small size in under two minutes and writes bench/results/quick.md (git-ignored), so a quick
+run never replaces the full-size figures. The Summary comes first; each section after it is
+rewritten by its own tool between its `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`
+markers; edit outside them.
 """
 
 
-def update_doc_section(path: Path, *, name: str, title: str, body: str) -> None:
-    """Replace the text between this section's markers in `path` (creating file or section)."""
+def update_doc_section(path: Path, *, name: str, title: str, body: str, first: bool = False) -> None:
+    """Replace the text between this section's markers in `path` (creating file or section).
+
+    A new section goes last, or with `first` before every other section.
+    """
     start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
     block = f"{start}\n{body.strip()}\n{end}"
     text = path.read_text() if path.exists() else DOC_HEADER
@@ -377,6 +525,9 @@ def update_doc_section(path: Path, *, name: str, title: str, body: str) -> None:
         before, _, rest = text.partition(start)
         _, _, after = rest.partition(end)
         text = before + block + after
+    elif first and "\n## " in text:
+        head, _, rest = text.partition("\n## ")
+        text = f"{head.rstrip()}\n\n## {title}\n\n{block}\n\n## {rest}"
     else:
         text = text.rstrip("\n") + f"\n\n## {title}\n\n{block}\n"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,10 @@
 """Ingestion benchmark: HTTP batches and single events against the raw PostgreSQL COPY ceiling.
 
     python -m bench.ingest [--events N] [--singles N] [--quick] [--gunicorn 2x1,3x1,...]
-                           [--senders N] [--output docs/benchmarks.md | --no-output]
+                           [--senders N] [--output FILE | --no-output]
 
+The report goes to docs/benchmarks.md, or with --quick to bench/results/quick.md, unless
+--output names another file; the headline figures also go to bench/results/ingest.json.
 For each gunicorn configuration (WORKERSxTHREADS; the fastest is reported), on a fresh
 PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/kalipxo_bench, dropped and recreated each time):
@@ -40,21 +42,26 @@ import psycopg
 
 from bench.common import (
     CORES,
-    ROOT,
     BenchError,
     CpuSample,
     CpuSnapshot,
     GunicornConfig,
+    Headline,
+    Result,
     Service,
     bench_database_url,
     create_token,
+    default_output,
     machine_summary,
     manage,
+    markdown_table,
+    percentile,
     postgres_version,
     recreate_database,
     running_service,
     service_env,
     source_revision,
+    text_table,
     update_doc_section,
 )
 
@@ -67,6 +74,7 @@ MAX_AGE_S = 3 * 24 * 3600
 GOAL_RATIO = 0.40
 GOAL_EVENTS_PER_S = 40_000
 DEFAULT_CONFIGS = "2x1,3x1,4x1"
+QUICK_CONFIGS = "3x1"  # the fastest of the full run's configurations on two cores
 DISTURBED = 0.10  # share of the machine's CPU taken by other work that makes a phase suspect
 WARMUP_EVENTS = 80  # 8 requests of 10, so every worker has served a request before the clock starts
 
@@ -184,10 +192,7 @@ class PhaseResult:
         return self.events / self.seconds if self.seconds else 0.0
 
     def latency_ms(self, quantile: float) -> float:
-        ordered = sorted(self.tally.latencies)
-        if not ordered:
-            return 0.0
-        return 1000 * ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
+        return 1000 * percentile(self.tally.latencies, quantile) if self.tally.latencies else 0.0
 
     def problems(self) -> list[str]:
         found = list(self.tally.failures[:5])
@@ -434,24 +439,6 @@ def disturbance_notes(results: list[ConfigResult]) -> list[str]:
     return notes
 
 
-def _markdown_table(rows: Sequence[tuple[str, ...]]) -> str:
-    header, *body = rows
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in body]
-    return "\n".join(lines)
-
-
-def _text_table(rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    )
-
-
 def config_rows(results: list[ConfigResult]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [
         (
@@ -505,7 +492,7 @@ def markdown_section(
             f"Best service configuration: `gunicorn kalipxo.wsgi {' '.join(best.config.args)}` "
             f"({best.config.label}).",
             "",
-            _markdown_table(report_table(best)),
+            markdown_table(report_table(best)),
             "",
             "Goal:",
             "",
@@ -526,19 +513,41 @@ def markdown_section(
             "spent by the service (gunicorn workers) / PostgreSQL (all its processes) / the load "
             "generator (or the COPY client) / anything else on the machine.",
             "",
-            _markdown_table(config_rows(results)),
+            markdown_table(config_rows(results)),
         ]
     )
 
 
+def headlines(best: ConfigResult) -> list[Headline]:
+    base = best.ceiling.events_per_s
+    baseline = f"PostgreSQL COPY {base:,.0f} rows/s"
+    rate = best.batches.events_per_s
+    met = best.ratio >= GOAL_RATIO and rate >= GOAL_EVENTS_PER_S
+    return [
+        Headline(
+            measure=f"Ingestion, HTTP batches of {BATCH_SIZE:,} (events/s)",
+            value=f"{rate:,.0f}",
+            baseline=baseline,
+            versus=_pct(rate, base),
+            goal=f">= {GOAL_RATIO:.0%} of COPY and >= {GOAL_EVENTS_PER_S:,}/s: {'met' if met else 'missed'}",
+        ),
+        Headline(
+            measure="Ingestion, single-event requests (events/s)",
+            value=f"{best.singles.events_per_s:,.0f}",
+            baseline=baseline,
+            versus=_pct(best.singles.events_per_s, base),
+        ),
+    ]
+
+
 def print_report(results: list[ConfigResult], best: ConfigResult) -> None:
     print()
-    print(_text_table(report_table(best)))
+    print(text_table(report_table(best)))
     print(f"(service: gunicorn {' '.join(best.config.args)}, the fastest of {len(results)} tried)")
     print("\n".join([*goal_lines(best), *disturbance_notes(results)]))
     if len(results) > 1:
         print()
-        print(_text_table([tuple(cell.replace("`", "") for cell in row) for row in config_rows(results)]))
+        print(text_table([tuple(cell.replace("`", "") for cell in row) for row in config_rows(results)]))
 
 
 # --- Main ------------------------------------------------------------------------------------
@@ -548,20 +557,21 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, help="Events sent in batches of 1,000 (default 200,000).")
     parser.add_argument("--singles", type=int, help="Single-event requests (default 3,000).")
-    parser.add_argument("--quick", action="store_true", help="50,000 batch events and 1,000 singles.")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"50,000 batch events, 1,000 singles, gunicorn {QUICK_CONFIGS}."
+    )
     parser.add_argument(
         "--senders", type=int, default=0, help="Concurrent connections (default: workers x threads + 1)."
     )
     parser.add_argument(
         "--gunicorn",
-        default=DEFAULT_CONFIGS,
-        help="Comma-separated WORKERSxTHREADS to try, e.g. 2x1,3x1,2x4 (default %(default)s).",
+        help=f"Comma-separated WORKERSxTHREADS to try, e.g. 2x1,3x1,2x4 (default {DEFAULT_CONFIGS}).",
     )
     parser.add_argument(
         "--output",
         type=Path,
-        default=ROOT / "docs" / "benchmarks.md",
-        help="Markdown file whose Ingestion section is rewritten (default docs/benchmarks.md).",
+        help="Markdown file whose Ingestion section is rewritten (default docs/benchmarks.md; "
+        "with --quick bench/results/quick.md).",
     )
     parser.add_argument("--no-output", action="store_true", help="Print only; leave the docs alone.")
     args = parser.parse_args(argv)
@@ -569,21 +579,38 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     if events <= 0 or events % BATCH_SIZE:
         parser.error(f"--events must be a positive multiple of {BATCH_SIZE}.")
     singles = args.singles or (1_000 if args.quick else 3_000)
+    gunicorn = args.gunicorn or (QUICK_CONFIGS if args.quick else DEFAULT_CONFIGS)
     try:
-        configs = [GunicornConfig.parse(part) for part in args.gunicorn.split(",") if part.strip()]
+        configs = [GunicornConfig.parse(part) for part in gunicorn.split(",") if part.strip()]
     except ValueError as exc:
         parser.error(str(exc))
     if not configs or args.senders < 0:
         parser.error("Need at least one gunicorn configuration and one sender.")
-    shown = ["python", "-m", "bench.ingest", *(sys.argv[1:] if argv is None else argv)]
     return Settings(
         events=events,
         singles=singles,
         senders=args.senders,
         configs=configs,
-        output=None if args.no_output else args.output,
-        command=shlex.join(shown),
+        output=None if args.no_output else args.output or default_output(args.quick),
+        command=canonical_command(args),
     )
+
+
+def canonical_command(args: argparse.Namespace) -> str:
+    """The command that measures the same thing: the size options only, never where it wrote."""
+    shown = ["python", "-m", "bench.ingest"]
+    for option, value in (
+        ("--quick", args.quick),
+        ("--events", args.events),
+        ("--singles", args.singles),
+        ("--gunicorn", args.gunicorn),
+        ("--senders", args.senders),
+    ):
+        if value is True:
+            shown.append(option)
+        elif value:
+            shown += [option, str(value)]
+    return shlex.join(shown)
 
 
 def run(settings: Settings) -> int:
@@ -603,6 +630,7 @@ def run(settings: Settings) -> int:
         print("\nThe service misbehaved; figures are not recorded:", file=sys.stderr)
         print("\n".join(f"  {p}" for p in problems), file=sys.stderr)
         return 1
+    Result(name="ingest", command=settings.command, headlines=headlines(best)).save()
     if settings.output is not None:
         redis = bool(service_env(database_url).get("REDIS_URL"))
         section = markdown_section(settings=settings, results=results, best=best, redis=redis, load=load)

@@ -1,7 +1,9 @@
 """Event-to-estimate freshness: how long after a batch's 202 its plays show in `earnings`.
 
 `python -m bench.live [--quick] [--rate 5000] [--seconds 60]` starts the service (gunicorn)
-and one Celery worker on a fresh PostgreSQL database and a Redis database of its own, sends
+and one Celery worker on a fresh PostgreSQL database (BENCH_LIVE_DATABASE_URL, default
+kalipxo_bench_live) and a Redis database of its own (BENCH_LIVE_REDIS_URL, default db 9,
+flushed first), sends
 stream events at a steady rate through the HTTP API, and polls one artist's `earnings`.
 Every batch carries exactly one play of a probe track, so the probe artist's `streams`
 counts the batches applied; batch i is visible once that count reaches i. The baseline is
@@ -25,21 +27,29 @@ import orjson
 import redis
 
 from bench.common import (
-    BIN,
     ROOT,
     BenchError,
     GunicornConfig,
+    Headline,
+    Result,
+    bench_targets,
     create_token,
+    default_output,
+    live_worker,
     machine_summary,
     manage,
+    percentile,
     recreate_database,
     running_service,
     service_env,
+    source_revision,
     update_doc_section,
 )
 
-DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kalipxo_bench_live"
-REDIS_URL = "redis://127.0.0.1:6379/9"
+DATABASE_URL, REDIS_URL = bench_targets("live", database="kalipxo_bench_live", redis_db=9)
+QUICK_SECONDS = 10
+GOAL_P50_S = 0.5
+GOAL_P95_S = 2.0
 PROBE_ISRC = "QZPRB2600001"
 TRACKS = 2_000
 LISTENERS = 20_000
@@ -150,9 +160,28 @@ def _latencies(timeline: Timeline) -> list[float]:
     return out
 
 
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
+def _measure(port: int, *, ingest: str, admin: str, month: str, bodies: list[bytes], rate: float) -> Timeline:
+    """Send the batches at `rate` a second while polling the probe's earnings; wait until all show."""
+    timeline = Timeline()
+    stop = threading.Event()
+    watchers = [
+        threading.Thread(target=_poll, args=(port, admin, month, stop, timeline)),
+        threading.Thread(target=_watch_queue, args=(stop, timeline)),
+    ]
+    for thread in watchers:
+        thread.start()
+    try:
+        _send(port, ingest, bodies, rate, timeline)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+            not timeline.seen or timeline.seen[-1][1] < len(timeline.sent)
+        ):
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for thread in watchers:
+            thread.join()
+    return timeline
 
 
 def run(*, rate: int, seconds: int, batch: int, concurrency: int, output: Path | None) -> int:
@@ -161,46 +190,23 @@ def run(*, rate: int, seconds: int, batch: int, concurrency: int, output: Path |
     env = service_env(DATABASE_URL)
     env["REDIS_URL"] = REDIS_URL
     manage("migrate", "--no-input", env=env)
-    ingest = create_token(name="bench-ingest", role="ingest", env=env)
-    admin = create_token(name="bench-admin", role="admin", env=env)
-    batches = rate * seconds // batch
-    bodies = _bodies(batches, batch)
     month = datetime.now(UTC).strftime("%Y-%m")
     worker_log = Path("/tmp/kalipxo-bench-live-worker.log")  # noqa: S108 - a log for the operator
-    with running_service(GunicornConfig(workers=2, threads=2), env) as service:
-        _catalog(service.port, admin)
-        worker = subprocess.Popen(
-            [str(BIN / "celery"), "-A", "kalipxo", "worker", "-Q", "live", "-c", str(concurrency),
-             "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=worker_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        try:
-            time.sleep(4)  # worker start-up
-            timeline = Timeline()
-            stop = threading.Event()
-            watchers = [
-                threading.Thread(target=_poll, args=(service.port, admin, month, stop, timeline)),
-                threading.Thread(target=_watch_queue, args=(stop, timeline)),
-            ]
-            for thread in watchers:
-                thread.start()
-            _send(service.port, ingest, bodies, rate / batch, timeline)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and (
-                not timeline.seen or timeline.seen[-1][1] < len(timeline.sent)
-            ):
-                time.sleep(0.1)
-            stop.set()
-            for thread in watchers:
-                thread.join()
+    with live_worker(env, concurrency=concurrency, log=worker_log) as worker_ready:
+        ingest = create_token(name="bench-ingest", role="ingest", env=env)
+        admin = create_token(name="bench-admin", role="admin", env=env)
+        bodies = _bodies(rate * seconds // batch, batch)
+        with running_service(GunicornConfig(workers=2, threads=2), env) as service:
+            _catalog(service.port, admin)
+            worker_ready()
+            timeline = _measure(
+                service.port, ingest=ingest, admin=admin, month=month, bodies=bodies, rate=rate / batch
+            )
             read_rtt = _read_round_trip(service.port, admin, month)
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
-        verify = subprocess.run(
-            [sys.executable, "manage.py", "verify_live_pools", month], cwd=ROOT, env=env,
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "verify_live_pools", month], cwd=ROOT, env=env,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
     latencies = _latencies(timeline)
     table = _table(
         timeline, latencies, read_rtt=read_rtt, batch=batch, rate=rate, seconds=seconds, verify=verify
@@ -208,19 +214,37 @@ def run(*, rate: int, seconds: int, batch: int, concurrency: int, output: Path |
     print(table)
     if timeline.errors:
         print(f"{len(timeline.errors)} failed requests, e.g. {timeline.errors[0]}", file=sys.stderr)
+    command = (
+        f"python -m bench.live --rate {rate} --seconds {seconds} --batch {batch} --concurrency {concurrency}"
+    )
+    ok = not timeline.errors and verify.returncode == 0
+    Result(name="live", command=command, headlines=headlines(latencies, read_rtt), ok=ok).save()
     if output is not None:
         body = (
-            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine_summary()}.\n"
-            f"Command: `python -m bench.live --rate {rate} --seconds {seconds} --batch {batch} "
-            f"--concurrency {concurrency}`: gunicorn 2 workers x 2 threads, one Celery worker "
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
+            f"{machine_summary()}.\n"
+            f"Command: `{command}`: gunicorn 2 workers x 2 threads, one Celery worker "
             f"(concurrency {concurrency}) on the `live` queue, Redis, PostgreSQL and the load generator on "
-            "the same cores. Goal: p50 < 0.5 s, p95 < 2 s, the queue does not grow, and every estimate "
-            "equal to an exact recomputation within 0.0001.\n\n" + table
+            f"the same cores. Goal: p50 < {GOAL_P50_S} s, p95 < {GOAL_P95_S:.0f} s, the queue does not grow, "
+            "and every estimate equal to an exact recomputation within 0.0001.\n\n" + table
         )
         update_doc_section(
             output, name="live", title="Live estimates: event-to-estimate freshness", body=body
         )
-    return 1 if timeline.errors or verify.returncode else 0
+    return 0 if ok else 1
+
+
+def headlines(latencies: list[float], read_rtt: float) -> list[Headline]:
+    return [
+        Headline.latency(
+            f"Event-to-estimate freshness, {name} (202 to visible in earnings)",
+            1000 * percentile(latencies, q),
+            baseline="one earnings read",
+            baseline_ms=1000 * read_rtt,
+            goal=f"< {goal} s: {'met' if percentile(latencies, q) < goal else 'missed'}",
+        )
+        for name, q, goal in (("p50", 0.5, GOAL_P50_S), ("p95", 0.95, GOAL_P95_S))
+    ]
 
 
 def _table(
@@ -244,8 +268,8 @@ def _table(
             "",
         ),
         ("batches visible in earnings", f"{len(latencies):,} of {len(timeline.sent):,}", ""),
-        ("202 → visible, p50", f"{_percentile(latencies, 0.5) * 1000:.0f} ms", baseline),
-        ("202 → visible, p95", f"{_percentile(latencies, 0.95) * 1000:.0f} ms", baseline),
+        ("202 → visible, p50", f"{percentile(latencies, 0.5) * 1000:.0f} ms", baseline),
+        ("202 → visible, p95", f"{percentile(latencies, 0.95) * 1000:.0f} ms", baseline),
         ("202 → visible, max", f"{max(latencies, default=float('nan')) * 1000:.0f} ms", ""),
         (
             "live queue depth, median of first → last third",
@@ -278,19 +302,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--batch", type=int, default=250, help="events per request")
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--quick", action="store_true", help="15 seconds instead of 60")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    args = parser.parse_args()
-    seconds = 15 if args.quick else args.seconds
-    sys.exit(
-        run(
-            rate=args.rate,
-            seconds=seconds,
-            batch=args.batch,
-            concurrency=args.concurrency,
-            output=args.output,
-        )
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS} seconds instead of 60")
+    parser.add_argument(
+        "--output", type=Path, help="default docs/benchmarks.md; with --quick bench/results/quick.md"
     )
+    parser.add_argument("--no-output", action="store_true", help="print only; write no report")
+    args = parser.parse_args()
+    seconds = QUICK_SECONDS if args.quick else args.seconds
+    output = None if args.no_output else args.output or default_output(args.quick)
+    try:
+        status = run(
+            rate=args.rate, seconds=seconds, batch=args.batch, concurrency=args.concurrency, output=output
+        )
+    except BenchError as exc:
+        print(f"bench.live: {exc}", file=sys.stderr)
+        status = 1
+    sys.exit(status)
 
 
 if __name__ == "__main__":

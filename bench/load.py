@@ -3,9 +3,11 @@
     python -m bench.load [--quick] [--seconds 60] [--rate 5000] [--batch 500] [--artists 50]
 
 Starts the service (gunicorn, 2 workers x 2 threads) and one Celery worker on the `live`
-queue, on a fresh PostgreSQL database and a Redis database of its own (db 10, flushed
-first), with the service's real rate limits (INGEST_RATE and friends as the environment
-sets them, else their defaults). Then, for `--seconds` (15 with --quick):
+queue, on a fresh PostgreSQL database (BENCH_LOAD_DATABASE_URL, default kalipxo_bench_load)
+and a Redis database of its own (BENCH_LOAD_REDIS_URL, default db 10, flushed first), with
+the service's real rate limits (INGEST_RATE and friends as the environment sets them, else
+their defaults). First the artists read for one polling period with nothing else running:
+the baseline. Then, for `--seconds` (10 with --quick):
 
 - stream events are sent at a steady rate, in batches, by a few sender threads;
 - `--artists` simulated artists, each with its own artist token, read
@@ -20,7 +22,6 @@ import argparse
 import http.client
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -34,13 +35,17 @@ import orjson
 import redis
 
 from bench.common import (
-    BIN,
-    ROOT,
     BenchError,
     GunicornConfig,
+    Headline,
+    Result,
+    bench_targets,
     create_token,
+    default_output,
+    live_worker,
     machine_summary,
     manage,
+    percentile,
     recreate_database,
     running_service,
     service_env,
@@ -48,12 +53,13 @@ from bench.common import (
     update_doc_section,
 )
 
-DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kalipxo_bench_load"
-REDIS_URL = "redis://127.0.0.1:6379/10"
+DATABASE_URL, REDIS_URL = bench_targets("load", database="kalipxo_bench_load", redis_db=10)
 TRACKS = 2_000
 ARTISTS = 500
 LISTENERS = 20_000
 POLL_S = 5.0
+QUICK_SECONDS = 10
+WARM_UP_READS = 8  # artists whose reads go unmeasured first, spread over the workers
 TIMEOUT_S = 30.0
 GUNICORN = GunicornConfig(workers=2, threads=2)
 
@@ -82,8 +88,7 @@ class Endpoint:
         return sum(count for status, count in self.statuses.items() if status >= 500)
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
+        return percentile(self.latencies, p) * 1000
 
 
 @dataclass
@@ -212,6 +217,34 @@ def _read(port: int, artist: str, token: str, deadline: float, load: Load) -> No
         time.sleep(max(0.0, min(POLL_S - (time.monotonic() - cycle), deadline - time.monotonic())))
 
 
+def _warm_up(port: int, tokens: dict[str, str]) -> None:
+    """A few unmeasured reads, so no worker's first request of its life lands in the baseline."""
+    for artist, token in list(tokens.items())[:WARM_UP_READS]:
+        for path in (f"/api/v1/artists/{artist}/earnings", f"/api/v1/artists/{artist}/fans?limit=10"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
+            try:
+                conn.request("GET", path, headers=_headers(token))
+                conn.getresponse().read()
+            finally:
+                conn.close()
+
+
+def _readers(port: int, tokens: dict[str, str], deadline: float, load: Load) -> list[threading.Thread]:
+    return [
+        threading.Thread(target=_read, args=(port, artist, token, deadline, load), daemon=True)
+        for artist, token in tokens.items()
+    ]
+
+
+def _run_threads(threads: list[threading.Thread], seconds: float) -> None:
+    """Start them and wait; bounded, as every request has a timeout and every thread a deadline."""
+    deadline = time.monotonic() + seconds + 2 * TIMEOUT_S
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(1.0, deadline - time.monotonic()))
+
+
 def run(*, seconds: int, rate: int, batch: int, artists: int, senders: int, output: Path | None) -> int:
     recreate_database(DATABASE_URL)
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -220,78 +253,91 @@ def run(*, seconds: int, rate: int, batch: int, artists: int, senders: int, outp
     if "INGEST_RATE" not in os.environ:
         env.pop("INGEST_RATE", None)  # the service's own default, not the benchmarks' out-of-reach one
     manage("migrate", "--no-input", env=env)
-    ingest = create_token(name="load-ingest", role="ingest", env=env)
-    admin = create_token(name="load-admin", role="admin", env=env)
     batches = rate * seconds // batch
-    bodies = _bodies(batches, batch)
-    load = Load()
+    load, alone = Load(), Load()  # alone: the same reads before ingestion starts, the baseline
     worker_log = Path("/tmp/kalipxo-bench-load-worker.log")  # noqa: S108 - a log for the operator
-    with running_service(GUNICORN, env) as service:
-        _upload_catalog(service.port, admin)
-        tokens = _artist_tokens(env, artists)
-        worker = subprocess.Popen(
-            [str(BIN / "celery"), "-A", "kalipxo", "worker", "-Q", "live", "-c", "2", "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle", "-n", f"bench-load-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=worker_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        try:
-            time.sleep(4)  # worker start-up
+    with live_worker(env, concurrency=2, log=worker_log) as worker_ready:
+        ingest = create_token(name="load-ingest", role="ingest", env=env)
+        admin = create_token(name="load-admin", role="admin", env=env)
+        bodies = _bodies(batches, batch)
+        with running_service(GUNICORN, env) as service:
+            _upload_catalog(service.port, admin)
+            tokens = _artist_tokens(env, artists)
+            worker_ready()
+            _warm_up(service.port, tokens)
+            _run_threads(_readers(service.port, tokens, time.monotonic() + POLL_S, alone), POLL_S)
             started = time.monotonic()
-            deadline = started + seconds
-            batch_rate = rate / batch
             threads = [
                 threading.Thread(target=_send, args=(service.port, ingest, bodies, range(k, batches, senders),
-                                                     batch_rate, started, load, batch), daemon=True)
+                                                     rate / batch, started, load, batch), daemon=True)
                 for k in range(senders)
             ]  # fmt: skip
-            threads += [
-                threading.Thread(target=_read, args=(service.port, a, t, deadline, load), daemon=True)
-                for a, t in tokens.items()
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:  # bounded: every request has a timeout, senders stop at the last batch
-                thread.join(timeout=max(1.0, deadline + 2 * TIMEOUT_S - time.monotonic()))
+            _run_threads(threads + _readers(service.port, tokens, started + seconds, load), seconds)
             elapsed = time.monotonic() - started
             queue = int(redis.Redis.from_url(REDIS_URL).llen("live"))  # type: ignore[arg-type]
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
-    table = _table(
-        load, seconds=seconds, elapsed=elapsed, rate=rate, batch=batch, artists=artists, queue=queue
-    )
+    table = _table(load, alone, seconds=seconds, elapsed=elapsed, rate=rate, batch=batch, queue=queue)
     print(table)
-    failures = [f for e in load.endpoints for f in e.failures]
+    failures = [f for e in load.endpoints + alone.endpoints for f in e.failures]
     lost = batches * batch - load.accepted
     for failure in failures[:5]:
         print(failure, file=sys.stderr)
+    server_errors = sum(e.server_errors for e in load.endpoints + alone.endpoints)
+    ok = not (failures or lost or server_errors)
+    command = f"python -m bench.load --seconds {seconds} --rate {rate} --batch {batch} --artists {artists}"
+    Result(name="load", command=command, headlines=headlines(load, alone, rate), ok=ok).save()
     if output is not None:
         intro = (
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
-            f"{machine_summary()}. Command: `python -m bench.load --seconds {seconds} --rate {rate} "
-            f"--batch {batch} --artists {artists}`: gunicorn {GUNICORN.label}, one Celery worker "
+            f"{machine_summary()}. Command: `{command}`: gunicorn {GUNICORN.label}, one Celery worker "
             "(2 processes) on the `live` queue, PostgreSQL, Redis and the load generator on the same "
             f"cores; the service's default rate limits. {senders} sender threads post batches of {batch} "
             f"at {rate:,} events/s while {artists} artists (each with an artist token) read their "
-            f"earnings and top fans every {POLL_S:.0f} s. Goal: no 5xx, every event accepted, reads "
-            "staying fast while ingestion runs.\n\n"
+            f"earnings and top fans every {POLL_S:.0f} s. Baseline: the same artists' reads during the "
+            f"{POLL_S:.0f} s before ingestion starts, after a few unmeasured reads (rows marked alone). "
+            "Goal: no 5xx, every event "
+            "accepted, reads staying fast while ingestion runs.\n\n"
         )
         update_doc_section(
             output, name="load", title="Load: ingestion while artists read", body=intro + table
         )
-    return 1 if failures or lost or any(e.server_errors for e in load.endpoints) else 0
+    return 0 if ok else 1
+
+
+def headlines(load: Load, alone: Load, rate: int) -> list[Headline]:
+    rows = [
+        Headline.latency(
+            f"Load test, `{busy.name}` p99 while ingesting {rate:,} events/s",
+            busy.percentile(0.99),
+            baseline="the same reads alone: p99",
+            baseline_ms=quiet.percentile(0.99),
+        )
+        for busy, quiet in ((load.earnings, alone.earnings), (load.fans, alone.fans))
+    ]
+    requests = sum(sum(e.statuses.values()) for e in load.endpoints)
+    errors = sum(e.server_errors for e in load.endpoints)
+    rows.append(
+        Headline(
+            measure="Load test, 5xx answers",
+            value=f"{errors:,}",
+            baseline=f"of {requests:,} requests",
+            goal=f"none: {'met' if errors == 0 else 'missed'}",
+        )
+    )
+    return rows
 
 
 def _table(
-    load: Load, *, seconds: int, elapsed: float, rate: int, batch: int, artists: int, queue: int
+    load: Load, alone: Load, *, seconds: int, elapsed: float, rate: int, batch: int, queue: int
 ) -> str:
     lines = [
         "| endpoint | requests | 5xx | 429 | other 4xx | errors | p50 ms | p95 ms | p99 ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for e in load.endpoints:
+    rows = [(f"`{e.name}`, alone", e) for e in (alone.earnings, alone.fans)]
+    rows += [(f"`{e.name}`", e) for e in load.endpoints]
+    for name, e in rows:
         other = sum(n for status, n in e.statuses.items() if 400 <= status < 500 and status != 429)
-        cells = [f"`{e.name}`", f"{sum(e.statuses.values()):,}", e.server_errors, e.statuses[429], other]
+        cells = [name, f"{sum(e.statuses.values()):,}", e.server_errors, e.statuses[429], other]
         cells += [len(e.failures), *(f"{e.percentile(p):.1f}" for p in (0.50, 0.95, 0.99))]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     sent = rate * seconds // batch * batch
@@ -308,24 +354,29 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--quick", action="store_true", help="15 seconds instead of 60")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS} seconds instead of 60")
     parser.add_argument("--rate", type=int, default=5000, help="events per second")
     parser.add_argument(
         "--batch", type=int, default=500, help="events per request (the service takes up to 1,000)"
     )
     parser.add_argument("--artists", type=int, default=50, help="simulated artists reading their dashboards")
     parser.add_argument("--senders", type=int, default=2, help="threads posting batches")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--no-output", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument(
+        "--output", type=Path, help="default docs/benchmarks.md; with --quick bench/results/quick.md"
+    )
+    parser.add_argument("--no-output", action="store_true", help="print only; write no report")
     args = parser.parse_args()
     if args.artists > ARTISTS or not 1 <= args.batch <= 1000:
         parser.error(f"--artists at most {ARTISTS}; --batch from 1 to 1000.")
-    seconds = 15 if args.quick else args.seconds
-    output = None if args.no_output else args.output
-    sys.exit(
-        run(seconds=seconds, rate=args.rate, batch=args.batch, artists=args.artists, senders=args.senders,
-            output=output)
-    )  # fmt: skip
+    seconds = QUICK_SECONDS if args.quick else args.seconds
+    output = None if args.no_output else args.output or default_output(args.quick)
+    try:
+        status = run(seconds=seconds, rate=args.rate, batch=args.batch, artists=args.artists,
+                     senders=args.senders, output=output)  # fmt: skip
+    except BenchError as exc:
+        print(f"bench.load: {exc}", file=sys.stderr)
+        status = 1
+    sys.exit(status)
 
 
 if __name__ == "__main__":

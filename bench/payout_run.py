@@ -1,7 +1,10 @@
 """Payout run benchmark: a month-end run against a hand-written single-query floor.
 
     python -m bench.payout_run [--quick] [--streams N] [--listeners N] [--artists N]
-                               [--workers 1,2] [--output docs/benchmarks.md | --no-output]
+                               [--workers 1,2] [--output FILE | --no-output]
+
+The report goes to docs/benchmarks.md (with --quick to bench/results/quick.md) unless
+--output names another file; the headline figures also go to bench/results/payout.json.
 
 On a fresh PostgreSQL database (BENCH_PAYOUT_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/kalipxo_bench_run, dropped and recreated):
@@ -44,9 +47,21 @@ from pathlib import Path
 
 import psycopg
 
+from bench.bulk import (
+    copy_artists,
+    copy_events,
+    copy_listeners,
+    copy_revenue,
+    copy_tracks,
+    events_unindexed,
+    timestamp,
+)
 from bench.common import (
     ROOT,
     BenchError,
+    Headline,
+    Result,
+    default_output,
     machine_summary,
     postgres_version,
     recreate_database,
@@ -61,6 +76,8 @@ MONTH_SECONDS = 31 * 86400
 FULL = (10_000_000, 100_000, 50_000)
 QUICK = (500_000, 10_000, 5_000)
 GOAL_RATIO = 2.0
+DEFAULT_WORKERS = "1,2"
+QUICK_WORKERS = "2"  # the quick size times one run, not the comparison of worker counts
 GOAL_RSS_MIB = 1024
 SHORT_RATE = 0.05
 UNMATCHED_RATE = 0.005
@@ -76,7 +93,6 @@ COUNTRIES = {"US": ("30", "0"), "GB": ("12", "0.20"), "DE": ("12", "0.19"), "FR"
              "JP": ("6", "0.10"), "SE": ("6", "0.25")}  # fmt: skip
 PREMIUM_PRICE = Decimal("14.99")
 CARD_FEE = Decimal("0.30")
-COPY_CHUNK = 1 << 20  # characters per COPY write
 
 
 # --------------------------------------------------------------------------- data
@@ -87,27 +103,6 @@ class Sizes:
     streams: int
     listeners: int
     artists: int
-
-
-def _ts(seconds: int) -> str:
-    day, rest = divmod(seconds, 86400)
-    hour, rest = divmod(rest, 3600)
-    minute, second = divmod(rest, 60)
-    return f"{MONTH:%Y-%m}-{day + 1:02d} {hour:02d}:{minute:02d}:{second:02d}+00"
-
-
-def _copy(conn: psycopg.Connection, sql: str, lines: Iterator[str]) -> None:
-    with conn.cursor() as cursor, cursor.copy(sql) as copy:
-        buffer: list[str] = []
-        size = 0
-        for line in lines:
-            buffer.append(line)
-            size += len(line)
-            if size >= COPY_CHUNK:
-                copy.write("".join(buffer))
-                buffer, size = [], 0
-        if buffer:
-            copy.write("".join(buffer))
 
 
 @dataclass
@@ -146,28 +141,13 @@ def generate(url: str, sizes: Sizes, *, seed: int = 1) -> Generated:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET synchronous_commit = off")
         artists = [f"A{n:06d}" for n in range(1, sizes.artists + 1)]
-        _copy(
-            conn,
-            "COPY artists_artist (id, name, created_at, updated_at) FROM STDIN",
-            (f"{a}\tArtist {a}\tnow\tnow\n" for a in artists),
-        )
-        _copy(
-            conn,
-            "COPY artists_payee (id, kind, name, artist_id, created_at) FROM STDIN",
-            (f"{a}\tartist\tArtist {a}\t{a}\tnow\n" for a in artists),
-        )
-        isrcs: list[str] = []
-        track_rows: list[str] = []
+        copy_artists(conn, artists)
+        tracks: list[tuple[str, str]] = []
         for artist in artists:
             for _ in range(rng.choices((1, 2, 3, 4, 5, 6), weights=(25, 20, 20, 15, 10, 10))[0]):
-                isrc = f"QZBNC{len(isrcs) + 1:07d}"
-                isrcs.append(isrc)
-                track_rows.append(f"{isrc}\tTrack {isrc}\t200000\t{artist}\tnow\tnow\n")
-        _copy(
-            conn,
-            "COPY artists_track (isrc, title, duration_ms, artist_id, created_at, updated_at) FROM STDIN",
-            iter(track_rows),
-        )
+                tracks.append((f"QZBNC{len(tracks) + 1:07d}", artist))
+        copy_tracks(conn, tracks)
+        isrcs = [isrc for isrc, _ in tracks]
         out.tracks = len(isrcs)
         popularity = isrcs[:]
         rng.shuffle(popularity)
@@ -175,11 +155,7 @@ def generate(url: str, sizes: Sizes, *, seed: int = 1) -> Generated:
         unmatched = [f"QZXXX{n:07d}" for n in range(UNMATCHED_ISRCS)]
 
         listeners = [f"L{n:07d}" for n in range(1, sizes.listeners + 1)]
-        _copy(
-            conn,
-            "COPY streams_listener (id, display_name, show_to_artists) FROM STDIN",
-            (f"{listener}\t\tf\n" for listener in listeners),
-        )
+        copy_listeners(conn, listeners)
         countries = list(COUNTRIES)
         weights = [int(COUNTRIES[c][0]) for c in countries]
         profile = {
@@ -202,30 +178,7 @@ def generate(url: str, sizes: Sizes, *, seed: int = 1) -> Generated:
                 out.listeners_paying += 1
                 yield f"r{n}\t{listener}\t{MONTH}\t{source}\t{plan}\t{country}\t{gross}\t{tax}\t{fees}\n"
 
-        _copy(
-            conn,
-            "COPY streams_revenuerecord (id, listener_id, month, source, plan, country, gross, tax, fees) "
-            "FROM STDIN",
-            revenue(),
-        )
-
-        # Bulk-load the events without their secondary indexes and foreign-key triggers
-        # (the data is consistent by construction), then build the indexes once.
-        cur = conn.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'streams_streamevent'::regclass AND contype IN ('u', 'f')"
-        )
-        constraints = cur.fetchall()
-        cur = conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'streams_streamevent' "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint "
-            "WHERE conrelid = 'streams_streamevent'::regclass)"
-        )
-        indexes = cur.fetchall()
-        for name, _ in constraints:
-            conn.execute(f'ALTER TABLE streams_streamevent DROP CONSTRAINT "{name}"')
-        for name, _ in indexes:
-            conn.execute(f'DROP INDEX "{name}"')
+        copy_revenue(conn, revenue())
 
         def events() -> Iterator[str]:
             n = 0
@@ -250,28 +203,13 @@ def generate(url: str, sizes: Sizes, *, seed: int = 1) -> Generated:
                         isrc = unmatched[int(rng.random() * UNMATCHED_ISRCS)]
                     duration = 180000 if i < plays else 5000 + int(rng.random() * 24000)
                     device = devices[int(rng.random() * len(devices))]
-                    when = _ts(int(rng.random() * MONTH_SECONDS))
+                    when = timestamp(MONTH, int(rng.random() * MONTH_SECONDS))
                     yield f"e{n}\t{listener}\t{isrc}\t{when}\t{duration}\t{country}\t{tier}\t{device}\n"
                     n += 1
             out.events = n
 
-        conn.execute("ALTER TABLE streams_streamevent DISABLE TRIGGER ALL")
-        try:
-            _copy(
-                conn,
-                "COPY streams_streamevent (event_id, listener_id, isrc, started_at, duration_ms, country, "
-                "tier, device) FROM STDIN",
-                events(),
-            )
-        finally:
-            conn.execute("ALTER TABLE streams_streamevent ENABLE TRIGGER ALL")
-        conn.execute("SET maintenance_work_mem = '1GB'")
-        for name, definition in constraints:
-            conn.execute(f'ALTER TABLE streams_streamevent ADD CONSTRAINT "{name}" {definition}')
-        for _, definition in indexes:
-            conn.execute(definition)
-        conn.execute("VACUUM ANALYZE")
-        conn.execute("CHECKPOINT")
+        with events_unindexed(conn):
+            copy_events(conn, events())
         out.qualifying = sum(counts)
     out.seconds = time.monotonic() - started
     return out
@@ -610,18 +548,54 @@ def report(
     return "\n".join(lines)
 
 
+def headlines(runs: list[RunTiming], floor_s: float, generated: Generated) -> list[Headline]:
+    best = min(runs, key=lambda r: r.computed_s)
+    ratio = best.computed_s / floor_s if floor_s else float("inf")
+    workers = f"{best.workers} worker{'s' if best.workers > 1 else ''}"
+    verdict = "met" if ratio <= GOAL_RATIO else "missed"
+    if generated.qualifying < FULL[0]:  # a run's fixed costs weigh more on a small month
+        verdict = f"set for {FULL[0]:,} streams, not judged on {generated.qualifying:,}"
+    return [
+        Headline(
+            measure=f"Month-end run to `computed`, {workers} (s)",
+            value=f"{best.computed_s:.1f}",
+            baseline=f"SQL floor {floor_s:.1f} s",
+            versus=f"{ratio:.2f}x",
+            goal=f"within {GOAL_RATIO:.0f}x: {verdict}",
+        )
+    ]
+
+
+def canonical_command(args: argparse.Namespace) -> str:
+    """The command that measures the same thing: the size options only, never where it wrote."""
+    shown = ["python", "-m", "bench.payout_run"]
+    if args.quick:
+        shown.append("--quick")
+    for option in ("streams", "listeners", "artists", "chunks"):
+        if getattr(args, option):
+            shown += [f"--{option}", str(getattr(args, option))]
+    if args.workers:
+        shown += ["--workers", args.workers]
+    return " ".join(shown)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK[0]:,} streams instead of {FULL[0]:,}.")
     parser.add_argument("--streams", type=int)
     parser.add_argument("--listeners", type=int)
     parser.add_argument("--artists", type=int)
-    parser.add_argument("--workers", default="1,2", help="Comma-separated worker counts.")
+    parser.add_argument(
+        "--workers",
+        help=f"Comma-separated worker counts (default {DEFAULT_WORKERS}; --quick {QUICK_WORKERS}).",
+    )
     parser.add_argument(
         "--chunks", type=int, help="Listener chunks and ISRC buckets per run (PAYOUT_RUN_CHUNKS)."
     )
-    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
-    parser.add_argument("--no-output", action="store_true")
+    parser.add_argument(
+        "--output", type=Path, help="default docs/benchmarks.md; with --quick bench/results/quick.md"
+    )
+    parser.add_argument("--no-output", action="store_true", help="print only; write no report")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -645,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
-    command = "python -m bench.payout_run" + (" --quick" if args.quick else "")
+    command = canonical_command(args)
     load = os.getloadavg()[0]
     if load > 0.5:
         print(f"Note: load average {load:.2f} before starting; other work will skew the figures.", flush=True)
@@ -678,7 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             settings.PAYOUT_RUN_CHUNKS = args.chunks  # snapshotted on the run when it starts
         runs = []
-        for count in [int(w) for w in args.workers.split(",") if w.strip()]:
+        workers = args.workers or (QUICK_WORKERS if args.quick else DEFAULT_WORKERS)
+        for count in [int(w) for w in workers.split(",") if w.strip()]:
             timing = timed_run(env, count, floor)
             print(
                 f"  {count} worker(s): computed {timing.computed_s:.1f} s, finalized "
@@ -701,8 +676,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         load=load,
     )
     print(body)
+    Result(name="payout", command=command, headlines=headlines(runs, floor_s, generated)).save()
     if not args.no_output:
-        update_doc_section(Path(args.output), name="payout", title="Payout run", body=body)
+        output = args.output or default_output(args.quick)
+        update_doc_section(output, name="payout", title="Payout run", body=body)
     return 0
 
 
