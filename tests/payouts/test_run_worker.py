@@ -10,18 +10,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient
-from payouts import services
-from payouts.models import LedgerPosting, LedgerTransaction, PayeeResult, PayoutRun, RunChunk, SuspenseResult
+from payouts.models import LedgerPosting, LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, push
-from tests.workers import WorkerProcess, wait_until, worker_database_url
+from tests.workers import WorkerProcess, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -175,57 +173,6 @@ def test_finalize_twice_and_concurrently_writes_one_ledger(
     assert posted == {payee: minor for payee, minor in payable.items() if minor}
     suspended = SuspenseResult.objects.get(run_id=run_id)
     assert postings.get(account="suspense:isrc:ZZXXX2600009").amount_minor == suspended.amount_minor
-
-
-@pytest.mark.fault
-def test_a_worker_killed_mid_run_costs_only_its_chunks_and_changes_nothing(
-    celery_worker_process: WorkerProcess,
-    start_worker: Callable[[], WorkerProcess],
-    small_limits: None,
-    admin_api: APIClient,
-    ingest_api: APIClient,
-    billing_api: APIClient,
-) -> None:
-    month = Month(
-        plays=[(f"L{n}", ("QZKPX2600001", "QZKPX2600002", "QZKPX2600003", "ZZXXX2600009")[n % 4], 1 + n % 7)
-               for n in range(60)] + [(f"L{n}", "QZKPX2600003", 2) for n in range(0, 60, 5)],
-        paid={f"L{n}": ("14.99", "9.99", "4.99")[n % 3] for n in range(0, 66, 2)},
-    )  # fmt: skip
-    push(month, admin=admin_api, ingest=ingest_api, billing=billing_api)
-
-    # Chunks begin by reading the run's fraud decisions: holding that table locked from
-    # here makes every chunk wait mid-task, so the kill lands while they are running.
-    blocker = psycopg.connect(worker_database_url())
-    blocker.execute("LOCK TABLE payouts_hold IN ACCESS EXCLUSIVE MODE")
-    try:
-        run_id = admin_api.post("/api/v1/payout-runs", {"month": MONTH}, format="json").json()["id"]
-        wait_until(
-            lambda: RunChunk.objects.filter(run_id=run_id, status=RunChunk.Status.RUNNING).count() >= 2,
-            timeout=60,
-        )
-        celery_worker_process.kill()
-    finally:
-        blocker.rollback()
-        blocker.close()
-    assert PayoutRun.objects.get(pk=run_id).status == "screening"
-    start_worker()
-
-    def resumed() -> bool:
-        # What the beat schedule does every minute; a dead worker's messages would only
-        # come back after the broker's visibility timeout (an hour).
-        services.runs_resume(older_than_seconds=0)
-        return PayoutRun.objects.get(pk=run_id).status == "computed"
-
-    wait_until(resumed, timeout=120, interval=0.5)
-    assert RunChunk.objects.filter(run_id=run_id, attempts__gte=2).exists()
-
-    want = expected_payouts(month.plays, month.paid)
-    rows = payouts_csv(admin_api, run_id)
-    assert {payee: cents(row["amount"]) for payee, row in rows.items()} == want.payees
-    outcome = services.run_outcome(PayoutRun.objects.get(pk=run_id))  # the pure maths, from raw tables
-    stored = dict(PayeeResult.objects.filter(run_id=run_id).values_list("payee", "amount_minor"))
-    assert stored == outcome.allocation.payees
-    call_command("verify_run", str(run_id))
 
 
 def test_the_command_follows_a_run_the_workers_compute(
