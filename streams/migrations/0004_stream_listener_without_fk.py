@@ -31,10 +31,21 @@ PG_REVERSE = [
 ]
 
 
+SQLITE_APPEND_ONLY = """
+CREATE TRIGGER IF NOT EXISTS stream_event_append_only BEFORE UPDATE ON streams_streamevent
+BEGIN SELECT RAISE(ABORT, 'streams_streamevent rows are append-only'); END"""
+
+
+def sqlite_append_only(apps, schema_editor):  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_APPEND_ONLY, params=None)
+
+
 def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
         for sql in PG_FORWARD:
             schema_editor.execute(sql, params=None)
+    sqlite_append_only(apps, schema_editor)
 
 
 def reverse(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -46,6 +57,8 @@ def reverse(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
     dependencies = [("streams", "0003_ingest_batch")]
     operations = [
+        # Reversed last: the trigger again after the reverse rebuild of the table.
+        migrations.RunPython(migrations.RunPython.noop, sqlite_append_only),
         migrations.AlterField(
             model_name="streamevent",
             name="listener",
