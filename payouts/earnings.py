@@ -11,6 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from kalipxo.money import format_amount
@@ -104,17 +105,31 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
     )
 
 
-def final_top_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[tuple[str, Fraction, int]]:
-    """(listener, contribution of its own pool, streams) for a finalized month, largest first.
+FANS_KEPT = 100  # the fans API's largest limit
 
-    Computed on demand for one artist from the raw tables as the run saw them: events and
-    revenue up to its cut, rejected listeners left out.
+
+def final_fans_ranking(*, artist_id: str, run: PayoutRun) -> tuple[Fraction, list[tuple[str, Fraction, int]]]:
+    """Everything fans' own pools gave the artist in a finalized month, and its top fans.
+
+    A finalized run never changes, so this is computed once per (run, artist) and cached;
+    the key carries the run's creation time, so a reset database cannot reuse it.
     """
+    key = f"kx:final-fans:{run.pk}:{run.created_at.timestamp()}:{artist_id}"
+    ranking = cache.get(key)
+    if ranking is None:
+        ranking = _rank_fans(artist_id=artist_id, run=run)
+        cache.set(key, ranking, timeout=None)
+    return ranking
+
+
+def _rank_fans(*, artist_id: str, run: PayoutRun) -> tuple[Fraction, list[tuple[str, Fraction, int]]]:
+    """From the raw tables as the run saw them: events and revenue up to its cut, rejected
+    listeners left out."""
     if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
-        return []
+        return Fraction(0), []
     isrcs = list(RunTrack.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True))
     if not isrcs:
-        return []
+        return Fraction(0), []
     start, end = month_bounds(run.month)
     counted = StreamEvent.objects.filter(
         started_at__gte=start,
@@ -128,6 +143,7 @@ def final_top_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[tuple[
         counted.filter(listener_id__in=counted.filter(isrc__in=isrcs).values("listener_id"))
         .values_list("listener_id")
         .annotate(mine=Count("id", filter=Q(isrc__in=isrcs)), total=Count("id"))
+        .order_by()
     )
     plays = {listener: (mine, total) for listener, mine, total in fans if mine}
     pools = pools_of(
@@ -136,18 +152,33 @@ def final_top_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[tuple[
         rights_share=Decimal(run.policy["rights_share"]),
         listeners=sorted(plays),
     )
+    # Exact, but cheap at 100,000 fans: pools x plays summed per stream total (few distinct
+    # ones), and only a float-ranked shortlist ranked with fractions.
+    by_total: dict[int, Fraction] = {}
+    approx: list[tuple[float, str]] = []
+    for listener, (mine, total) in plays.items():
+        pool = Fraction(pools.get(listener, 0))
+        by_total[total] = by_total.get(total, Fraction(0)) + pool * mine
+        approx.append((float(pool) * mine / total, listener))
+    everything = sum((part / total for total, part in by_total.items()), Fraction(0))
+    approx.sort(reverse=True)
+    floor = approx[min(FANS_KEPT, len(approx)) - 1][0] * (1 - 1e-9) if approx else 0.0
+    shortlist = [listener for value, listener in approx if value >= floor]
     ranked = [
-        (listener, Fraction(pools.get(listener, 0)) * mine / total, mine)
-        for listener, (mine, total) in plays.items()
+        (
+            listener,
+            Fraction(pools.get(listener, 0)) * plays[listener][0] / plays[listener][1],
+            plays[listener][0],
+        )
+        for listener in shortlist
     ]
     ranked.sort(key=lambda row: (-row[1], row[0]))
-    return ranked if limit <= 0 else ranked[:limit]
+    return everything, ranked[:FANS_KEPT]
 
 
 def _final_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[dict[str, Any]]:
-    everyone = final_top_fans(artist_id=artist_id, run=run, limit=0)
-    total = sum((value for _, value, _ in everyone), Fraction(0))
-    top = everyone[:limit]
+    total, ranked = final_fans_ranking(artist_id=artist_id, run=run)
+    top = ranked[:limit]
     names = fan_names([listener for listener, _, _ in top])
     return [
         {

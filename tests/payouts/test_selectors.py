@@ -4,14 +4,18 @@ fans through the API, and artists' review requests."""
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient
+from kalipxo.money import format_amount
 from payouts import selectors, services
+from payouts.earnings import AMOUNT_PLACES, RATE_PLACES
 from payouts.models import Hold, PayoutRun, ReviewRequest
+from streams.live.estimates import fan_names
 from streams.models import Listener
 from tests.payouts.months import MONTH, Month, catalog_body, store
 
@@ -147,3 +151,41 @@ def test_artists_ask_for_a_review(
         == 403
     )
     assert admin_api.post(url, {"month": MONTH, "message": "on behalf"}, format="json").status_code == 201
+
+
+def test_final_top_fans_rank_every_fan_exactly(
+    admin_api: APIClient, api_as: Callable[..., APIClient]
+) -> None:
+    """130 fans, some tied: the API's top 100 equal a brute-force ranking, amounts and shares."""
+    plays: list[tuple[Any, ...]] = []
+    paid: dict[str, str] = {}
+    for n in range(130):
+        listener = f"F{n:03d}"
+        plays.append((listener, "QZKPX2600001", 1 + n % 7))  # art-1's track
+        if n % 3:
+            plays.append((listener, "QZKPX2600002", 1 + n % 5))  # someone else's
+        paid[listener] = ("14.99", "9.99", "4.99", "9.99")[n % 4]
+    assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
+    store(Month(plays=plays, paid=paid))
+    started, _ = services.payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
+    assert services.run_drive(run_id=started.pk).status == "computed"
+    services.payout_run_finalize(run_id=started.pk, finalized_by="admin")
+
+    mine: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for listener, isrc, count in plays:
+        total[listener] = total.get(listener, 0) + count
+        if isrc == "QZKPX2600001":
+            mine[listener] = count
+    value = {fan: Fraction(paid[fan]) * Fraction("0.85") * mine[fan] / total[fan] for fan in mine}
+    everything = sum(value.values(), Fraction(0))
+    ranking = sorted(value, key=lambda fan: (-value[fan], fan))[:100]
+    names = fan_names(ranking)
+    want = [
+        {"fan": names[fan], "streams": mine[fan], "amount": format_amount(value[fan], AMOUNT_PLACES),
+         "share": format_amount(value[fan] / everything, RATE_PLACES)}
+        for fan in ranking
+    ]  # fmt: skip
+    artist = api_as(ApiClient.Role.ARTIST, artist="art-1")
+    assert artist.get("/api/v1/artists/art-1/fans", {"month": MONTH, "limit": 100}).json() == want
+    assert artist.get("/api/v1/artists/art-1/fans", {"month": MONTH, "limit": 3}).json() == want[:3]  # cached
