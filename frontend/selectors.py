@@ -26,6 +26,7 @@ from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
 from payouts.maths.progressive import DEFAULT_PARAMS, allocate_progressive
 from streams import reports
+from streams.live.estimates import live_track_estimates
 
 AMOUNT_PLACES = 2
 RATE_PLACES = 4
@@ -152,7 +153,8 @@ def open_month_progressive(*, artist_id: str, month: date) -> ProgressiveCompari
         return ProgressiveComparison(Fraction(0), artist_plays, 0, base_plays)
     allocation = allocate_progressive(plays_per_artist=keys, pool=reports.month_pool_total(month))
     amount = Fraction(0)
-    for isrc, settlement in track_settlements(plays["by_isrc"]).items():
+    mine = [isrc for isrc in reports.payee_isrcs(artist_id) if isrc in plays["by_isrc"]]
+    for isrc, settlement in track_settlements(mine).items():
         share = dict(settlement.payees).get(artist_id)
         track_artist_plays = plays["by_artist"].get(settlement.artist_id)
         if share and track_artist_plays:
@@ -183,14 +185,26 @@ def progressive_note(comparison: ProgressiveComparison) -> str:
 def open_month_tracks(*, artist_id: str, month: date) -> list[dict[str, Any]]:
     """The artist's tracks this month: streams and listeners, gross and the artist's share.
 
-    Money per track comes from the exact estimate (recomputed at most every couple of
-    seconds, and only when the month's data changed).
+    Money per track comes from the live pools when Redis holds the month, otherwise from
+    the exact estimate (recomputed at most every couple of seconds, and only when the
+    month's data changed).
     """
-    allocation = cached_month_estimate(month).allocation
+    tracks = reports.artist_track_streams(artist_id=artist_id, month=month)
+    if reports.live_month(month):
+        isrcs = [track["isrc"] for track in tracks]
+        live = live_track_estimates(month=month, isrcs=isrcs)
+        splits = {isrc: dict(s.payees) for isrc, s in track_settlements(isrcs).items()}
+        gross_of = {isrc: live[isrc].gross for isrc in isrcs}
+        share_of = {isrc: gross_of[isrc] * Fraction(splits[isrc].get(artist_id, 0)) for isrc in isrcs}
+    else:
+        allocation = cached_month_estimate(month).allocation
+        gross_of = {t["isrc"]: allocation.track_gross.get(t["isrc"], Fraction(0)) for t in tracks}
+        share_of = {
+            t["isrc"]: allocation.payee_tracks.get((artist_id, t["isrc"]), Fraction(0)) for t in tracks
+        }
     rows = []
-    for track in reports.artist_track_streams(artist_id=artist_id, month=month):
-        gross = allocation.track_gross.get(track["isrc"], Fraction(0))
-        share = allocation.payee_tracks.get((artist_id, track["isrc"]), Fraction(0))
+    for track in tracks:
+        gross, share = gross_of[track["isrc"]], share_of[track["isrc"]]
         rows.append(
             {
                 **track,

@@ -1,9 +1,10 @@
 """Reads for the pages: an artist's listening in a month, by day and by track, and the
 month's plays per artist for model comparisons.
 
-Counts come from qualifying streams only (SPEC section 2), aggregated by the database;
-nothing here loops over stream rows. Money is not computed here: the pages take it
-from the estimate or the payout run.
+Counts come from qualifying streams only (SPEC section 2). With Redis, a month the live
+pools hold is read from them (they keep plays per artist, per track and per unmatched
+ISRC); otherwise the database aggregates the events. Nothing here loops over stream rows.
+Money is not computed here: the pages take it from the estimate or the payout run.
 """
 
 from collections.abc import Iterable
@@ -11,10 +12,11 @@ from datetime import UTC, date
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from artists.models import Track
+from streams.live import dispatch, store
 from streams.selectors import estimated_pools, qualifying_streams
 
 
@@ -58,18 +60,27 @@ def artist_daily_streams(*, artist_id: str, month: date) -> list[DailyStreams]:
     return [DailyStreams(day=r["day"], streams=r["streams"], listeners=r["listeners"]) for r in rows]
 
 
+def live_month(month: date) -> bool:
+    """Whether the month's figures can be read from the live pools."""
+    return dispatch.live_enabled() and store.month_exists(month)
+
+
 def artist_track_streams(*, artist_id: str, month: date) -> list[TrackStreams]:
     """Every track of the artist with its qualifying streams and listeners in the month,
     most streamed first (tracks nobody played are listed with zeros)."""
-    counts = {
-        r["isrc"]: (r["streams"], r["listeners"])
-        for r in qualifying_streams(month)
-        .filter(isrc__in=_artist_isrcs(artist_id))
-        .values("isrc")
-        .annotate(streams=Count("id"), listeners=Count("listener_id", distinct=True))
-        .order_by()
-    }
-    tracks = Track.objects.filter(artist_id=artist_id).values_list("isrc", "title")
+    tracks = list(Track.objects.filter(artist_id=artist_id).values_list("isrc", "title"))
+    if live_month(month):
+        live, _, _ = store.read_tracks(month=month, isrcs=[isrc for isrc, _ in tracks])
+        counts = {isrc: (t.streams, t.listeners) for isrc, t in live.items()}
+    else:
+        counts = {
+            r["isrc"]: (r["streams"], r["listeners"])
+            for r in qualifying_streams(month)
+            .filter(isrc__in=_artist_isrcs(artist_id))
+            .values("isrc")
+            .annotate(streams=Count("id"), listeners=Count("listener_id", distinct=True))
+            .order_by()
+        }
     rows = [
         TrackStreams(
             isrc=isrc, title=title, streams=counts.get(isrc, (0, 0))[0], listeners=counts.get(isrc, (0, 0))[1]
@@ -82,6 +93,14 @@ def artist_track_streams(*, artist_id: str, month: date) -> list[TrackStreams]:
 
 def month_plays(month: date) -> MonthPlays:
     """The month's qualifying plays per artist (through the catalog) and per unknown ISRC."""
+    if live_month(month):
+        live = store.read_month_plays(month)
+        return MonthPlays(
+            by_artist=live.by_artist,
+            unmatched=live.unmatched,
+            by_isrc={**live.by_track, **live.unmatched},
+            total=sum(live.by_artist.values()) + sum(live.unmatched.values()),
+        )
     by_isrc = dict(
         qualifying_streams(month).values_list("isrc").annotate(plays=Count("id")).order_by().iterator()
     )
@@ -99,7 +118,15 @@ def month_plays(month: date) -> MonthPlays:
 
 def month_pool_total(month: date) -> Decimal:
     """Sum of the month's listener pools as the estimate sees them (revenue, else plan price)."""
+    if live_month(month):
+        return Decimal(store.read_month_plays(month).pools) / store.UNITS
     return sum(estimated_pools(month).values(), Decimal(0))
+
+
+def payee_isrcs(artist_id: str) -> list[str]:
+    """Tracks that may pay the artist: its own, and those whose splits name it as a payee."""
+    tracks = Track.objects.filter(Q(artist_id=artist_id) | Q(splits__payee_id=artist_id))
+    return list(tracks.values_list("isrc", flat=True).distinct())
 
 
 def track_titles(isrcs: Iterable[str]) -> dict[str, str]:

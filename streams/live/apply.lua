@@ -10,7 +10,8 @@
 --
 -- Targets: 'a:<artist>' (weight = streams, contribution = gross), 'p:<payee>' (weight =
 -- streams x share x 1e6, contribution = payee amount), 'b:<artist>' (a track paying 100%
--- to its artist: both at once, half the work), 's:<isrc>' (unmatched: suspense).
+-- to its artist: both at once, half the work), 's:<isrc>' (unmatched: suspense),
+-- 't:<isrc>' (a catalog track: its own gross, streams and listeners).
 -- A listener's contribution to a target is round(pool x weight / streams) in units of
 -- 1e-9 of the currency, recomputed whenever its pool or stream total changes, and only
 -- the difference is added to the month's totals. Returns 'ok', 'dup', 'busy' or 'lost'.
@@ -39,7 +40,7 @@ local function contribution(kind, pool, weight, streams)
   if kind == 'p' then return math.floor(pool * weight / (streams * SHARE_SCALE) + 0.5) end
   return math.floor(pool * weight / streams + 0.5)
 end
-local totals_of = {a = {':gross'}, p = {':amount'}, s = {':suspense'}, b = {':gross', ':amount'}}
+local totals_of = {a = {':gross'}, p = {':amount'}, s = {':suspense'}, b = {':gross', ':amount'}, t = {':tgross'}}
 
 local totals = p .. ':totals'
 local data = cjson.decode(ARGV[3])
@@ -80,6 +81,12 @@ for listener, d in pairs(data) do
       if kind == 'p' then redis.call('HINCRBY', p .. ':pweights', id, int(inc)) end
       if kind == 'b' then redis.call('HINCRBY', p .. ':pweights', id, int(inc * SHARE_SCALE)) end
       if kind == 's' then redis.call('HINCRBY', p .. ':sstreams', id, int(inc)) end
+      if kind == 't' then
+        if (tonumber(redis.call('HGET', lk, 'w:' .. target)) or 0) == 0 then
+          redis.call('HINCRBY', p .. ':tlisteners', id, 1)
+        end
+        redis.call('HINCRBY', p .. ':tstreams', id, int(inc))
+      end
       redis.call('HINCRBY', lk, 'w:' .. target, int(inc))
     end
   end

@@ -66,6 +66,26 @@ def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
     )
 
 
+@dataclass(frozen=True)
+class TrackEstimate:
+    gross: Fraction  # currency units, the unallocated spread included
+    streams: int
+    listeners: int
+
+
+def live_track_estimates(*, month: date, isrcs: list[str]) -> dict[str, TrackEstimate]:
+    """Catalog tracks' estimates from the live pools, spread as for artists."""
+    tracks, unallocated, month_streams = store.read_tracks(month=month, isrcs=isrcs)
+    return {
+        isrc: TrackEstimate(
+            gross=(Fraction(live.gross) + _spread(unallocated, live.streams, month_streams)) / store.UNITS,
+            streams=live.streams,
+            listeners=live.listeners,
+        )
+        for isrc, live in tracks.items()
+    }
+
+
 def fan_name(listener_id: str, display_name: str, shown: bool) -> str:
     """The display name of a fan who opted in, otherwise a stable pseudonym.
 

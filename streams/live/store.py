@@ -169,6 +169,54 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
     )
 
 
+@dataclass(frozen=True)
+class LiveTrack:
+    """A catalog track's live figures in 1e-9 units, before the unallocated spread."""
+
+    gross: int
+    streams: int
+    listeners: int
+
+
+def read_tracks(*, month: date, isrcs: list[str]) -> tuple[dict[str, LiveTrack], int, int]:
+    """Live figures of these tracks (zeros for tracks nobody played yet), with the month's
+    unallocated pools and streams for the spread."""
+    p = prefix(month)
+    pipe = client().pipeline(transaction=True)
+    pipe.hmget(p + ":totals", "unallocated", "streams")
+    for name in (":tgross", ":tstreams", ":tlisteners"):
+        if isrcs:
+            pipe.hmget(p + name, isrcs)
+    totals, *columns = pipe.execute()
+    gross, streams, listeners = columns or ([], [], [])
+    tracks = {
+        isrc: LiveTrack(gross=int(g or 0), streams=int(n or 0), listeners=int(u or 0))
+        for isrc, g, n, u in zip(isrcs, gross, streams, listeners, strict=True)
+    }
+    return tracks, int(totals[0] or 0), int(totals[1] or 0)
+
+
+@dataclass(frozen=True)
+class LivePlays:
+    """The month's qualifying plays per artist and per unmatched ISRC, and its pools (units)."""
+
+    by_artist: dict[str, int]
+    by_track: dict[str, int]
+    unmatched: dict[str, int]
+    pools: int
+
+
+def read_month_plays(month: date) -> LivePlays:
+    p = prefix(month)
+    pipe = client().pipeline(transaction=True)
+    for name in (":streams", ":tstreams", ":sstreams"):
+        pipe.hgetall(p + name)
+    pipe.hget(p + ":totals", "pools")
+    *counts, pools = pipe.execute()
+    by_artist, by_track, unmatched = ({key: int(n) for key, n in hash_.items() if int(n)} for hash_ in counts)
+    return LivePlays(by_artist=by_artist, by_track=by_track, unmatched=unmatched, pools=int(pools or 0))
+
+
 def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:
     """(listener, contribution in 1e-9 units, streams of the artist) for the top fans."""
     p = prefix(month)

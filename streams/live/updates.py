@@ -33,8 +33,10 @@ def weights_for(isrc: str, plays: int, settlement: TrackSettlement | None) -> di
     if settlement is None:
         return {f"s:{isrc}": plays}  # not in the catalog: its money waits in suspense
     if settlement.payees == ((settlement.artist_id, 1),):
-        return {f"b:{settlement.artist_id}": plays}  # all to the artist: gross and payee at once
-    weights = {f"a:{settlement.artist_id}": plays}
+        # All to the artist: gross and payee at once. The track's own gross (t:) is what
+        # the dashboard shows per track.
+        return {f"b:{settlement.artist_id}": plays, f"t:{isrc}": plays}
+    weights = {f"a:{settlement.artist_id}": plays, f"t:{isrc}": plays}
     for payee, share in settlement.payees:
         key = f"p:{payee}"
         weights[key] = weights.get(key, 0) + plays * int(share * store.SHARE_SCALE)

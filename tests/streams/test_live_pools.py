@@ -15,8 +15,10 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from streams.live import store, updates
-from streams.live.estimates import live_artist_estimate
+from frontend import selectors as page
+from streams import reports
+from streams.live import dispatch, store, updates
+from streams.live.estimates import live_artist_estimate, live_track_estimates
 from streams.models import IngestBatch, RevenueRecord
 from streams.tasks import apply_live_batch, sweep_live_batches
 from tests.workers import WorkerProcess, wait_until
@@ -82,7 +84,7 @@ def expected(plays: list[tuple[str, str, int]], pools: dict[str, Decimal]) -> di
             gross[artist] += money
             for payee, share in splits.items():
                 amount[payee] += money * share
-    return {"gross": gross, "amount": amount}
+    return {"gross": gross, "amount": amount, "tracks": dict(track_money)}
 
 
 def all_applied() -> bool:
@@ -95,6 +97,11 @@ def assert_live_matches(plays: list[tuple[str, str, int]], pools: dict[str, Deci
         live = live_artist_estimate(artist_id=artist, month=MONTH)
         assert abs(live.gross - want["gross"][artist]) < Fraction(1, 10_000), artist
         assert abs(live.amount - want["amount"][artist]) < Fraction(1, 10_000), artist
+    tracks = live_track_estimates(month=MONTH, isrcs=list(TRACKS))
+    for isrc in TRACKS:
+        assert abs(tracks[isrc].gross - want["tracks"].get(isrc, Fraction(0))) < Fraction(1, 10_000), isrc
+        assert tracks[isrc].streams == sum(count for _, i, count in plays if i == isrc), isrc
+        assert tracks[isrc].listeners == len({listener for listener, i, _ in plays if i == isrc}), isrc
 
 
 PLAYS = [
@@ -284,3 +291,38 @@ def test_revenue_whose_update_never_reached_the_broker_is_applied_by_the_sweep(
     want = store.to_units(sum(pools.values(), Decimal(0)))
     wait_until(lambda: store.read_artist(month=MONTH, artist_id="art-1").month_pools == want)
     assert_live_matches(PLAYS, pools)
+
+
+def test_the_dashboard_reads_live_pools_and_shows_what_the_database_estimate_shows(
+    celery_worker_process: WorkerProcess,
+    admin_api: APIClient,
+    ingest_api: APIClient,
+    billing_api: APIClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Per-track figures and the progressive comparison, read from Redis, equal the exact
+    estimate the page computes from PostgreSQL without Redis."""
+    catalog(admin_api)
+    paid = {"id": "r1", "listener": "L1", "month": f"{MONTH:%Y-%m}", "source": "subscription",
+            "plan": "premium", "country": "US", "gross": "14.99", "tax": "0.00", "fees": "0.00"}  # fmt: skip
+    assert billing_api.post("/api/v1/revenue", paid, format="json").status_code == 201
+    assert ingest_api.post("/api/v1/streams", events(PLAYS), format="json").status_code == 202
+    wait_until(all_applied)
+    assert reports.live_month(MONTH)
+    live = {
+        artist: (
+            page.open_month_tracks(artist_id=artist, month=MONTH),
+            page.open_month_progressive(artist_id=artist, month=MONTH),
+            reports.month_plays(MONTH),
+        )
+        for artist in ("art-1", "art-2", "lbl-1")
+    }
+    monkeypatch.setattr(dispatch, "live_enabled", lambda: False)
+    assert not reports.live_month(MONTH)
+    for artist, (tracks, progressive, plays) in live.items():
+        assert tracks == page.open_month_tracks(artist_id=artist, month=MONTH), artist
+        from_db = page.open_month_progressive(artist_id=artist, month=MONTH)
+        assert abs(progressive.amount - from_db.amount) < Fraction(1, 10_000), artist
+        assert progressive.artist_plays == from_db.artist_plays and progressive.top_plays == from_db.top_plays
+        assert plays == reports.month_plays(MONTH)
+    assert [row["streams"] for row in live["art-1"][0]] == [53]  # One: L1 50 + L2 3
