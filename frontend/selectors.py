@@ -144,21 +144,20 @@ def open_month_progressive(*, artist_id: str, month: date) -> ProgressiveCompari
     as suspense is). Each artist's amount is spread over its tracks by plays and then
     over the tracks' payees by split, as the user-centric money is.
     """
-    plays = reports.month_plays(month)
+    plays = reports.progressive_inputs(artist_id=artist_id, month=month)
     keys: dict[str, int] = dict(plays["by_artist"])
     keys.update({f"isrc:{isrc}": count for isrc, count in plays["unmatched"].items()})
     base_plays = DEFAULT_PARAMS.base_plays
     artist_plays = plays["by_artist"].get(artist_id, 0)
     if not keys:
         return ProgressiveComparison(Fraction(0), artist_plays, 0, base_plays)
-    allocation = allocate_progressive(plays_per_artist=keys, pool=reports.month_pool_total(month))
+    allocation = allocate_progressive(plays_per_artist=keys, pool=plays["pools"])
     amount = Fraction(0)
-    mine = [isrc for isrc in reports.payee_isrcs(artist_id) if isrc in plays["by_isrc"]]
-    for isrc, settlement in track_settlements(mine).items():
+    for isrc, settlement in track_settlements(plays["mine"]).items():
         share = dict(settlement.payees).get(artist_id)
         track_artist_plays = plays["by_artist"].get(settlement.artist_id)
         if share and track_artist_plays:
-            track_part = allocation.exact[settlement.artist_id] * plays["by_isrc"][isrc] / track_artist_plays
+            track_part = allocation.exact[settlement.artist_id] * plays["mine"][isrc] / track_artist_plays
             amount += track_part * Fraction(share)
     return ProgressiveComparison(amount, artist_plays, max(keys.values()), base_plays)
 

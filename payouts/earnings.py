@@ -106,19 +106,20 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
 
 
 FANS_KEPT = 100  # the fans API's largest limit
+FANS_CACHE_SECONDS = 30 * 24 * 3600  # recomputed after a month unread, so the cache stays bounded
 
 
 def final_fans_ranking(*, artist_id: str, run: PayoutRun) -> tuple[Fraction, list[tuple[str, Fraction, int]]]:
     """Everything fans' own pools gave the artist in a finalized month, and its top fans.
 
-    A finalized run never changes, so this is computed once per (run, artist) and cached;
-    the key carries the run's creation time, so a reset database cannot reuse it.
+    A finalized run never changes, so this is computed once per (run, artist) and cached
+    for a month; the key carries the run's creation time, so a reset database cannot reuse it.
     """
     key = f"kx:final-fans:{run.pk}:{run.created_at.timestamp()}:{artist_id}"
     ranking = cache.get(key)
     if ranking is None:
         ranking = _rank_fans(artist_id=artist_id, run=run)
-        cache.set(key, ranking, timeout=None)
+        cache.set(key, ranking, timeout=FANS_CACHE_SECONDS)
     return ranking
 
 

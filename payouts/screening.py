@@ -285,7 +285,7 @@ def pools_of(*, month: date, revenue_at: datetime, rights_share: Decimal, listen
             RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at, listener_id__in=batch)
             .values_list("listener_id")
             .annotate(paid=net)
-            .order_by()  # the default ordering would join listeners into the grouping
+            .order_by()  # the model's default ordering would join streams_listener
         )
         with localcontext(Context(prec=60)):
             pools.update({listener: Decimal(paid) * rights_share for listener, paid in rows})

@@ -161,9 +161,10 @@ WITH r AS MATERIALIZED (
     SELECT * FROM json_to_recordset(%s::json) AS r({_RECORD})
 ), new_listeners AS (
     INSERT INTO streams_listener (id, display_name, show_to_artists)
-    SELECT DISTINCT listener_id, '', false FROM r
+    SELECT listener_id, '', false FROM r
     WHERE NOT EXISTS (SELECT 1 FROM streams_listener AS known WHERE known.id = r.listener_id)
-    ORDER BY listener_id
+    GROUP BY listener_id
+    ORDER BY listener_id COLLATE "C"  -- code-point order, as revenue.py's sorted(): no deadlock
     ON CONFLICT (id) DO NOTHING
 ), events AS (
     INSERT INTO streams_streamevent ({_NAMES}, batch_id)

@@ -14,6 +14,7 @@ from typing import TypedDict
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from redis.exceptions import RedisError
 
 from artists.models import Track
 from streams.live import dispatch, store
@@ -61,8 +62,14 @@ def artist_daily_streams(*, artist_id: str, month: date) -> list[DailyStreams]:
 
 
 def live_month(month: date) -> bool:
-    """Whether the month's figures can be read from the live pools."""
-    return dispatch.live_enabled() and store.month_exists(month)
+    """Whether the month's figures can be read from the live pools: Redis holds the month
+    and is not rebuilding it (a rebuild shows part of the month until it ends)."""
+    if not dispatch.live_enabled():
+        return False
+    try:
+        return store.month_exists(month) and not store.rebuilding(month)
+    except RedisError:
+        return False  # the database answers instead
 
 
 def artist_track_streams(*, artist_id: str, month: date) -> list[TrackStreams]:
@@ -93,14 +100,6 @@ def artist_track_streams(*, artist_id: str, month: date) -> list[TrackStreams]:
 
 def month_plays(month: date) -> MonthPlays:
     """The month's qualifying plays per artist (through the catalog) and per unknown ISRC."""
-    if live_month(month):
-        live = store.read_month_plays(month)
-        return MonthPlays(
-            by_artist=live.by_artist,
-            unmatched=live.unmatched,
-            by_isrc={**live.by_track, **live.unmatched},
-            total=sum(live.by_artist.values()) + sum(live.unmatched.values()),
-        )
     by_isrc = dict(
         qualifying_streams(month).values_list("isrc").annotate(plays=Count("id")).order_by().iterator()
     )
@@ -118,9 +117,37 @@ def month_plays(month: date) -> MonthPlays:
 
 def month_pool_total(month: date) -> Decimal:
     """Sum of the month's listener pools as the estimate sees them (revenue, else plan price)."""
-    if live_month(month):
-        return Decimal(store.read_month_plays(month).pools) / store.UNITS
     return sum(estimated_pools(month).values(), Decimal(0))
+
+
+class ProgressiveInputs(TypedDict):
+    by_artist: dict[str, int]  # the month's plays per artist
+    unmatched: dict[str, int]  # ISRC -> plays of tracks not in the catalog
+    mine: dict[str, int]  # ISRC -> plays, of the tracks that may pay the artist
+    pools: Decimal
+
+
+def progressive_inputs(*, artist_id: str, month: date) -> ProgressiveInputs:
+    """What the progressive comparison needs for one artist, from the live pools if they
+    hold the month (a few hash reads), else from the database."""
+    isrcs = payee_isrcs(artist_id)
+    if live_month(month):
+        live = store.read_month_plays(month)
+        tracks, _, _ = store.read_tracks(month=month, isrcs=isrcs)
+        mine = {isrc: track.streams for isrc, track in tracks.items() if track.streams}
+        return ProgressiveInputs(
+            by_artist=live.by_artist,
+            unmatched=live.unmatched,
+            mine=mine,
+            pools=Decimal(live.pools) / store.UNITS,
+        )
+    plays = month_plays(month)
+    return ProgressiveInputs(
+        by_artist=plays["by_artist"],
+        unmatched=plays["unmatched"],
+        mine={isrc: plays["by_isrc"][isrc] for isrc in isrcs if isrc in plays["by_isrc"]},
+        pools=month_pool_total(month),
+    )
 
 
 def payee_isrcs(artist_id: str) -> list[str]:

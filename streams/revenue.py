@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from kalipxo.db import insert_ignoring_conflicts
 from kalipxo.money import parse_amount
@@ -140,6 +140,11 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
         raise RevenueRejected(400, "No record was stored; fix the records below.", rejected)
     result = RevenueResult(duplicates=duplicates)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Take a transaction id now: `created_at` is this transaction's start, and a
+            # payout run's data cut waits only for transactions that hold an id.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_current_xact_id()")
         # Records already stored with the same values are replays: duplicates, even for a
         # month that has closed since, so a billing retry never turns into an error.
         stored = _reject_conflicts(rows)
@@ -170,7 +175,7 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
             insert_ignoring_conflicts(
                 table="streams_revenuerecord",
                 columns=COLUMNS,
-                rows=list(new.values()),
+                rows=sorted(new.values()),  # one lock order for concurrent batches sharing ids
                 conflict="id",
                 returning="id",
             )

@@ -68,7 +68,7 @@ def sweep_live_batches(older_than_seconds: int = 15, limit: int = 2000) -> int:
     )
     for batch_id in pending:
         dispatch.batch_committed(str(batch_id))
-    updates.revenue_sweep(timezone.now())
+    updates.revenue_sweep(updates.database_now())
     return len(pending)
 
 

@@ -103,6 +103,10 @@ def set_revenue_swept_until(moment: datetime) -> None:
     client().set(_REVENUE_SWEPT, moment.isoformat())
 
 
+def rebuilding(month: date) -> bool:
+    return bool(client().exists(prefix(month) + ":rebuilding"))
+
+
 def month_exists(month: date) -> bool:
     """Whether Redis holds any state for the month (it may have restarted empty)."""
     return bool(client().exists(prefix(month) + ":totals"))
@@ -201,7 +205,6 @@ class LivePlays:
     """The month's qualifying plays per artist and per unmatched ISRC, and its pools (units)."""
 
     by_artist: dict[str, int]
-    by_track: dict[str, int]
     unmatched: dict[str, int]
     pools: int
 
@@ -209,12 +212,15 @@ class LivePlays:
 def read_month_plays(month: date) -> LivePlays:
     p = prefix(month)
     pipe = client().pipeline(transaction=True)
-    for name in (":streams", ":tstreams", ":sstreams"):
-        pipe.hgetall(p + name)
+    pipe.hgetall(p + ":streams")
+    pipe.hgetall(p + ":sstreams")
     pipe.hget(p + ":totals", "pools")
-    *counts, pools = pipe.execute()
-    by_artist, by_track, unmatched = ({key: int(n) for key, n in hash_.items() if int(n)} for hash_ in counts)
-    return LivePlays(by_artist=by_artist, by_track=by_track, unmatched=unmatched, pools=int(pools or 0))
+    by_artist, unmatched, pools = pipe.execute()
+    return LivePlays(
+        by_artist={artist: int(n) for artist, n in by_artist.items() if int(n)},
+        unmatched={isrc: int(n) for isrc, n in unmatched.items() if int(n)},
+        pools=int(pools or 0),
+    )
 
 
 def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:

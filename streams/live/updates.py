@@ -142,8 +142,18 @@ def revenue_apply(*, month: date, listeners: Iterable[str]) -> str:
 REVENUE_SWEEP_LAG = timedelta(seconds=30)  # longer than any revenue transaction stays open
 
 
+def database_now() -> datetime:
+    """The database's clock: revenue `created_at` comes from it, not from ours."""
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        return cursor.fetchone()[0]
+
+
 def revenue_sweep(now: datetime) -> int:
-    """Enqueue again the revenue recorded since the last sweep, up to `now` minus a lag.
+    """Enqueue again the revenue recorded since the last sweep, up to `now` (the database's
+    clock, see `database_now`) minus a lag.
 
     Covers an update that never reached the broker (Redis briefly away). Applying revenue
     is absolute and a pool that did not change costs the script one read, so revenue that

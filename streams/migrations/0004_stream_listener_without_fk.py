@@ -4,7 +4,10 @@ The constraint cost ingestion a lookup and a row lock on the listener for every 
 a fifth of PostgreSQL's work per batch. Ingestion writes the listener in the same statement
 as its events, and this trigger keeps the rest of what the constraint guaranteed: a listener
 with stream events cannot be deleted or renamed. (SQLite, the demo default, goes without the
-trigger: Django's test flush deletes rows there.)
+trigger: Django's test flush deletes rows there.) Unlike the constraint, the trigger cannot
+see events not yet committed: deleting a listener with no stream while its first events
+are being ingested would leave them without it. Listeners are deleted only by an admin, and
+the ORM's PROTECT refuses one with streams anyway.
 """
 
 import django.db.models.deletion

@@ -313,16 +313,16 @@ def test_the_dashboard_reads_live_pools_and_shows_what_the_database_estimate_sho
         artist: (
             page.open_month_tracks(artist_id=artist, month=MONTH),
             page.open_month_progressive(artist_id=artist, month=MONTH),
-            reports.month_plays(MONTH),
+            reports.progressive_inputs(artist_id=artist, month=MONTH),
         )
         for artist in ("art-1", "art-2", "lbl-1")
     }
     monkeypatch.setattr(dispatch, "live_enabled", lambda: False)
     assert not reports.live_month(MONTH)
-    for artist, (tracks, progressive, plays) in live.items():
+    for artist, (tracks, progressive, inputs) in live.items():
         assert tracks == page.open_month_tracks(artist_id=artist, month=MONTH), artist
         from_db = page.open_month_progressive(artist_id=artist, month=MONTH)
         assert abs(progressive.amount - from_db.amount) < Fraction(1, 10_000), artist
         assert progressive.artist_plays == from_db.artist_plays and progressive.top_plays == from_db.top_plays
-        assert plays == reports.month_plays(MONTH)
+        assert inputs == reports.progressive_inputs(artist_id=artist, month=MONTH), artist
     assert [row["streams"] for row in live["art-1"][0]] == [53]  # One: L1 50 + L2 3
