@@ -5,7 +5,7 @@
 -- ARGV[3] JSON {listener: {n = qualifying streams to add, w = {target = weight to add},
 --                          plan = plan pool, rev = recorded-revenue pool}}
 -- ARGV[4] update time (ISO 8601)
--- ARGV[5] 'rebuild' when called by a rebuild (which holds the month's rebuild flag)
+-- ARGV[5] a rebuild's token when called by that rebuild (it holds the month's rebuild flag)
 -- ARGV[6] 'existing' when the month was written to before, so its state must be here
 --
 -- Targets: 'a:<artist>' (weight = streams, contribution = gross), 'p:<payee>' (weight =
@@ -16,10 +16,17 @@
 -- 1e-9 of the currency, recomputed whenever its pool or stream total changes, and only
 -- the difference is added to the month's totals. Returns 'ok', 'dup', 'busy' or 'lost'.
 local p = ARGV[1]
-if ARGV[5] == 'rebuild' then
+if ARGV[5] ~= '' then
   -- Checked here, atomically with the write: a Redis restarted (or flushed) since the
-  -- caller looked must not get a lone update that then passes for the whole month.
-  if redis.call('EXISTS', p .. ':rebuilding') == 0 then return 'lost' end
+  -- caller looked must not get a lone update that then passes for the whole month, and
+  -- a rebuild whose flag expired or went to another rebuild must stop writing.
+  local holder = redis.call('GET', p .. ':rebuilding')
+  if holder ~= ARGV[5] then
+    -- Nobody rebuilds now: what this rebuild wrote is partial, so the month must read as
+    -- missing (the next update rebuilds it). Another rebuild's state is left alone.
+    if not holder then redis.call('DEL', p .. ':totals') end
+    return 'lost'
+  end
 elseif redis.call('EXISTS', p .. ':rebuilding') == 1 then
   return 'busy'
 end

@@ -7,6 +7,7 @@ truth, and `rebuild` recreates a month from it.
 """
 
 import functools
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -54,12 +55,13 @@ def apply_update(
     month: date,
     payload: dict[str, dict[str, Any]],
     marker: str = "",
-    rebuild: bool = False,
+    rebuild: str = "",
     existing: bool = False,
 ) -> str:
     """Run the apply script; returns 'ok', 'dup' (marker seen before), 'busy' (rebuilding)
-    or 'lost': the month is gone although `existing` says it was written before, or a
-    rebuild's flag is gone (Redis restarted or was flushed); nothing was written then."""
+    or 'lost': the month is gone although `existing` says it was written before, or the
+    rebuild whose token is `rebuild` no longer holds the flag (Redis restarted or was
+    flushed, the flag expired); nothing was written then."""
     if not payload:
         return "ok"
     now = datetime.now(UTC).isoformat()
@@ -69,7 +71,7 @@ def apply_update(
             marker,
             orjson.dumps(payload),
             now,
-            "rebuild" if rebuild else "",
+            rebuild,
             "existing" if existing else "",
         ]
     )
@@ -80,14 +82,20 @@ def month_keys(month: date) -> Iterator[str]:
     yield from client().scan_iter(match=prefix(month) + ":*", count=5000)
 
 
-def set_rebuilding(month: date, on: bool) -> bool:
-    """Take (or release) the month's rebuild flag; False if another rebuild holds it."""
-    key = prefix(month) + ":rebuilding"
-    if on:
-        # Expires by itself, so a crashed rebuild cannot freeze the month's estimates.
-        return bool(client().set(key, "1", ex=3600, nx=True))
-    client().delete(key)
-    return True
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+def take_rebuild_flag(month: date) -> str | None:
+    """The month's rebuild flag, as a token only its holder knows; None if another holds it."""
+    token = secrets.token_hex(8)
+    # Expires by itself, so a crashed rebuild cannot freeze the month's estimates.
+    taken = client().set(prefix(month) + ":rebuilding", token, ex=3600, nx=True)
+    return token if taken else None
+
+
+def release_rebuild_flag(month: date, token: str) -> None:
+    """Release the flag if this token still holds it (it may have expired and gone to another)."""
+    client().eval(_RELEASE, 1, prefix(month) + ":rebuilding", token)
 
 
 _REVENUE_SWEPT = "kx:live:revenue-swept-until"

@@ -187,7 +187,8 @@ def rebuild_month(month: date) -> dict[str, int]:
     every batch visible to the rebuild's snapshot is marked as included, so a retried
     task for it is a no-op and no event is counted twice or lost.
     """
-    if not store.set_rebuilding(month, True):
+    token = store.take_rebuild_flag(month)
+    if token is None:
         raise LiveBusy(f"{month:%Y-%m} is already being rebuilt")
     try:
         outermost = not connection.in_atomic_block
@@ -221,10 +222,10 @@ def rebuild_month(month: date) -> dict[str, int]:
                 plan={k: plan.get(k, 0) for k in chunk},
                 revenue={k: revenue[k] for k in chunk if k in revenue},
             )
-            if store.apply_update(month=month, payload=payload, rebuild=True) == "lost":
-                # Redis restarted (or was flushed) mid-rebuild: what was written is gone
-                # with the flag. The month is missing again, so the next update rebuilds it.
+            if store.apply_update(month=month, payload=payload, rebuild=token) == "lost":
+                # Redis restarted (or was flushed) mid-rebuild, or the flag expired: the
+                # month reads as missing again (or another rebuild has it) and is rebuilt.
                 raise LiveBusy(f"{month:%Y-%m} was lost from Redis while it was rebuilt")
     finally:
-        store.set_rebuilding(month, False)
+        store.release_rebuild_flag(month, token)
     return {"listeners": len(listeners), "batches": len(batch_ids)}

@@ -223,9 +223,34 @@ def test_the_update_script_writes_nothing_to_a_month_redis_lost(stack: Stack) ->
     update = {"L1": {"plan": 1000, "n": 1, "w": {"b:art-2": 1}}}
     # A batch task that saw the month, and a rebuild whose flag went with a restart.
     assert store.apply_update(month=MONTH, payload=update, marker="b1", existing=True) == "lost"
-    assert store.apply_update(month=MONTH, payload=update, rebuild=True) == "lost"
+    assert store.apply_update(month=MONTH, payload=update, rebuild="gone-token") == "lost"
     assert live_state(MONTH) == {}  # not even the batch marker
     # The month's very first update, then a later one.
     assert store.apply_update(month=MONTH, payload=update, marker="b1") == "ok"
     assert store.apply_update(month=MONTH, payload=update, marker="b2", existing=True) == "ok"
     assert store.read_artist(month=MONTH, artist_id="art-2").streams == 2
+
+
+def test_a_rebuild_that_lost_its_flag_stops_writing(stack: Stack) -> None:
+    """A rebuild's writes need its own token on the month's flag: after the flag expired
+    it makes the month read as missing; once another rebuild holds it, it changes nothing."""
+    forget_live_state()
+    update = {"L1": {"plan": 1000, "n": 1, "w": {"b:art-2": 1}}}
+    first = store.take_rebuild_flag(MONTH)
+    assert first and store.take_rebuild_flag(MONTH) is None  # one rebuild at a time
+    assert store.apply_update(month=MONTH, payload=update, rebuild=first) == "ok"
+    assert store.apply_update(month=MONTH, payload=update, marker="b1") == "busy"  # batches wait
+
+    store.client().delete(store.prefix(MONTH) + ":rebuilding")  # as if it expired
+    assert store.apply_update(month=MONTH, payload=update, rebuild=first) == "lost"
+    assert not store.month_exists(MONTH)  # partial: the next update rebuilds the month
+
+    second = store.take_rebuild_flag(MONTH)
+    assert second
+    assert store.apply_update(month=MONTH, payload=update, rebuild=second) == "ok"
+    before = live_state(MONTH)
+    assert store.apply_update(month=MONTH, payload=update, rebuild=first) == "lost"
+    store.release_rebuild_flag(MONTH, first)  # the stale holder cannot release the new flag
+    assert live_state(MONTH) == before and store.rebuilding(MONTH)
+    store.release_rebuild_flag(MONTH, second)
+    assert not store.rebuilding(MONTH)
