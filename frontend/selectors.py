@@ -13,6 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from artists.access import Actor
@@ -112,8 +114,18 @@ def _rate(amount: Fraction | Decimal, streams: int) -> str:
 
 
 def _daily(artist_id: str, month: date, today: date) -> list[dict[str, Any]]:
-    """Streams per day from the 1st to today (or the month's last day), zeros included."""
-    counts = {row["day"]: row for row in reports.artist_daily_streams(artist_id=artist_id, month=month)}
+    """Streams per day from the 1st to today (or the month's last day), zeros included.
+
+    The one pass over the month a page still makes; shared between processes for
+    DASHBOARD_DAILY_CACHE_SECONDS, as the day's bar need not move by the second.
+    """
+    key = f"kx:daily:{artist_id}:{month:%Y-%m}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = reports.artist_daily_streams(artist_id=artist_id, month=month)
+        if settings.DASHBOARD_DAILY_CACHE_SECONDS:
+            cache.set(key, rows, timeout=settings.DASHBOARD_DAILY_CACHE_SECONDS)
+    counts = {row["day"]: row for row in rows}
     last = min(today.day, calendar.monthrange(month.year, month.month)[1]) if month <= today else 0
     days = []
     for day in range(1, last + 1):

@@ -263,6 +263,9 @@ FRAUD_MAX_LISTENERS_PER_DEVICE = env.int("FRAUD_MAX_LISTENERS_PER_DEVICE", defau
 # Listener chunks a month-end run is split into (payouts/policy.py caps it).
 PAYOUT_RUN_CHUNKS = env.int("PAYOUT_RUN_CHUNKS", default=8)
 
+# How long the dashboard's streams-per-day series is shared between page loads (0: never).
+DASHBOARD_DAILY_CACHE_SECONDS = env.int("DASHBOARD_DAILY_CACHE_SECONDS", default=60)
+
 # Events this far in the future are refused (clock skew allowance).
 STREAM_MAX_FUTURE_SECONDS = env.int("STREAM_MAX_FUTURE_SECONDS", default=300)
 

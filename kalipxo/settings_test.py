@@ -11,3 +11,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 # Tests run without collectstatic: serve static files from the finders, as DEBUG would.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Pages show the data the test just wrote, not what another test left in a shared cache.
+DASHBOARD_DAILY_CACHE_SECONDS = 0
