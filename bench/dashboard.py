@@ -579,9 +579,11 @@ def markdown(report: Report, cmd: str, load: float) -> str:
             "",
             markdown_table(report.rows()),
             "",
-            "First: the very first request of each read, before its warm-up; the page computes the "
-            "month's exact estimate then, in the worker that served it, and again in each worker "
-            "whenever the month's data has changed since. The percentiles come after the warm-up. "
+            "First: the very first request of each read, before its warm-up: a finalized month's "
+            "top fans are ranked then (and cached per run and artist), and the page reads the "
+            "month's streams per day from PostgreSQL (then shared between page loads for "
+            "DASHBOARD_DAILY_CACHE_SECONDS); the rest of the page comes from the live pools. "
+            "The percentiles come after the warm-up. "
             "Baselines, measured in the same run: for the API reads, the HTTP floor: the same "
             "earnings request refused at its `month` parameter, after the token, the artist lookup "
             "and the access check, before any data is read. For the page, the landing page with the "
