@@ -50,6 +50,7 @@ end
 local totals_of = {a = {':gross'}, p = {':amount'}, s = {':suspense'}, b = {':gross', ':amount'}, t = {':tgross'}}
 
 local totals = p .. ':totals'
+local pending = {[':gross'] = {}, [':amount'] = {}, [':suspense'] = {}, [':tgross'] = {}}
 local data = cjson.decode(ARGV[3])
 for listener, d in pairs(data) do
   local lk = p .. ':l:' .. listener
@@ -108,20 +109,35 @@ for listener, d in pairs(data) do
         current[string.sub(fields[i], 3)] = tonumber(fields[i + 1])
       end
     end
+    local changed = {}
     for target, weight in pairs(weights) do
       local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
       local new = contribution(kind, pool, weight, streams)
       local old = current[target] or 0
       if new ~= old then
-        redis.call('HSET', lk, 'c:' .. target, int(new))
+        changed[#changed + 1] = 'c:' .. target
+        changed[#changed + 1] = int(new)
+        if #changed >= 1000 then  -- unpack has a limit: write in slices
+          redis.call('HSET', lk, unpack(changed))
+          changed = {}
+        end
         for _, hash in ipairs(totals_of[kind]) do
-          redis.call('HINCRBY', p .. hash, id, int(new - old))
+          local deltas = pending[hash]
+          deltas[id] = (deltas[id] or 0) + (new - old)
         end
         if kind == 'a' or kind == 'b' then
           redis.call('ZINCRBY', p .. ':fans:' .. id, int(new - old), listener)
         end
       end
     end
+    if #changed > 0 then redis.call('HSET', lk, unpack(changed)) end
+  end
+end
+-- The totals' changes, summed over the batch's listeners: one call per artist, payee or
+-- track rather than one per listener and target.
+for hash, deltas in pairs(pending) do
+  for id, delta in pairs(deltas) do
+    if delta ~= 0 then redis.call('HINCRBY', p .. hash, id, int(delta)) end
   end
 end
 redis.call('HSET', totals, 'updated_at', ARGV[4])

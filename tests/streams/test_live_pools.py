@@ -326,3 +326,20 @@ def test_the_dashboard_reads_live_pools_and_shows_what_the_database_estimate_sho
         assert progressive.artist_plays == from_db.artist_plays and progressive.top_plays == from_db.top_plays
         assert inputs == reports.progressive_inputs(artist_id=artist, month=MONTH), artist
     assert [row["streams"] for row in live["art-1"][0]] == [53]  # One: L1 50 + L2 3
+
+
+def test_a_listener_with_thousands_of_targets_is_updated_exactly(live_redis: None) -> None:
+    """The script writes a listener's changed contributions in slices (Lua's unpack has a
+    limit) and sums the totals' changes over the batch: nothing may be lost either way."""
+    tracks = 5000  # more changed fields than one unpack takes
+    streams = sum(1 + n % 3 for n in range(tracks))
+    weights = {f"t:T{n:05d}": 1 + n % 3 for n in range(tracks)} | {"b:art-big": streams}
+    assert (
+        store.apply_update(month=MONTH, payload={"L1": {"plan": 10**10, "n": streams, "w": weights}}) == "ok"
+    )
+    assert store.apply_update(month=MONTH, payload={"L1": {"rev": 7 * 10**9}}) == "ok"  # every target moves
+
+    tracks_read, _, _ = store.read_tracks(month=MONTH, isrcs=[f"T{n:05d}" for n in range(tracks)])
+    want = {f"T{n:05d}": round(Fraction(7 * 10**9 * (1 + n % 3), streams)) for n in range(tracks)}
+    assert {isrc: t.gross for isrc, t in tracks_read.items()} == want
+    assert store.read_artist(month=MONTH, artist_id="art-big").gross == 7 * 10**9
