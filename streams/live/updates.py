@@ -53,9 +53,11 @@ def batch_apply(batch_id: str) -> str:
     batch = IngestBatch.objects.filter(pk=batch_id, applied_at__isnull=True).first()
     if batch is None:
         return "applied-before"
-    events = StreamEvent.objects.filter(
-        id__gte=batch.first_id, id__lte=batch.last_id, batch_id=batch.batch_id
-    ).values_list("listener_id", "isrc", "started_at", "duration_ms", "tier")
+    events = (
+        StreamEvent.objects.filter(id__gte=batch.first_id, id__lte=batch.last_id, batch_id=batch.batch_id)
+        .values_list("listener_id", "isrc", "started_at", "duration_ms", "tier")
+        .order_by()
+    )  # no sort needed
     plays: dict[date, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     plan: dict[date, dict[str, int]] = defaultdict(dict)
     for listener, isrc, started_at, duration_ms, tier in events.iterator(chunk_size=5000):
