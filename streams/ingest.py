@@ -25,6 +25,7 @@ from kalipxo.validation import (
     normalize_isrc,
     parse_timestamp,
 )
+from streams.listeners import listeners_add
 from streams.live import dispatch
 from streams.models import IngestBatch
 
@@ -164,7 +165,7 @@ WITH r AS MATERIALIZED (
     SELECT listener_id, '', false FROM r
     WHERE NOT EXISTS (SELECT 1 FROM streams_listener AS known WHERE known.id = r.listener_id)
     GROUP BY listener_id
-    ORDER BY listener_id COLLATE "C"  -- code-point order, as revenue.py's sorted(): no deadlock
+    ORDER BY listener_id COLLATE "C"  -- code-point order, as listeners_add: no deadlock
     ON CONFLICT (id) DO NOTHING
 ), events AS (
     INSERT INTO streams_streamevent ({_NAMES}, batch_id)
@@ -192,13 +193,7 @@ def _store_postgresql(rows: list[tuple], batch_id: uuid.UUID) -> int:
 def _store_portable(rows: list[tuple], batch_id: uuid.UUID) -> int:
     """The same writes as `_store_postgresql` in three statements, for SQLite."""
     with transaction.atomic():
-        insert_ignoring_conflicts(
-            table="streams_listener",
-            columns=(("id", "varchar"), ("display_name", "varchar"), ("show_to_artists", "boolean")),
-            rows=[(listener, "", False) for listener in sorted({row[1] for row in rows})],
-            conflict="id",
-            returning="id",
-        )
+        listeners_add(row[1] for row in rows)
         inserted_ids = insert_ignoring_conflicts(
             table="streams_streamevent",
             columns=(*EVENT_COLUMNS, ("batch_id", "uuid")),

@@ -24,6 +24,7 @@ from kalipxo.validation import (
     parse_month,
     unknown_fields,
 )
+from streams.listeners import listeners_add
 from streams.live import dispatch
 from streams.models import ClosedMonth, RevenueRecord
 
@@ -164,13 +165,7 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
                 [{"index": indexes[r[0]], "id": r[0], "errors": {"month": ["Month is closed."]}}
                  for r in new.values() if r[2] in closed],
             )  # fmt: skip
-        insert_ignoring_conflicts(
-            table="streams_listener",
-            columns=(("id", "varchar"), ("display_name", "varchar"), ("show_to_artists", "boolean")),
-            rows=[(listener, "", False) for listener in sorted({r[1] for r in new.values()})],
-            conflict="id",
-            returning="id",
-        )
+        listeners_add(r[1] for r in new.values())
         inserted = set(
             insert_ignoring_conflicts(
                 table="streams_revenuerecord",
