@@ -22,8 +22,8 @@ from payouts.maths.pro_rata import pro_rata_from_parts
 from payouts.maths.progressive import allocate_progressive
 from payouts.maths.user_centric import ListenerMonth, UserCentricParts, allocate_from_parts
 from payouts.policy import RunPolicy
-from streams.models import RevenueRecord, StreamEvent
-from streams.selectors import month_bounds
+from streams.models import RevenueRecord
+from streams.selectors import qualifying_streams
 
 SUM_PLACES = 30
 _WIDE = Context(prec=80)  # line amounts: far more digits than the 30 places kept
@@ -83,11 +83,8 @@ class Outcome:
 def _month_rows(
     *, month: date, policy: RunPolicy, event_cut: int, rejected: set[str]
 ) -> Iterator[tuple[str, str, str, str, int]]:
-    start, end = month_bounds(month)
     rows = (
-        StreamEvent.objects.filter(
-            started_at__gte=start, started_at__lt=end, duration_ms__gte=policy.min_play_ms, id__lte=event_cut
-        )
+        qualifying_streams(month, min_play_ms=policy.min_play_ms, up_to_event=event_cut)
         .exclude(listener_id__in=list(rejected))
         .values_list("listener_id", "isrc", "country", "tier")
         .annotate(plays=Count("id"))

@@ -21,8 +21,7 @@ from payouts.screening import pools_of
 from payouts.selectors import final_run
 from streams.live import dispatch
 from streams.live.estimates import fan_names, live_artist_estimate, live_top_fans
-from streams.models import StreamEvent
-from streams.selectors import month_bounds
+from streams.selectors import qualifying_streams
 
 AMOUNT_PLACES = 2
 RATE_PLACES = 4
@@ -131,12 +130,8 @@ def _rank_fans(*, artist_id: str, run: PayoutRun) -> tuple[Fraction, list[tuple[
     isrcs = list(RunTrack.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True))
     if not isrcs:
         return Fraction(0), []
-    start, end = month_bounds(run.month)
-    counted = StreamEvent.objects.filter(
-        started_at__gte=start,
-        started_at__lt=end,
-        duration_ms__gte=run.policy["min_play_ms"],
-        id__lte=run.cutoff_event_id,
+    counted = qualifying_streams(
+        run.month, min_play_ms=run.policy["min_play_ms"], up_to_event=run.cutoff_event_id
     ).exclude(
         listener_id__in=Hold.objects.filter(run=run, decision=Hold.Decision.REJECT).values("listener_id")
     )

@@ -27,7 +27,7 @@ from payouts.models import (
 )
 from streams.live.estimates import fan_names
 from streams.models import RevenueRecord, StreamEvent
-from streams.selectors import month_bounds
+from streams.selectors import month_bounds, qualifying_streams
 
 Status = PayoutRun.Status
 EXACT_PLACES = 6  # exact sub-cent amounts shown in chains and statements
@@ -376,16 +376,14 @@ def artist_holds(artist_id: str, month: date) -> list[dict[str, Any]]:
     isrcs = list(RunTrack.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True))
     if not isrcs:
         isrcs = list(Track.objects.filter(artist_id=artist_id).values_list("isrc", flat=True))
-    start, end = month_bounds(month)
     streams = dict(
-        StreamEvent.objects.filter(
-            listener_id__in=list(holds),
-            isrc__in=isrcs,
-            started_at__gte=start,
-            started_at__lt=end,
-            duration_ms__gte=run.policy.get("min_play_ms", 0),
-            id__lte=run.cutoff_event_id,
+        qualifying_streams(
+            month,
+            listeners=holds,
+            min_play_ms=run.policy.get("min_play_ms", 0),
+            up_to_event=run.cutoff_event_id,
         )
+        .filter(isrc__in=isrcs)
         .values_list("listener_id")
         .annotate(n=Count("id"))
     )

@@ -45,12 +45,23 @@ def revenue_recorded_between(since: datetime, until: datetime) -> dict[date, set
     return touched
 
 
-def qualifying_streams(month: date, *, listeners: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
-    """Stream events of the month that count: long enough, started inside the month."""
+def qualifying_streams(  # type: ignore[no-untyped-def]
+    month: date,
+    *,
+    listeners: Iterable[str] | None = None,
+    min_play_ms: int | None = None,
+    up_to_event: int | None = None,
+):
+    """Stream events of the month that count: long enough, started inside the month.
+
+    A payout run passes its own policy's minimum play and its data cut (the last event id
+    it counts); estimates use the current settings and every event.
+    """
     start, end = month_bounds(month)
-    events = StreamEvent.objects.filter(
-        started_at__gte=start, started_at__lt=end, duration_ms__gte=settings.MIN_PLAY_MS
-    )
+    shortest = settings.MIN_PLAY_MS if min_play_ms is None else min_play_ms
+    events = StreamEvent.objects.filter(started_at__gte=start, started_at__lt=end, duration_ms__gte=shortest)
+    if up_to_event is not None:
+        events = events.filter(id__lte=up_to_event)
     if listeners is not None:
         events = events.filter(listener_id__in=list(listeners))
     return events
