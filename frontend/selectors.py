@@ -23,6 +23,8 @@ from artists.selectors import artists_visible_to
 from artists.settlement import track_settlements
 from frontend.templatetags.kx import currency_symbol
 from kalipxo.money import format_amount
+from kalipxo.months import add_months, current_month
+from payouts import run_window as run_rules
 from payouts import selectors as payout_runs
 from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
@@ -39,15 +41,6 @@ HISTORY_MONTHS = 12
 # ---------------------------------------------------------------------------- months
 
 
-def current_month(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(UTC).date().replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def month_key(value: Any) -> str:
     """ "YYYY-MM" of a date, a datetime or a "YYYY-MM[-DD]" string."""
     if isinstance(value, date):
@@ -61,6 +54,32 @@ def month_from_key(key: str) -> date:
 
 def month_name(month: date) -> str:
     return f"{calendar.month_name[month.month]} {month.year}"
+
+
+def month_period(month: date) -> str:
+    """ "1–30 November 2026": the days a month's run pays, as the finalize dialog says it."""
+    last = calendar.monthrange(month.year, month.month)[1]
+    return f"1–{last} {month_name(month)}"
+
+
+def moment_label(moment: datetime) -> str:
+    """ "2 December 2026, 00:00 UTC" """
+    moment = moment.astimezone(UTC)
+    return f"{moment.day} {calendar.month_name[moment.month]} {moment.year}, {moment:%H:%M} UTC"
+
+
+def run_window(now: datetime | None = None) -> dict[str, str]:
+    """What the console may start: the newest month that is over with its grace, and when
+    the month after it can be run (docs/rules.md §2 Month close)."""
+    newest = run_rules.last_runnable_month(now)
+    following = add_months(newest, 1)
+    return {
+        "max_month": month_key(newest),
+        "next_month": month_key(following),
+        "next_month_name": month_name(following),
+        "next_opens_at": moment_label(run_rules.run_opens_at(following)),
+        "grace": run_rules.grace_label(settings.PAYOUT_RUN_GRACE),
+    }
 
 
 # ---------------------------------------------------------------------------- payout runs

@@ -198,7 +198,7 @@ def _staff_only(request: HttpRequest) -> HttpResponse | None:
 def console(request: HttpRequest) -> HttpResponse:
     if refused := _staff_only(request):
         return refused
-    this_month = selectors.current_month()
+    window = selectors.run_window()
     return render(
         request,
         "frontend/console.html",
@@ -206,8 +206,8 @@ def console(request: HttpRequest) -> HttpResponse:
             "nav": "console",
             "runs": selectors.runs_overview(),
             "review_requests": selectors.open_review_requests(),
-            "default_month": selectors.month_key(selectors.add_months(this_month, -1)),
-            "max_month": selectors.month_key(this_month),
+            "default_month": window["max_month"],
+            "window": window,
         },
     )
 
@@ -227,6 +227,7 @@ def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
             "nav": "console",
             "run": detail,
             "replaced_by": selectors.run_replacing(run_id),
+            "period": selectors.month_period(selectors.month_from_key(detail["month"])),
             "holds": holds,
             "page_data": {"run": run_id, "titles": selectors.hold_track_titles(holds)},
         },

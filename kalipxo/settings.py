@@ -11,6 +11,9 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
+
+from kalipxo.months import duration_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -176,6 +179,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each app's tasks have their own queue, so workers can be scaled per kind of work.
 CELERY_TASK_ROUTES = {"streams.*": {"queue": "live"}, "payouts.*": {"queue": "payouts"}}
+# Declared, so `celery -A kalipxo worker` with no -Q takes every queue (undeclared, it
+# would take only "default" and a payout run would wait forever); -Q narrows a worker.
+# Each queue with its own exchange and routing key: left out, Celery binds all three to
+# "default", and a message for one queue would be delivered to every queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("default", "live", "payouts")
+]
 # Publishing must fail fast when Redis is down: the request has already committed and
 # the periodic sweep re-enqueues whatever could not be sent.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -190,10 +200,11 @@ CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database a
 CELERY_BEAT_SCHEDULE = {
     "sweep-live-batches": {"task": "streams.sweep_live_batches", "schedule": 10.0},
     "reconcile-live-pools": {"task": "streams.reconcile_live_pools", "schedule": 300.0},
-    # Opens (never finalizes: a human decision) the run for last month on the 1st, 02:00 UTC.
+    # Opens (never finalizes: a human decision) last month's run once the month and its
+    # PAYOUT_RUN_GRACE are over; hourly, so any grace works, and a no-op once it exists.
     "open-last-month-payout-run": {
         "task": "payouts.open_last_month_run",
-        "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+        "schedule": crontab(minute="5"),
     },
     # Sends again payout work lost with a killed worker or an unreachable broker.
     "resume-payout-runs": {"task": "payouts.resume_runs", "schedule": 60.0},
@@ -259,6 +270,13 @@ PLAN_PRICES = {
 FRAUD_MAX_STREAMS_PER_DAY = env.int("FRAUD_MAX_STREAMS_PER_DAY", default=1000)
 FRAUD_MAX_TRACK_PLAYS_PER_DAY = env.int("FRAUD_MAX_TRACK_PLAYS_PER_DAY", default=200)
 FRAUD_MAX_LISTENERS_PER_DEVICE = env.int("FRAUD_MAX_LISTENERS_PER_DEVICE", default=10)
+
+# A month's payout run may start (and finalize) only this long after the month ended, so
+# plays listened offline and synced late still count (docs/rules.md §2 Month close).
+try:
+    PAYOUT_RUN_GRACE = duration_parse(env.str("PAYOUT_RUN_GRACE", default="24h"))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"PAYOUT_RUN_GRACE: {exc}") from exc
 
 # Listener chunks a month-end run is split into (payouts/policy.py caps it).
 PAYOUT_RUN_CHUNKS = env.int("PAYOUT_RUN_CHUNKS", default=8)

@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("HTTPS_ONLY", "0")  # the test client and live_server speak plain HTTP
+# Many tests pay "last month", which on the 1st of a month is still inside the default
+# 24-hour grace; the grace's own tests set it back (workers and servers inherit this).
+os.environ.setdefault("PAYOUT_RUN_GRACE", "0s")
 
 from kalipxo.settings import *  # noqa: F403
 

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from payouts import services
+from payouts import run_window, services
 from payouts.models import (
     AllocationLine,
     ArtistResult,
@@ -51,7 +51,9 @@ class StartRunForm(forms.ModelForm):
 
     def clean_month(self) -> Any:
         try:
-            return services.month_to_run(self.cleaned_data["month"])
+            month = services.month_to_run(self.cleaned_data["month"])
+            run_window.month_over_check(month)
+            return month
         except services.RunProblem as exc:
             raise forms.ValidationError(exc.detail) from exc
 
@@ -127,7 +129,13 @@ class PayoutRunAdmin(admin.ModelAdmin):
     @admin.action(description="Start the selected runs' months again (failed runs; a live run is shown)")
     def start_again(self, request: HttpRequest, queryset: QuerySet[PayoutRun]) -> None:
         for month in sorted({run.month for run in queryset}):
-            run, created = services.payout_run_start(month=month, requested_by=request.user.get_username())
+            try:
+                run, created = services.payout_run_start(
+                    month=month, requested_by=request.user.get_username()
+                )
+            except services.RunProblem as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+                continue
             verb = "started" if created else "is already running as"
             self.message_user(request, f"{month:%Y-%m} {verb} run {run.pk} ({run.status}).")
 

@@ -17,6 +17,7 @@ from artists.models import ApiClient, Artist
 from kalipxo.validation import month_label, parse_month
 from payouts import selectors, services, statements
 from payouts.models import PayeeResult, PayoutRun
+from payouts.run_window import MonthNotOver
 
 ADMINS = allow_roles()
 STATEMENT_READERS = allow_roles(ApiClient.Role.DISTRIBUTOR, ApiClient.Role.ARTIST)
@@ -39,6 +40,10 @@ RunSerializer = inline_serializer(
                 "holds_pending": serializers.IntegerField(),
             },
         ),
+        "waiting": serializers.CharField(
+            allow_null=True,
+            help_text="Set when no worker has taken the run's task for a minute: what to start.",
+        ),
     },
 )
 HoldSerializer = inline_serializer(
@@ -56,6 +61,8 @@ CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="text/csv")
 
 def _problem(exc: services.RunProblem) -> Response:
     body: dict[str, Any] = {exc.field: [exc.detail]} if exc.field else {"detail": exc.detail}
+    if isinstance(exc, MonthNotOver):
+        body["opens_at"] = exc.opens_at.isoformat().replace("+00:00", "Z")
     return Response(body, status=exc.status)
 
 
@@ -96,7 +103,14 @@ class PayoutRunsView(APIView):
         operation_id="payout_run_start",
         summary="Start the month's payout run (or get the one already started)",
         request=inline_serializer(name="PayoutRunStart", fields={"month": serializers.CharField()}),
-        responses={202: RunSerializer, 400: OpenApiResponse(description='e.g. {"month": ["..."]}')},
+        responses={
+            202: RunSerializer,
+            400: OpenApiResponse(description='e.g. {"month": ["..."]}'),
+            409: OpenApiResponse(
+                description="The month is not over yet (its end plus PAYOUT_RUN_GRACE): "
+                '{"detail": "...", "opens_at": "2026-12-02T00:00:00Z"}; no run is created.'
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         actor = require_actor(request)
@@ -170,7 +184,10 @@ class PayoutRunFinalizeView(APIView):
         operation_id="payout_run_finalize",
         summary="Finalize a computed run: ledger written, month closed (idempotent)",
         request=None,
-        responses={200: RunSerializer, 409: OpenApiResponse(description="Not computed yet.")},
+        responses={
+            200: RunSerializer,
+            409: OpenApiResponse(description="Not computed yet, or its month is not over yet."),
+        },
     )
     def post(self, request: Request, run_id: int) -> Response:
         actor = require_actor(request)
@@ -222,15 +239,21 @@ class PayeeStatementView(APIView):
     )
     def get(self, request: Request, run_id: int, payee: str) -> Any:
         actor = require_actor(request)
-        run = _run(run_id)
-        result = PayeeResult.objects.filter(run=run, payee=payee).first()
         visible_status = (
             (PayoutRun.Status.COMPUTED, PayoutRun.Status.FINALIZED)
             if actor.is_admin
             else (PayoutRun.Status.FINALIZED,)
         )
-        if result is None or run.status not in visible_status or not _may_read_statement(actor, result):
-            raise NotFound(f"No statement for {payee!r} in payout run {run_id} that you may read.")
+        result = (
+            PayeeResult.objects.select_related("run")
+            .filter(run_id=run_id, payee=payee, run__status__in=visible_status)
+            .first()
+        )
+        # One answer for a run that does not exist, one not finalized and a statement of
+        # someone else: telling them apart would tell a reader which run ids exist.
+        if result is None or not _may_read_statement(actor, result):
+            raise NotFound(f"No statement for {payee[:64]!r} in payout run {run_id} that you may read.")
+        run = result.run
         filename = f"kalipxo-statement-{month_label(run.month)}-{payee}.csv".replace('"', "")
         return _csv(statements.statement_rows(run, result), filename)
 

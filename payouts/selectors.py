@@ -25,6 +25,8 @@ from payouts.models import (
     RunTrack,
     TrackResult,
 )
+from payouts.run_window import run_opens_at
+from payouts.waiting import run_waiting
 from streams.live.estimates import fan_names
 from streams.models import RevenueRecord, StreamEvent
 from streams.selectors import month_bounds, qualifying_streams
@@ -53,7 +55,8 @@ def _pending(run: PayoutRun) -> int:
 
 
 def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str, Any]:
-    """The run as SPEC §4 shows it: id, month, status, progress and totals."""
+    """The run as SPEC §4 shows it: id, month, status, progress and totals; and (§4b)
+    `waiting`, a sentence when no worker has taken its work for a minute, else null."""
     places = _places(run)
     return {
         "id": run.pk,
@@ -67,6 +70,7 @@ def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str
             "retained": minor_str(run.retained_minor, places),
             "holds_pending": _pending(run) if holds_pending is None else holds_pending,
         },
+        "waiting": run_waiting(run),
     }
 
 
@@ -148,6 +152,7 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
             "event_id": run.cutoff_event_id,
             "revenue_recorded_at": run.cutoff_revenue_at.isoformat() if run.cutoff_revenue_at else None,
         },
+        "payable_from": run_opens_at(run.month).isoformat(),
         "created_at": run.created_at.isoformat(),
         "screened_at": run.screened_at.isoformat() if run.screened_at else None,
         "computed_at": run.computed_at.isoformat() if run.computed_at else None,

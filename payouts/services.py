@@ -28,11 +28,14 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from kalipxo.months import add_months, month_of
+from kalipxo.validation import parse_month
 from payouts import compute_python, compute_sql, ledger, screening
 from payouts.compute_sql import half_even_minor
 from payouts.models import Hold, PayoutRun, ReviewRequest, RunChunk, RunSplit, RunTrack
 from payouts.policy import RunPolicy
-from streams.selectors import month_of
+from payouts.problems import RunInvalid, RunNotFound, RunProblem
+from payouts.run_window import month_over_check, run_opens_at
 from streams.services import month_close
 
 logger = logging.getLogger(__name__)
@@ -46,25 +49,6 @@ PROGRESS_REVIEW = 0.5
 PROGRESS_COMPUTING = 0.55
 PROGRESS_MERGES = 0.4
 PROGRESS_SETTLING = 0.9
-
-
-class RunProblem(Exception):
-    """The request does not fit the run's state; `status` is the HTTP status that fits."""
-
-    status = 409
-
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-
-
-class RunInvalid(RunProblem):
-    status = 400
-
-
-class RunNotFound(RunProblem):
-    status = 404
 
 
 def uses_sql() -> bool:
@@ -109,8 +93,6 @@ def _locked(run_id: int) -> PayoutRun:
 
 def month_to_run(value: object, *, now: datetime | None = None) -> date:
     """The month a run may be started for: "YYYY-MM", not in the future."""
-    from kalipxo.validation import parse_month
-
     parsed = parse_month(value)
     if isinstance(parsed, str):
         raise RunInvalid(parsed, field="month")
@@ -123,11 +105,13 @@ def payout_run_start(*, month: date, requested_by: str = "", dispatch: bool = Tr
     """The month's run: the live (not failed) one if there is one, else a new queued run.
 
     Returns (run, created). One live run per month is a partial unique constraint, so two
-    concurrent requests cannot both create one.
+    concurrent requests cannot both create one. Refused (MonthNotOver, 409) until the month
+    and its grace have passed; the existing run is still returned, whatever its month.
     """
     existing = PayoutRun.objects.exclude(status=Status.FAILED).filter(month=month).first()
     if existing is not None:
         return existing, False
+    month_over_check(month)
     try:
         with transaction.atomic():
             run = PayoutRun.objects.create(
@@ -142,8 +126,19 @@ def payout_run_start(*, month: date, requested_by: str = "", dispatch: bool = Tr
 
 
 def previous_month(now: datetime | None = None) -> date:
-    first = month_of(now or datetime.now(UTC))
-    return month_of(datetime(first.year, first.month, 1, tzinfo=UTC) - timedelta(days=1))
+    return add_months(month_of(now or datetime.now(UTC)), -1)
+
+
+def scheduled_run_open(*, now: datetime | None = None) -> PayoutRun | None:
+    """The schedule's part: once last month and its grace are over, open its run, unless
+    the month has a run already (of any status: a failed one waits for an operator,
+    rather than being started again every hour)."""
+    moment = now or timezone.now()
+    month = previous_month(moment)
+    if run_opens_at(month) > moment or PayoutRun.objects.filter(month=month).exists():
+        return None
+    run, _ = payout_run_start(month=month, requested_by="schedule")
+    return run
 
 
 # ---------------------------------------------------------------------------- screening
@@ -639,6 +634,7 @@ def payout_run_restart(
     Returns (the abandoned run or None, the month's run, created). Refused for a
     finalized month.
     """
+    month_over_check(month)  # before abandoning anything: a month going on is not rerun either
     current = PayoutRun.objects.exclude(status=Status.FAILED).filter(month=month).first()
     abandoned = run_abandon(run_id=current.pk, by=requested_by) if current is not None else None
     run, created = payout_run_start(month=month, requested_by=requested_by, dispatch=dispatch)
@@ -663,6 +659,9 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
             raise RunProblem(f"Payout run {run_id} is {run.status}; only a computed run can be finalized.")
         if run.holds.filter(decision__isnull=True).exists():
             raise RunProblem(f"Payout run {run_id} has undecided holds.")
+        # Checked again: a run started by an older version, or before a clock was set
+        # right, must still not pay a month that is going on.
+        month_over_check(run.month)
         ledger.settlement_write(run=run)
         month_close(month=run.month, run_id=run.pk)
         run.status, run.finalized_at, run.finalized_by = Status.FINALIZED, timezone.now(), finalized_by[:200]

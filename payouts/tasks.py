@@ -107,7 +107,7 @@ def resume_runs(older_than_seconds: float = 60.0) -> dict[str, int]:
 
 
 @shared_task(name="payouts.open_last_month_run", queue="payouts")
-def open_last_month_run() -> int:
-    """The 1st of the month at 02:00 UTC: open (not finalize) the run for last month."""
-    run, _ = services.payout_run_start(month=services.previous_month(), requested_by="schedule")
-    return int(run.pk)
+def open_last_month_run() -> int | None:
+    """Hourly: open (not finalize) last month's run once its grace is over."""
+    run = services.scheduled_run_open()
+    return None if run is None else int(run.pk)

@@ -1,6 +1,7 @@
 """Shared fixtures: API clients per role, catalog factories, and service availability."""
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from rest_framework.test import APIClient
 from artists.models import ApiClient
 from artists.tokens import api_client_create
 from tests.factories import ArtistFactory, DistributorFactory
-from tests.workers import WorkerProcess
+from tests.workers import STARTED, WorkerProcess, broker_reset, workers_drain
 
 ApiFactory = Callable[..., APIClient]
 
@@ -96,6 +97,51 @@ def is_postgres(db: None) -> bool:
 __all__ = ["ArtistFactory", "DistributorFactory"]
 
 
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+BUSY_SESSIONS = """
+    SELECT pid, state, left(query, 300) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid()
+      AND backend_type = 'client backend' AND state <> 'idle'
+"""
+
+
+def _database_quiet_wait(*, timeout: float = 60) -> None:
+    """Wait until no other session of the test database is inside a statement or a
+    transaction (an idle connection holds no table lock)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(BUSY_SESSIONS)
+            busy = cursor.fetchall()
+        if not busy:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"sessions still at work on the test database after {timeout}s: {busy}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _background_work_ends_with_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What a test set going in the background (a worker's tasks and the steps they send,
+    a request the live server is still answering) is over before the database is flushed:
+    TRUNCATE under another session's query deadlocks. Requesting the database first puts
+    this teardown before the flush."""
+    transactional = _is_transactional(request)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    yield
+    if any(worker.running for worker in STARTED):
+        workers_drain()
+    if transactional and connection.vendor == "postgresql":
+        _database_quiet_wait()
+
+
 @pytest.fixture
 def live_redis() -> Iterator[None]:
     """Empty live pools before and after the test (only Kalipxo's keys, not the queues)."""
@@ -114,13 +160,12 @@ def live_redis() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def _worker_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[WorkerProcess]]:
     """Started workers of the session, stopped at its end."""
-    from kalipxo.celery import app
-
-    app.control.purge()  # messages left by earlier tests refer to rows that are gone
+    broker_reset()  # messages left by an earlier session refer to rows that are gone
     started: list[WorkerProcess] = []
     yield started
     for worker in started:
         worker.stop()
+    broker_reset()  # a killed worker's unacknowledged messages would haunt the next session
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,11 +34,17 @@ def worker_database_url() -> str:
 class WorkerProcess:
     """`celery worker` in its own process group, so SIGKILL takes its pool children too."""
 
-    def __init__(self, *, concurrency: int = 2, queues: str = "live,payouts,default") -> None:
+    def __init__(self, *, concurrency: int = 2, queues: str | None = None) -> None:
+        """`queues` None starts it as most people do, without -Q: it takes every queue."""
         self.concurrency = concurrency
         self.queues = queues
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(tempfile.mkstemp(prefix="kalipxo-worker-", suffix=".log")[1])
+        self.name = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def start(self, *, timeout: float = 60) -> "WorkerProcess":
         env = {
@@ -50,8 +57,8 @@ class WorkerProcess:
         }
         command = [
             sys.executable, "-m", "celery", "-A", "kalipxo", "worker",
-            "-Q", self.queues, "-c", str(self.concurrency), "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            *(["-Q", self.queues] if self.queues else []), "-c", str(self.concurrency), "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle", "-n", self.name,
         ]  # fmt: skip
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -61,6 +68,7 @@ class WorkerProcess:
         wait_until(lambda: b" ready." in self.log.read_bytes() or process.poll() is not None, timeout=timeout)
         if process.poll() is not None:
             raise RuntimeError(f"worker exited at start:\n{self.log.read_text()[-3000:]}")
+        STARTED.append(self)
         return self
 
     def kill(self) -> None:
@@ -79,3 +87,59 @@ class WorkerProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+# Every worker a test started, so teardown can find them however the test asked for one.
+STARTED: list[WorkerProcess] = []
+
+# Kombu's Redis transport keeps a delivered message here until it is acknowledged; a
+# killed worker's messages stay and a later worker would run them again.
+UNACKED_KEYS = ("unacked", "unacked_index", "unacked_mutex")
+
+
+def broker_reset() -> None:
+    """Drop every queued message and every unacknowledged one (no worker may be running
+    a task: its message is unacknowledged too)."""
+    import redis
+
+    from kalipxo.celery import app
+
+    app.control.purge()
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(*UNACKED_KEYS)
+
+
+def workers_drain(*, timeout: float = 120) -> None:
+    """Let the running workers finish what they hold, with nothing new to take, then
+    empty the broker: a test's background work ends with the test.
+
+    Queues are purged first; a task that finishes may send its next step, so the loop
+    purges again until two rounds in a row find every worker with nothing active,
+    reserved or scheduled (retries waiting out a countdown are revoked instead).
+    """
+    from kalipxo.celery import app
+
+    names = [worker.name for worker in STARTED if worker.running]
+    if not names:
+        return
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2:
+        app.control.purge()
+        inspect = app.control.inspect(destination=names, timeout=2.0, limit=len(names))
+        held = {
+            kind: [task for tasks in (answer(inspect) or {}).values() for task in tasks]
+            for kind, answer in (
+                ("active", lambda i: i.active()),
+                ("reserved", lambda i: i.reserved()),
+                ("scheduled", lambda i: i.scheduled()),
+            )
+        }
+        for entry in held["scheduled"]:
+            app.control.revoke(entry["request"]["id"], destination=names)
+        busy = bool(held["active"] or held["reserved"] or held["scheduled"])
+        quiet = 0 if busy else quiet + 1
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still busy after {timeout}s: {held}")
+        if busy:
+            time.sleep(0.1)
+    broker_reset()

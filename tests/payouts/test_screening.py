@@ -3,13 +3,13 @@
 Runs are driven in-process, so these run on SQLite and PostgreSQL alike.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 
-from payouts import services, tasks
+from payouts import services
 from payouts.models import Hold, PayeeResult, PayoutRun, RunChunk
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, store
 
@@ -98,17 +98,25 @@ def test_events_after_the_data_cut_are_late_not_paid(catalog: None, settings: An
     assert cents(detail["totals"]["pools"]) == 1274
 
 
-def test_the_schedule_opens_last_months_run_and_never_finalizes() -> None:
+def test_the_schedule_opens_last_months_run_once_its_grace_is_over(settings: Any) -> None:
+    settings.PAYOUT_RUN_GRACE = timedelta(hours=24)
     entry = django_settings.CELERY_BEAT_SCHEDULE["open-last-month-payout-run"]
     assert entry["task"] == "payouts.open_last_month_run"
     schedule: Any = entry["schedule"]
-    assert schedule.day_of_month == {1} and schedule.hour == {2} and schedule.minute == {0}
+    assert schedule.minute == {5} and schedule.hour == set(range(24))  # hourly
     assert django_settings.CELERY_BEAT_SCHEDULE["resume-payout-runs"]["task"] == "payouts.resume_runs"
     assert services.previous_month(datetime(2027, 1, 1, 2, tzinfo=UTC)) == date(2026, 12, 1)
-    run_id = tasks.open_last_month_run.run()
-    run = PayoutRun.objects.get(pk=run_id)
-    assert run.month == services.previous_month() and run.requested_by == "schedule"
-    assert tasks.open_last_month_run.run() == run_id  # asking again returns it
+    # 1 November, 02:00: October ended two hours ago, inside its grace: nothing opens.
+    assert services.scheduled_run_open(now=datetime(2026, 11, 1, 2, tzinfo=UTC)) is None
+    assert not PayoutRun.objects.exists()
+    run = services.scheduled_run_open(now=datetime(2026, 11, 2, 0, 5, tzinfo=UTC))
+    assert run is not None and run.month == OCTOBER and run.requested_by == "schedule"
+    assert run.status == PayoutRun.Status.QUEUED  # opened, never finalized
+    assert services.scheduled_run_open(now=datetime(2026, 11, 2, 1, 5, tzinfo=UTC)) is None
+    services.run_fail(run_id=run.pk, reason="test")
+    # A failed run waits for an operator instead of being started again every hour.
+    assert services.scheduled_run_open(now=datetime(2026, 11, 2, 2, 5, tzinfo=UTC)) is None
+    assert PayoutRun.objects.count() == 1
 
 
 def test_resume_sends_stalled_runs_on(catalog: None, settings: Any) -> None:

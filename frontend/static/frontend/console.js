@@ -17,7 +17,15 @@
     return td;
   }
 
+  function renderWaiting() {
+    const note = document.getElementById("runs-waiting");
+    const waiting = runs.filter(function (run) { return run.waiting; });
+    note.classList.toggle("hidden", !waiting.length);
+    note.textContent = waiting.length ? waiting[0].month + ": " + waiting[0].waiting : "";
+  }
+
   function render() {
+    renderWaiting();
     const body = document.querySelector("#runs-table tbody");
     body.replaceChildren();
     if (!runs.length) {

@@ -31,7 +31,9 @@
     const progress = Number(run.progress || 0);
     document.getElementById("run-progress").value = progress;
     Kx.setText("run-percent", Math.round(progress * 100) + "%");
-    Kx.setText("run-step", STEPS[status] || status);
+    // A run no worker has picked up says so, with the command that fixes it.
+    Kx.setText("run-step", run.waiting || STEPS[status] || status);
+    document.getElementById("run-step").classList.toggle("error", Boolean(run.waiting));
     const totals = run.totals || {};
     Kx.setText("t-pools", Kx.money(totals.pools));
     Kx.setText("t-allocated", Kx.money(totals.allocated));
@@ -39,13 +41,26 @@
     Kx.setText("t-retained", Kx.money(totals.retained));
     Kx.setText("t-holds", Kx.count(totals.holds_pending || 0));
     const button = document.getElementById("finalize-button");
-    button.disabled = status !== "computed";
+    // The server refuses a month that is not over too; this says so before anyone asks.
+    const payableFrom = run.payable_from ? new Date(run.payable_from) : null;
+    const tooEarly = payableFrom !== null && Date.now() < payableFrom.getTime();
+    button.disabled = status !== "computed" || tooEarly;
     let note = "";
     if (status === "finalized") note = "This run is finalized.";
     else if (status === "review") note = "Decide every hold first; the run then computes and can be finalized.";
     else if (status !== "computed") note = "Available once the run has computed.";
+    else if (tooEarly) note = "The month is not over yet: it can be finalized from " + payableFrom.toUTCString() + ".";
     Kx.setText("finalize-note", note);
-    Kx.setText("confirm-amount", totals.allocated ? Kx.money(totals.allocated) + " will be payable to payees." : "");
+    const payees = Number(totals.payees || 0);
+    const decided = run.holds || {};
+    Kx.setText("confirm-amount", Kx.money(totals.allocated));
+    Kx.setText("confirm-payees", Kx.count(payees) + (payees === 1 ? " payee" : " payees"));
+    Kx.setText(
+      "confirm-holds",
+      decided.total
+        ? Kx.count(decided.released || 0) + " released, " + Kx.count(decided.rejected || 0) + " rejected"
+        : "none were held"
+    );
     document.getElementById("failed").classList.toggle("hidden", status !== "failed");
     if (status === "failed") Kx.setText("failure-reason", run.failure_reason || "No reason was recorded.");
     renderComparison();
