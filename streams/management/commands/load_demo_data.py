@@ -20,7 +20,7 @@ from streams.demo import (
 def _month(value: str | date | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)  # not \d: it matches any script's digits
     if not match or not 1 <= int(match[2]) <= 12:
         raise CommandError(f"--month {value!r} is not a month like 2026-10.")
     return date(int(match[1]), int(match[2]), 1)
