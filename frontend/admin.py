@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from artists.models import PortalAccount
+from frontend.forms import AdminLoginForm
 
 User = get_user_model()
 
@@ -38,3 +39,5 @@ class UserWithPortalAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, UserWithPortalAdmin)
+# The admin's login is throttled by the same backend; this form says so when it refuses.
+admin.site.login_form = AdminLoginForm

@@ -1,11 +1,27 @@
-"""Forms of the pages: login (throttled) and password change, with accessible error wiring."""
+"""Forms of the pages: login (throttled; the admin's too) and password change, with accessible
+error wiring."""
 
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from frontend.throttle import client_address, login_locked
+from frontend.throttle import refused_for
+
+THROTTLED = (
+    "Too many failed attempts for this username from your address. Wait %(wait)s before "
+    "trying again, or ask an admin to reset your password."
+)
+
+
+def wait_text(seconds: int) -> str:
+    """2 -> "2 seconds", 64 -> "1 minute 4 seconds", 900 -> "15 minutes"."""
+    minutes, seconds = divmod(seconds, 60)
+    parts = [
+        f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((minutes, "minute"), (seconds, "second")) if n
+    ]
+    return " ".join(parts) or "0 seconds"
 
 
 class AccessibleErrorsMixin:
@@ -24,23 +40,30 @@ class AccessibleErrorsMixin:
                 attrs["aria-describedby"] = " ".join(described)
 
 
-class LoginForm(AccessibleErrorsMixin, AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": "Too many failed attempts for this username. Wait 15 minutes and try again, "
-        "or ask an admin to reset your password.",
-    }
+class ThrottleMessageMixin:
+    """Say that a throttled login was refused, and for how long, instead of "wrong password".
 
+    The same words whether the username exists or not, and the password was not checked,
+    so the message tells a guesser nothing about either.
+    """
+
+    request: Any
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        wait = refused_for(self.request)
+        if wait is None:
+            return super().get_invalid_login_error()  # type: ignore[misc]
+        return forms.ValidationError(THROTTLED, code="throttled", params={"wait": wait_text(wait)})
+
+
+class LoginForm(AccessibleErrorsMixin, ThrottleMessageMixin, AuthenticationForm):
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
 
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username")
-        # Checked here as well as in the backend, to say why instead of "wrong password".
-        if username and login_locked(username=username, address=client_address(self.request)):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        return super().clean()
+
+class AdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):
+    pass
 
 
 class PasswordForm(AccessibleErrorsMixin, PasswordChangeForm):

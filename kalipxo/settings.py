@@ -160,8 +160,10 @@ LOGOUT_REDIRECT_URL = "landing"
 AUTHENTICATION_BACKENDS = ["frontend.throttle.ThrottledModelBackend"]
 LOGIN_THROTTLE = {
     "per_address": env.int("LOGIN_FAILURES_PER_ADDRESS", default=5),
+    "max_wait_seconds": env.int("LOGIN_MAX_WAIT_SECONDS", default=900),
     "per_username": env.int("LOGIN_FAILURES_PER_USERNAME", default=20),
-    "window_seconds": env.int("LOGIN_THROTTLE_SECONDS", default=900),
+    "max_delay_seconds": env.int("LOGIN_MAX_DELAY_SECONDS", default=5),
+    "memory_seconds": env.int("LOGIN_FAILURE_MEMORY_SECONDS", default=86_400),
 }
 # A strict Content-Security-Policy on every page (frontend/csp.py) except the interactive
 # API docs, whose Swagger UI and ReDoc pages start from an inline script.
