@@ -97,6 +97,7 @@ def test_public_without_a_token_and_ignores_a_bad_one(anon_api: APIClient) -> No
         ({"model": "pro_rata", "plays": "-1", "rate": "0.004"}, {"plays"}),
         ({"model": "pro_rata", "plays": "9" * 30, "rate": "9" * 30}, {"plays", "rate"}),
         ({"model": "pro_rata", "plays": "1", "rate": "0." + "1" * 100}, {"rate"}),
+        ({"model": "pro_rata", "plays": "1²", "rate": "0.004"}, {"plays"}),
         ({"model": "progressive", "exponent": "0"}, {"exponent"}),
         ({"model": "progressive", "exponent": "10.5", "floor_ratio": "1.01"}, {"exponent", "floor_ratio"}),
         ({"model": "progressive", "base_plays": "100", "curve_plays": "100"}, {"curve_plays"}),
