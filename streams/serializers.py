@@ -38,9 +38,12 @@ class RevenueRecordSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=["subscription", "ads"])  # type: ignore[assignment]
     plan = serializers.CharField()
     country = serializers.CharField(min_length=2, max_length=2)
-    gross = serializers.CharField(help_text='Decimal string, e.g. "14.99".')
-    tax = serializers.CharField(help_text='Decimal string, e.g. "0.00".')
-    fees = serializers.CharField(help_text='Decimal string, e.g. "0.00".')
+    gross = serializers.CharField(
+        help_text='Decimal string, e.g. "14.99": at most the currency\'s decimal places, and at most 15 '
+        "digits before the point and 10 after it as written (trailing zeros included)."
+    )
+    tax = serializers.CharField(help_text='Decimal string, e.g. "0.00"; written as gross is.')
+    fees = serializers.CharField(help_text='Decimal string, e.g. "0.00"; written as gross is.')
 
 
 class RevenueResultSerializer(serializers.Serializer):
