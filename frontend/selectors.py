@@ -23,6 +23,7 @@ from artists.selectors import artists_visible_to
 from artists.settlement import track_settlements
 from frontend.templatetags.kx import currency_symbol
 from kalipxo.money import format_amount
+from kalipxo.validation import add_months, current_month
 from payouts import selectors as payout_runs
 from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
@@ -37,15 +38,6 @@ HISTORY_MONTHS = 12
 
 
 # ---------------------------------------------------------------------------- months
-
-
-def current_month(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(UTC).date().replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_key(value: Any) -> str:

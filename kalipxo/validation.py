@@ -130,3 +130,14 @@ def parse_month(value: Any) -> date | str:
 
 def month_label(month: date) -> str:
     return f"{month:%Y-%m}"
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after (or, negative, before) `month`."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def current_month(now: datetime | None = None) -> date:
+    """The first day of the current month in UTC."""
+    return (now or datetime.now(UTC)).astimezone(UTC).date().replace(day=1)

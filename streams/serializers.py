@@ -34,7 +34,7 @@ class StreamIngestResultSerializer(serializers.Serializer):
 class RevenueRecordSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=100, help_text="Idempotency key, e.g. the invoice id.")
     listener = serializers.CharField(max_length=64)
-    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM, at most next month (UTC).")
     source = serializers.ChoiceField(choices=["subscription", "ads"])  # type: ignore[assignment]
     plan = serializers.CharField()
     country = serializers.CharField(min_length=2, max_length=2)

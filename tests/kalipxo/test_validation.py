@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from kalipxo.validation import (
+    add_months,
     check_id,
     check_int,
     check_text,
@@ -176,3 +177,17 @@ def test_anything_else_is_not_a_whole_number(raw: Any) -> None:
     assert parse_whole_number(raw, minimum=0, maximum=100) == (
         "A whole number from 0 to 100, written with the digits 0-9."
     )
+
+
+@pytest.mark.parametrize(
+    ("month", "count", "result"),
+    [
+        (date(2026, 12, 1), 1, date(2027, 1, 1)),
+        (date(2026, 12, 1), 2, date(2027, 2, 1)),
+        (date(2026, 1, 1), -1, date(2025, 12, 1)),
+        (date(2026, 10, 1), 0, date(2026, 10, 1)),
+        (date(2026, 10, 1), 27, date(2029, 1, 1)),
+    ],
+)
+def test_months_are_added_across_years(month: date, count: int, result: date) -> None:
+    assert add_months(month, count) == result

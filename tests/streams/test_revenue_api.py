@@ -1,12 +1,13 @@
 """`POST /api/v1/revenue`: what listeners paid, idempotent by id, stored all-or-nothing."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
+from kalipxo.validation import add_months
 from streams.models import ClosedMonth, Listener, RevenueRecord
 
 pytestmark = pytest.mark.django_db
@@ -229,6 +230,7 @@ BAD_RECORDS = [
     pytest.param({"month": "2026-10-01"}, "month", "YYYY-MM", id="month-a-date"),
     pytest.param({"month": "10/2026"}, "month", "YYYY-MM", id="month-slashes"),
     pytest.param({"month": 202610}, "month", "YYYY-MM", id="month-number"),
+    pytest.param({"month": "2999-12"}, "month", "at most one month ahead", id="month-far-ahead"),
     pytest.param({"source": "merch"}, "source", "subscription", id="source-unknown"),
     pytest.param({"source": None}, "source", "subscription", id="source-missing"),
     pytest.param({"plan": "platinum"}, "plan", "Unknown plan", id="plan-unknown"),
@@ -279,6 +281,30 @@ def test_a_refused_amount_is_refused_the_same_way_when_sent_again(billing_api: A
 
     assert first.status_code == second.status_code == 400
     assert first.json() == second.json()
+    assert not RevenueRecord.objects.exists()
+
+
+def months_from_now(count: int) -> str:
+    return f"{add_months(datetime.now(UTC).date().replace(day=1), count):%Y-%m}"
+
+
+def test_revenue_for_next_month_is_accepted(billing_api: APIClient) -> None:
+    """Billing may record a subscription a few days before its month starts."""
+    response = billing_api.post(URL, record(month=months_from_now(1)), format="json")
+
+    assert response.status_code == 201, response.json()
+
+
+def test_revenue_for_the_month_after_next_is_refused(billing_api: APIClient) -> None:
+    month = months_from_now(2)
+
+    response = billing_api.post(URL, [record(1), record(2, month=month)], format="json")
+
+    assert response.status_code == 400
+    [rejection] = response.json()["rejected"]
+    assert rejection["index"] == 1
+    assert list(rejection["errors"]) == ["month"]
+    assert months_from_now(1) in rejection["errors"]["month"][0]
     assert not RevenueRecord.objects.exists()
 
 
