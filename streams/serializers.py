@@ -8,7 +8,11 @@ from rest_framework import serializers
 
 
 class StreamEventSerializer(serializers.Serializer):
-    event_id = serializers.CharField(max_length=64, help_text="Unique per play; replays are ignored.")
+    event_id = serializers.CharField(
+        max_length=64,
+        help_text="Unique per play; the same play again is a duplicate. An id already used for another "
+        "play (listener, ISRC, duration_ms or started_at as an instant) is rejected; the stored event stays.",
+    )
     listener = serializers.CharField(max_length=64)
     isrc = serializers.CharField(min_length=12, max_length=12)
     started_at = serializers.DateTimeField(help_text="ISO 8601 with time zone; at most 5 minutes ahead.")
