@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from artists.access import Actor
 from artists.models import Artist, Payee, Release, Split, Track
-from kalipxo.money import has_places, parse_decimal
+from kalipxo.money import parse_decimal
 from kalipxo.validation import (
     ISRC_MESSAGE,
     Errors,
@@ -119,11 +119,10 @@ def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], 
         if kind not in Payee.Kind.values:
             errors[f"{prefix}.payee.kind"] = [f"Use one of: {', '.join(Payee.Kind.values)}."]
         try:
-            share = parse_decimal(entry.get("share"))
+            # Places checked on the digits as sent, before the shares are summed below.
+            share = parse_decimal(entry.get("share"), places=SHARE_PLACES)
             if not Decimal(0) < share <= Decimal(1):
                 raise ValueError("A share is more than 0 and at most 1.")
-            if not has_places(share, SHARE_PLACES):
-                raise ValueError(f"At most {SHARE_PLACES} decimal places.")
         except ValueError as exc:
             errors[f"{prefix}.share"] = [str(exc)]
             continue

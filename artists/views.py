@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from artists import catalog, selectors, serializers
 from artists.access import allow_roles, require_actor
 from artists.models import ApiClient, Track
+from kalipxo.api import query_whole_number
 from kalipxo.batches import batch_from_request
 from kalipxo.validation import normalize_isrc
 
@@ -31,15 +32,13 @@ class CatalogTracksView(APIView):
     )
     def get(self, request: Request) -> Response:
         actor = require_actor(request)
-        limit = request.query_params.get("limit", "100")
-        if not limit.isdecimal() or not 1 <= int(limit) <= 1000:
-            raise ValidationError({"limit": ["A whole number from 1 to 1000."]})
+        limit = query_whole_number(request, "limit", default=100, minimum=1, maximum=1000)
         tracks = selectors.tracks_visible_to(actor).order_by("isrc")
         if after := request.query_params.get("after"):
             tracks = tracks.filter(isrc__gt=after.upper())
-        page = list(tracks[: int(limit)])
+        page = list(tracks[:limit])
         response = Response([selectors.track_as_dict(t) for t in page])
-        if len(page) == int(limit):
+        if len(page) == limit:
             query = urlencode({"after": page[-1].isrc, "limit": limit})
             response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query}>; rel="next"'
         return response

@@ -26,6 +26,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from kalipxo.validation import parse_whole_number
+
 logger = logging.getLogger(__name__)
 
 
@@ -175,6 +177,17 @@ class ClientRateThrottle(BaseThrottle):
     def wait(self) -> float:
         # Never 0: DRF sends Retry-After only for a positive wait.
         return max(self.window_end - time.time(), 0.001)
+
+
+def query_whole_number(request: Any, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number query parameter (a limit, a page size), or a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    parsed = parse_whole_number(raw, minimum=minimum, maximum=maximum)
+    if isinstance(parsed, str):
+        raise exceptions.ValidationError({name: [parsed]})
+    return parsed
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -2,9 +2,17 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 
 NUL_MESSAGE = "NUL characters (%00) are not allowed in URLs."
+# Every method some URL of the service answers; OPTIONS on an API URL gives its own list.
+SERVED_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
 
 
 class RefuseNulInUrlMiddleware:
@@ -25,3 +33,24 @@ class RefuseNulInUrlMiddleware:
                 return JsonResponse({"detail": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class RefuseTraceMiddleware:
+    """405 for TRACE on every URL, API and pages alike.
+
+    A TRACE answer echoes the request, its cookies and authorization headers included, back
+    to whoever sent it (cross-site tracing). DRF's views refuse it, but Django's function
+    views (the pages) answer any method they do not check, so it is refused here once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "TRACE":
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": 'Method "TRACE" not allowed.'}, status=405)
+            response["Allow"] = ", ".join(SERVED_METHODS)
+            return response
+        return HttpResponseNotAllowed(SERVED_METHODS)

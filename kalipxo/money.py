@@ -7,7 +7,7 @@ API as decimal strings ("14.99"). Rounding to the minor unit happens only throug
 
 import re
 from collections.abc import Hashable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import TypeVar
 
@@ -19,9 +19,18 @@ _MINOR_UNIT_EXCEPTIONS = {
     "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0,
 }  # fmt: skip
 
-# Amounts as strings: optional minus, up to 15 integer digits, optional fraction. ASCII
-# digits only: `\d` and Decimal() would also take "١٤.٩٩".
-_AMOUNT_RE = re.compile(r"-?[0-9]{1,15}(\.[0-9]+)?")
+# Decimal strings as written: optional minus, digits, optional fraction. ASCII digits only:
+# `\d` and Decimal() would also take "١٤.٩٩".
+_DECIMAL_RE = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
+# Bounds on the digits as written, checked on the string before any arithmetic: Decimal
+# rounds every operation to 28 significant digits, so a places check done by arithmetic
+# passes "14.990000000000000000000000000001" (which the numeric columns then round to
+# 14.99), and PostgreSQL refuses a numeric with more than 16,383 fraction digits with an
+# error. With these bounds a value has at most 25 digits and every check is exact.
+MAX_INTEGER_DIGITS = 15
+# Trailing zeros are accepted ("14.990", "14.9900": the same value, so a replay written
+# either way is the same record) but count towards this bound like any other digit.
+MAX_FRACTION_DIGITS = 10
 
 K = TypeVar("K", bound=Hashable)
 
@@ -47,34 +56,59 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
     """
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError('Send amounts as decimal strings, e.g. "14.99", not numbers.')
-    if not _AMOUNT_RE.fullmatch(value):
-        raise ValueError(f'"{value[:40]}" is not a decimal amount like "14.99".')
-    amount = Decimal(value)
-    if not has_places(amount, minor_exponent()):
-        raise ValueError(f"At most {minor_exponent()} decimal places in {currency()}.")
+    amount = _decimal_from_text(
+        value,
+        places=minor_exponent(),
+        in_unit=f" in {currency()}",
+        shape=f'"{_cut(value)}" is not a decimal amount like "14.99".',
+    )
     if amount.is_signed() and not allow_negative:  # is_signed: "-0.00" too
         raise ValueError("Must not be negative.")
     return amount
 
 
-def has_places(value: Decimal, places: int) -> bool:
-    """Whether the value is exact at `places` decimals ("14.990" is, "14.999" is not at 2)."""
-    scaled = value.scaleb(places)
-    return scaled == scaled.to_integral_value()
+def parse_decimal(value: object, *, places: int = MAX_FRACTION_DIGITS) -> Decimal:
+    """Parse a plain decimal (a share, a rate) sent as a string or an integer.
 
-
-def parse_decimal(value: object) -> Decimal:
-    """Parse a plain decimal (a share, a rate) sent as a string or an integer."""
+    At most `places` decimal places (trailing zeros aside); see MAX_FRACTION_DIGITS.
+    """
     if isinstance(value, bool | float):
         raise ValueError('Send decimals as strings, e.g. "0.8", not floating-point numbers.')
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+            raise ValueError(_TOO_LARGE)
         return Decimal(value)
-    if not isinstance(value, str) or not _AMOUNT_RE.fullmatch(value):
-        raise ValueError(f'"{str(value)[:40]}" is not a decimal like "0.8".')
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:  # pragma: no cover - regex already guards this
-        raise ValueError(f'"{value}" is not a decimal.') from exc
+    if not isinstance(value, str):
+        raise ValueError(f'"{_cut(str(value))}" is not a decimal like "0.8".')
+    return _decimal_from_text(
+        value, places=places, in_unit="", shape=f'"{_cut(value)}" is not a decimal like "0.8".'
+    )
+
+
+_TOO_LARGE = f"Too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point."
+
+
+def _cut(text: str) -> str:
+    """A client's text as an error may repeat it: at most 40 characters."""
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _decimal_from_text(value: str, *, places: int, in_unit: str, shape: str) -> Decimal:
+    """`value` as a Decimal, once its digits as written are within the bounds above and
+    it has at most `places` decimal places; ValueError (`shape` for a non-decimal) if not."""
+    match = _DECIMAL_RE.fullmatch(value)
+    if match is None:
+        raise ValueError(shape)
+    whole, fraction = match[1], match[2] or ""
+    if len(whole) > MAX_INTEGER_DIGITS:
+        raise ValueError(_TOO_LARGE)
+    if len(fraction.rstrip("0")) > places:
+        raise ValueError(f"At most {places} decimal places{in_unit}.")
+    if len(fraction) > MAX_FRACTION_DIGITS:
+        raise ValueError(
+            f"At most {MAX_FRACTION_DIGITS} digits after the decimal point, trailing zeros included."
+        )
+    return Decimal(value)
 
 
 def to_minor(amount: Decimal) -> int:

@@ -13,6 +13,9 @@ from typing import Any
 ISRC_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
 COUNTRY_RE = re.compile(r"[A-Z]{2}")
 MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")  # not \d: it matches any script's digits
+# Not str.isdigit()/isdecimal() with int(): they take "²" (which int() then refuses: a 500),
+# "١٠" or "１０", and int() gives up on more than 4,300 digits. 18 digits fit any bound we use.
+WHOLE_NUMBER_RE = re.compile(r"[0-9]{1,18}")
 # Printable, no whitespace at the ends; ids end up in CSV exports and URLs.
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]*")
 
@@ -82,6 +85,15 @@ def check_int(value: Any, *, minimum: int, maximum: int) -> str | None:
     if not minimum <= value <= maximum:
         return f"Must be between {minimum} and {maximum}."
     return None
+
+
+def parse_whole_number(value: Any, *, minimum: int, maximum: int) -> int | str:
+    """A whole number written in the ASCII digits 0-9 (a query parameter), or an error message."""
+    message = f"A whole number from {minimum} to {maximum}, written with the digits 0-9."
+    if not isinstance(value, str) or not WHOLE_NUMBER_RE.fullmatch(value):
+        return message
+    number = int(value)
+    return number if minimum <= number <= maximum else message
 
 
 def parse_timestamp(value: Any) -> datetime | str:

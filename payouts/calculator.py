@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from kalipxo.money import minor_exponent, parse_decimal
+from kalipxo.validation import parse_whole_number
 from payouts.maths import progressive
 from payouts.maths.pro_rata import pro_rata_payout
 from payouts.maths.user_centric import listener_payout, per_stream_rate
@@ -60,6 +61,8 @@ class _Params:
         self.errors.setdefault(name, []).append(message)
 
     def _read(self, name: str, default: T | None, example: str, parse: Callable[[str], T]) -> T | None:
+        """The parameter parsed, its default, or None with the error recorded; `parse` raises
+        ValueError with a message for the client."""
         raw = self.query.get(name)
         if raw is None or raw == "":
             if default is None:
@@ -70,21 +73,18 @@ class _Params:
             return None
         try:
             return parse(raw)
-        except ValueError:
-            self.fail(name, f"Not a valid number; send e.g. {name}={example}.")
+        except ValueError as exc:
+            self.fail(name, f"{exc} Send e.g. {name}={example}.")
             return None
 
     def integer(self, name: str, *, minimum: int, maximum: int, default: int | None = None) -> int | None:
         def parse(raw: str) -> int:
-            if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
-                raise ValueError(raw)
-            return int(raw)
+            number = parse_whole_number(raw, minimum=minimum, maximum=maximum)
+            if isinstance(number, str):
+                raise ValueError(number)
+            return number
 
-        value = self._read(name, default, str(max(minimum, 1000)), parse)
-        if value is not None and not minimum <= value <= maximum:
-            self.fail(name, f"Must be a whole number between {minimum} and {maximum}.")
-            return None
-        return value
+        return self._read(name, default, str(max(minimum, 1000)), parse)
 
     def decimal(
         self,

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from artists.access import allow_roles, can_view_artist, require_actor
 from artists.models import ApiClient, Artist
+from kalipxo.api import query_whole_number
 from kalipxo.validation import parse_month
 from payouts.earnings import artist_earnings, artist_top_fans
 
@@ -89,7 +90,5 @@ class ArtistFansView(APIView):
     )
     def get(self, request: Request, artist_id: str) -> Response:
         artist = _visible_artist(request, artist_id)
-        raw = request.query_params.get("limit", "10")
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
-            raise ValidationError({"limit": ["A whole number from 1 to 100."]})
-        return Response(artist_top_fans(artist_id=artist.id, month=_month(request), limit=int(raw)))
+        limit = query_whole_number(request, "limit", default=10, minimum=1, maximum=100)
+        return Response(artist_top_fans(artist_id=artist.id, month=_month(request), limit=limit))

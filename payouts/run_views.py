@@ -252,7 +252,7 @@ class PayeeStatementView(APIView):
         # One answer for a run that does not exist, one not finalized and a statement of
         # someone else: telling them apart would tell a reader which run ids exist.
         if result is None or not _may_read_statement(actor, result):
-            raise NotFound(f"No statement for {payee[:64]!r} in payout run {run_id} that you may read.")
+            raise NotFound("No such statement that you may read.")
         run = result.run
         filename = f"kalipxo-statement-{month_label(run.month)}-{payee}.csv".replace('"', "")
         return _csv(statements.statement_rows(run, result), filename)

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from kalipxo.db import insert_ignoring_conflicts
 from kalipxo.money import parse_amount
+from kalipxo.months import add_months, current_month
 from kalipxo.validation import (
     COUNTRY_MESSAGE,
     Errors,
@@ -64,7 +65,7 @@ class RevenueResult:
         return {"created": self.created, "duplicates": self.duplicates}
 
 
-def _validate(item: Any, plans: frozenset[str]) -> tuple[tuple | None, Errors]:
+def _validate(item: Any, plans: frozenset[str], latest_month: date) -> tuple[tuple | None, Errors]:
     if not isinstance(item, dict):
         return None, {"non_field_errors": ["Each record must be a JSON object."]}
     errors = unknown_fields(item, REVENUE_FIELDS)
@@ -74,6 +75,11 @@ def _validate(item: Any, plans: frozenset[str]) -> tuple[tuple | None, Errors]:
     month = parse_month(item.get("month"))
     if isinstance(month, str):
         errors["month"] = [month]
+    elif month > latest_month:
+        errors["month"] = [
+            f"Revenue may be recorded at most one month ahead (up to {month_label(latest_month)}); "
+            f"send {month_label(month)} once it is next month."
+        ]
     if item.get("source") not in RevenueRecord.Source.values:
         errors["source"] = [f"Use one of: {', '.join(RevenueRecord.Source.values)}."]
     plan = item.get("plan")
@@ -115,12 +121,15 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
     if len(items) > MAX_BATCH:
         raise RevenueRejected(400, f"At most {MAX_BATCH} records per request; got {len(items)}.", [])
     plans = frozenset(settings.PLAN_PRICES)
+    # Next month, not later (SPEC §2, month close): billing may record a subscription a few
+    # days before its month starts, and nothing further ahead is a real payment.
+    latest_month = add_months(current_month(), 1)
     rows: dict[str, tuple] = {}
     indexes: dict[str, int] = {}  # where each id first appears in the request
     rejected: list[dict[str, Any]] = []
     duplicates = 0
     for index, item in enumerate(items):
-        row, errors = _validate(item, plans)
+        row, errors = _validate(item, plans, latest_month)
         if row is None:
             raw_id = item.get("id") if isinstance(item, dict) else None
             rejected.append({"index": index, "id": echo_id(raw_id, max_length=100), "errors": errors})

@@ -8,7 +8,11 @@ from rest_framework import serializers
 
 
 class StreamEventSerializer(serializers.Serializer):
-    event_id = serializers.CharField(max_length=64, help_text="Unique per play; replays are ignored.")
+    event_id = serializers.CharField(
+        max_length=64,
+        help_text="Unique per play; the same play again is a duplicate. An id already used for another "
+        "play (listener, ISRC, duration_ms or started_at as an instant) is rejected; the stored event stays.",
+    )
     listener = serializers.CharField(max_length=64)
     isrc = serializers.CharField(min_length=12, max_length=12)
     started_at = serializers.DateTimeField(help_text="ISO 8601 with time zone; at most 5 minutes ahead.")
@@ -34,13 +38,16 @@ class StreamIngestResultSerializer(serializers.Serializer):
 class RevenueRecordSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=100, help_text="Idempotency key, e.g. the invoice id.")
     listener = serializers.CharField(max_length=64)
-    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM, at most next month (UTC).")
     source = serializers.ChoiceField(choices=["subscription", "ads"])  # type: ignore[assignment]
     plan = serializers.CharField()
     country = serializers.CharField(min_length=2, max_length=2)
-    gross = serializers.CharField(help_text='Decimal string, e.g. "14.99".')
-    tax = serializers.CharField(help_text='Decimal string, e.g. "0.00".')
-    fees = serializers.CharField(help_text='Decimal string, e.g. "0.00".')
+    gross = serializers.CharField(
+        help_text='Decimal string, e.g. "14.99": at most the currency\'s decimal places, and at most 15 '
+        "digits before the point and 10 after it as written (trailing zeros included)."
+    )
+    tax = serializers.CharField(help_text='Decimal string, e.g. "0.00"; written as gross is.')
+    fees = serializers.CharField(help_text='Decimal string, e.g. "0.00"; written as gross is.')
 
 
 class RevenueResultSerializer(serializers.Serializer):

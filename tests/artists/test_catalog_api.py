@@ -312,6 +312,17 @@ def test_an_invalid_track_is_a_400_naming_the_field(
         ([split("art-1", "-0.2", "artist"), split("lbl-1", "1.2")], "splits[0].share", "more than 0"),
         ([split("art-1", "4/5", "artist"), split("lbl-1", "0.2")], "splits[0].share", "decimal"),
         ([split("lbl-1", "0.5"), split("lbl-1", "0.5")], "splits", "only once"),
+        # Past Decimal's 28 significant digits: each rounds to 0.5, the sum to exactly 1.
+        (
+            [
+                split("art-1", "0.500000000000000000000000000001", "artist"),
+                split("lbl-1", "0.499999999999999999999999999999"),
+            ],
+            "splits[0].share",
+            "6 decimal places",
+        ),
+        ([split("art-1", "1." + "0" * 17_000, "artist")], "splits[0].share", "10 digits after"),
+        ([split("art-1", "1" * 16, "artist")], "splits[0].share", "15 digits before"),
     ],
     ids=[
         "sum-0.9",
@@ -323,6 +334,9 @@ def test_an_invalid_track_is_a_400_naming_the_field(
         "negative",
         "fraction",
         "dup-payee",
+        "thirty-places-summing-to-1",
+        "17000-trailing-zeros",
+        "16-integer-digits",
     ],
 )
 def test_bad_shares_are_a_400(distro_a: APIClient, splits: list[dict], field: str, message: str) -> None:

@@ -358,6 +358,7 @@ def test_a_batch_with_one_hostile_event_keeps_the_good_ones(world: World) -> Non
 QUERY_VALUES = [
     "%FF", "%C0%AF", "%00", "a%00b", "%ED%A0%80", "NaN", "Infinity", "-Infinity", "-0", "-0.0", "1e999",
     str(2**70), "99999999999999999999999999999999", "-1", "0x10", "+5", "%D9%A3", "%EF%BC%91", " 1", "1%0A",
+    "%C2%B2", "1%C2%B2", "9" * 5000,
     "", "[]", "{}", "null", "true", "1.5", "a" * MB,
 ]  # fmt: skip
 PATH_VALUES = [v for v in QUERY_VALUES if v and v != "a" * MB] + ["a" * 10_000, "%2E%2E", "%252F"]
@@ -420,6 +421,59 @@ def test_hostile_path_parameters_never_get_a_500(world: World, role: str | None,
     failures = check_get(world, role, url, PATH_VALUES)
 
     assert not failures, "\n".join(failures)
+
+
+# Every whole-number query parameter: (role, path, the other parameters, the parameter, a
+# value it accepts).
+CALCULATOR = "/api/v1/calculator"
+USER_CENTRIC = {"model": "user_centric", "price": "14.99", "listener_streams": "10", "artist_streams": "1"}
+PROGRESSIVE = {"model": "progressive"}
+WHOLE_NUMBER_PARAMETERS = [
+    pytest.param(ApiClient.Role.ARTIST, "/api/v1/artists/art-a/fans", {}, "limit", "10", id="fans-limit"),
+    pytest.param(ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks", {}, "limit", "10", id="tracks-limit"),
+    pytest.param(None, CALCULATOR, USER_CENTRIC, "listener_streams", "10", id="calculator-listener_streams"),
+    pytest.param(None, CALCULATOR, USER_CENTRIC, "artist_streams", "1", id="calculator-artist_streams"),
+    pytest.param(
+        None, CALCULATOR, {"model": "pro_rata", "rate": "0.004"}, "plays", "10", id="pro_rata-plays"
+    ),
+    pytest.param(None, CALCULATOR, PROGRESSIVE, "plays", "10", id="progressive-plays"),
+    pytest.param(None, CALCULATOR, PROGRESSIVE, "base_plays", "10", id="progressive-base_plays"),
+    pytest.param(None, CALCULATOR, PROGRESSIVE, "curve_plays", "50000000", id="progressive-curve_plays"),
+]
+NOT_ASCII_DIGITS = {
+    "superscript-two": "²",  # str.isdigit() takes it, int() does not
+    "digit-then-superscript": "1²",
+    "arabic-indic": "١",  # int() reads these as 1 and 10
+    "fullwidth": "１０",
+    "more-digits-than-int-reads": "9" * 5000,
+    "leading-space": " 1",
+    "plus-sign": "+1",
+}
+
+
+@pytest.mark.parametrize(("role", "path", "others", "name", "valid"), WHOLE_NUMBER_PARAMETERS)
+@pytest.mark.parametrize("value", list(NOT_ASCII_DIGITS.values()), ids=list(NOT_ASCII_DIGITS))
+def test_whole_number_parameters_take_ascii_digits_only(
+    world: World, role: str | None, path: str, others: dict[str, str], name: str, valid: str, value: str
+) -> None:
+    client = world.clients[role] if role else APIClient()
+
+    response = client.get(path, {**others, name: value})
+
+    assert response.status_code == 400, response.content[:300]
+    assert name in response.json()
+    assert_json_4xx(response, f"{path} {name}={value[:10]!r}")
+
+
+@pytest.mark.parametrize(("role", "path", "others", "name", "valid"), WHOLE_NUMBER_PARAMETERS)
+def test_whole_number_parameters_written_in_ascii_digits_are_read(
+    world: World, role: str | None, path: str, others: dict[str, str], name: str, valid: str
+) -> None:
+    client = world.clients[role] if role else APIClient()
+
+    response = client.get(path, {**others, name: valid})
+
+    assert response.status_code == 200, response.content[:300]
 
 
 def test_a_calculator_answer_never_shows_negative_zero() -> None:

@@ -24,6 +24,8 @@ from kalipxo.money import (
     [
         ("14.99", Decimal("14.99")),
         ("14.990", Decimal("14.99")),
+        ("14.9900000000", Decimal("14.99")),  # trailing zeros, up to ten places as written
+        ("1" * 15, Decimal("1" * 15)),
         ("0", Decimal(0)),
         ("0.5", Decimal("0.5")),
         ("100", Decimal(100)),
@@ -51,9 +53,12 @@ def test_amounts_are_parsed_from_decimal_strings(raw: str, amount: Decimal) -> N
         (".5", "not a decimal amount"),
         ("1,000.00", "not a decimal amount"),
         ("١٤.٩٩", "not a decimal amount"),
-        ("1" * 16, "not a decimal amount"),
+        ("1" * 16, "15 digits before the decimal point"),
         ("", "not a decimal amount"),
         ("1.234", "2 decimal places"),
+        ("14.990000000000000000000000000001", "2 decimal places"),  # Decimal would round it to 14.99
+        ("14.99" + "0" * 17_000, "10 digits after the decimal point"),
+        ("14.99000000000", "10 digits after the decimal point"),
         ("-1.00", "negative"),
     ],
 )
@@ -91,6 +96,26 @@ def test_plain_decimals_take_strings_and_integers(raw: Any, value: Decimal) -> N
 def test_plain_decimals_refuse_floats_and_other_notations(raw: Any) -> None:
     with pytest.raises(ValueError, match="decimal"):
         parse_decimal(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "places", "message"),
+    [
+        ("0.500000000000000000000000000001", 6, "At most 6 decimal places"),
+        ("0.5000001", 6, "At most 6 decimal places"),
+        ("0.5" + "0" * 10, 6, "10 digits after the decimal point"),
+        ("0.00000000001", 10, "At most 10 decimal places"),
+        ("1" * 16, 6, "15 digits before"),
+        (10**15, 6, "15 digits before"),
+    ],
+)
+def test_plain_decimals_are_bounded_by_their_digits_as_written(raw: Any, places: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_decimal(raw, places=places)
+
+
+def test_plain_decimals_accept_trailing_zeros_within_the_bound() -> None:
+    assert parse_decimal("0.5000000000", places=6) == Decimal("0.5")
 
 
 def test_to_minor_is_exact() -> None:

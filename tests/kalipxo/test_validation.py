@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from kalipxo.months import add_months
 from kalipxo.validation import (
     check_id,
     check_int,
@@ -14,6 +15,7 @@ from kalipxo.validation import (
     normalize_isrc,
     parse_month,
     parse_timestamp,
+    parse_whole_number,
     unknown_fields,
 )
 
@@ -161,3 +163,31 @@ def test_unknown_fields_are_named_one_by_one() -> None:
 
     assert list(errors) == ["alpha", "zeta"]
     assert all(messages[0].startswith("Unknown field") for messages in errors.values())
+
+
+@pytest.mark.parametrize(("raw", "number"), [("0", 0), ("10", 10), ("007", 7), ("100", 100)])
+def test_whole_numbers_in_ascii_digits_are_read(raw: str, number: int) -> None:
+    assert parse_whole_number(raw, minimum=0, maximum=100) == number
+
+
+@pytest.mark.parametrize(
+    "raw", ["²", "1²", "١٠", "１０", "-1", "+1", " 1", "1 ", "1.0", "1e2", "", "101", "9" * 5000, None, 10]
+)
+def test_anything_else_is_not_a_whole_number(raw: Any) -> None:
+    assert parse_whole_number(raw, minimum=0, maximum=100) == (
+        "A whole number from 0 to 100, written with the digits 0-9."
+    )
+
+
+@pytest.mark.parametrize(
+    ("month", "count", "result"),
+    [
+        (date(2026, 12, 1), 1, date(2027, 1, 1)),
+        (date(2026, 12, 1), 2, date(2027, 2, 1)),
+        (date(2026, 1, 1), -1, date(2025, 12, 1)),
+        (date(2026, 10, 1), 0, date(2026, 10, 1)),
+        (date(2026, 10, 1), 27, date(2029, 1, 1)),
+    ],
+)
+def test_months_are_added_across_years(month: date, count: int, result: date) -> None:
+    assert add_months(month, count) == result

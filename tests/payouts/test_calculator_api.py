@@ -97,6 +97,12 @@ def test_public_without_a_token_and_ignores_a_bad_one(anon_api: APIClient) -> No
         ({"model": "pro_rata", "plays": "-1", "rate": "0.004"}, {"plays"}),
         ({"model": "pro_rata", "plays": "9" * 30, "rate": "9" * 30}, {"plays", "rate"}),
         ({"model": "pro_rata", "plays": "1", "rate": "0." + "1" * 100}, {"rate"}),
+        ({"model": "pro_rata", "plays": "1", "rate": "0.00400000001"}, {"rate"}),
+        ({"model": "pro_rata", "plays": "1²", "rate": "0.004"}, {"plays"}),
+        (
+            {"model": "progressive", "base": "0.0087" + "0" * 10, "exponent": "1.2" + "0" * 10},
+            {"base", "exponent"},
+        ),
         ({"model": "progressive", "exponent": "0"}, {"exponent"}),
         ({"model": "progressive", "exponent": "10.5", "floor_ratio": "1.01"}, {"exponent", "floor_ratio"}),
         ({"model": "progressive", "base_plays": "100", "curve_plays": "100"}, {"curve_plays"}),
@@ -111,6 +117,17 @@ def test_bad_parameters_get_a_400_naming_each(
     body = response.json()
     assert set(body) == errors
     assert all(isinstance(messages, list) and messages for messages in body.values())
+
+
+def test_decimals_have_at_most_ten_places_as_written(anon_api: APIClient) -> None:
+    """Checked on the digits as sent, so nothing past Decimal's precision is rounded away."""
+    accepted = anon_api.get(URL, {"model": "pro_rata", "plays": "1000", "rate": "0.0040000000"})
+    refused = anon_api.get(URL, {"model": "pro_rata", "plays": "1000", "rate": "0.00400000000"})
+
+    assert accepted.status_code == 200
+    assert accepted.json()["payout"] == "4.00"
+    assert refused.status_code == 400
+    assert "10 digits after the decimal point" in refused.json()["rate"][0]
 
 
 def test_artist_streams_message(anon_api: APIClient) -> None:

@@ -130,3 +130,21 @@ def test_payouts_csv_waits_for_the_computation(admin_api: APIClient) -> None:
     run = PayoutRun.objects.create(month=date(2026, 9, 1), policy={"minor_exponent": 2, "currency": "USD"})
     answer = admin_api.get(f"/api/v1/payout-runs/{run.pk}/payouts.csv")
     assert answer.status_code == 409 and "detail" in answer.json()
+
+
+def test_a_missing_run_and_an_unreadable_statement_get_the_same_404(
+    month_run: PayoutRun, api_as: Callable[..., APIClient]
+) -> None:
+    """An artist cannot tell which run ids exist from the answers it gets."""
+    artist_1 = api_as(ApiClient.Role.ARTIST, artist="art-1")
+    missing_run = PayoutRun.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    url = f"/api/v1/payout-runs/{month_run.pk}/statements"
+    answers = [
+        artist_1.get(f"/api/v1/payout-runs/{missing_run}/statements/art-1.csv"),  # no such run
+        artist_1.get(f"{url}/art-1.csv"),  # computed, not final yet
+    ]
+    services.payout_run_finalize(run_id=month_run.pk)
+    answers += [artist_1.get(f"{url}/art-2.csv"), artist_1.get(f"{url}/nobody.csv")]  # another's; no payee
+
+    assert [answer.status_code for answer in answers] == [404] * len(answers)
+    assert len({answer.content for answer in answers}) == 1, [answer.content for answer in answers]

@@ -1,13 +1,18 @@
 """`POST /api/v1/streams`: batches of plays, idempotent by event_id, bad events reported one by one."""
 
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from streams.ingest import ID_REUSED, stream_events_ingest
 from streams.models import Listener, StreamEvent
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +163,190 @@ def test_the_same_event_twice_in_one_batch_is_stored_once(ingest_api: APIClient)
     assert response.status_code == 202
     assert response.json() == {"accepted": 1, "duplicates": 1, "rejected": []}
     assert StreamEvent.objects.count() == 1
+
+
+# --- an event_id names one play (SPEC §4b) -------------------------------------------
+
+PLAY = {**SPEC_EXAMPLE, "event_id": "ev-play"}
+ANOTHER_PLAY = [
+    pytest.param({"listener": "L2"}, id="another-listener"),
+    pytest.param({"isrc": "GBAYE0601498"}, id="another-isrc"),
+    pytest.param({"duration_ms": 183001}, id="another-duration"),
+    pytest.param({"started_at": "2026-10-03T12:00:00.000001Z"}, id="another-start"),
+    pytest.param({"started_at": "2026-10-03T12:00:00+02:00"}, id="same-clock-time-other-instant"),
+]
+THE_SAME_PLAY = [
+    pytest.param({"started_at": "2026-10-03T14:00:00+02:00"}, id="same-instant-other-offset"),
+    pytest.param({"started_at": "2026-10-03T12:00:00.000Z"}, id="same-instant-written-with-millis"),
+    pytest.param({"isrc": "us-rc1-76-07839"}, id="same-isrc-written-otherwise"),
+    pytest.param({"country": "FR"}, id="other-country"),
+    pytest.param({"tier": "free"}, id="other-tier"),
+    pytest.param({"device": "d-78"}, id="other-device"),
+    pytest.param({"device": None}, id="no-device"),
+]
+
+
+def stored_play(event_id: str) -> tuple[Any, ...]:
+    return StreamEvent.objects.values_list("listener_id", "isrc", "started_at", "duration_ms").get(
+        event_id=event_id
+    )
+
+
+def reused(index: int, event_id: str = "ev-play") -> dict[str, Any]:
+    """The rejection of an event whose id is held by another play."""
+    return {"index": index, "event_id": event_id, "errors": {"event_id": [ID_REUSED]}}
+
+
+def test_the_reused_id_message_says_what_to_do() -> None:
+    assert "already used for another play" in ID_REUSED
+    assert "own event_id" in ID_REUSED
+
+
+@pytest.mark.parametrize("overrides", ANOTHER_PLAY)
+def test_an_id_stored_for_another_play_is_rejected_and_the_stored_event_kept(
+    ingest_api: APIClient, overrides: dict[str, Any]
+) -> None:
+    ingest_api.post(URL, PLAY, format="json")
+    before = stored_play("ev-play")
+    new = event()
+
+    response = ingest_api.post(URL, [{**PLAY, **overrides}, new], format="json")
+
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": [reused(0)]}
+    assert stored_play("ev-play") == before
+    assert StreamEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize("overrides", THE_SAME_PLAY)
+def test_the_same_play_with_other_details_stays_a_duplicate(
+    ingest_api: APIClient, overrides: dict[str, Any]
+) -> None:
+    ingest_api.post(URL, PLAY, format="json")
+
+    changed = {key: value for key, value in {**PLAY, **overrides}.items() if value is not None}
+    response = ingest_api.post(URL, changed, format="json")
+
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
+    stored = StreamEvent.objects.get()
+    assert (stored.country, stored.tier, stored.device) == ("US", "premium", "d-77")
+
+
+@pytest.mark.parametrize("overrides", ANOTHER_PLAY)
+def test_within_one_batch_the_first_event_of_an_id_wins(
+    ingest_api: APIClient, overrides: dict[str, Any]
+) -> None:
+    response = ingest_api.post(URL, [PLAY, {**PLAY, **overrides}], format="json")
+
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": [reused(1)]}
+    assert stored_play("ev-play") == ("L1", "USRC17607839", datetime(2026, 10, 3, 12, tzinfo=UTC), 183000)
+
+
+@pytest.mark.parametrize("overrides", THE_SAME_PLAY)
+def test_within_one_batch_the_same_play_with_other_details_is_a_duplicate(
+    ingest_api: APIClient, overrides: dict[str, Any]
+) -> None:
+    changed = {key: value for key, value in {**PLAY, **overrides}.items() if value is not None}
+
+    response = ingest_api.post(URL, [PLAY, changed], format="json")
+
+    assert response.json() == {"accepted": 1, "duplicates": 1, "rejected": []}
+
+
+def test_repeats_of_a_stored_id_are_each_compared_with_the_stored_play(ingest_api: APIClient) -> None:
+    ingest_api.post(URL, PLAY, format="json")
+    other = {**PLAY, "listener": "L2"}
+
+    response = ingest_api.post(URL, [other, PLAY, other, event()], format="json")
+
+    assert response.json() == {"accepted": 1, "duplicates": 1, "rejected": [reused(0), reused(2)]}
+
+
+def test_a_batch_of_only_reused_ids_is_a_400_that_changes_nothing(ingest_api: APIClient) -> None:
+    ingest_api.post(URL, PLAY, format="json")
+    listeners = set(Listener.objects.values_list("id", flat=True))
+
+    response = ingest_api.post(URL, {**PLAY, "listener": "L-new"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"accepted": 0, "duplicates": 0, "rejected": [reused(0)]}
+    assert set(Listener.objects.values_list("id", flat=True)) == listeners  # no listener added
+    assert StreamEvent.objects.count() == 1
+
+
+def test_every_event_of_a_batch_is_counted_exactly_once(ingest_api: APIClient) -> None:
+    ingest_api.post(URL, PLAY, format="json")
+    fresh = event()
+    batch = [
+        fresh,  # accepted
+        {**PLAY, "device": "d-1"},  # duplicate of the stored play
+        event(isrc="bad"),  # invalid
+        {**PLAY, "duration_ms": 1},  # reused id
+        fresh,  # repeated in the batch: duplicate
+        {**fresh, "listener": "L9"},  # the batch's first event of that id holds it
+    ]
+
+    answer = ingest_api.post(URL, batch, format="json").json()
+
+    assert (answer["accepted"], answer["duplicates"]) == (1, 2)
+    assert [r["index"] for r in answer["rejected"]] == [2, 3, 5]
+    assert answer["accepted"] + answer["duplicates"] + len(answer["rejected"]) == len(batch)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("overrides", "reused_id"), [({}, False), ({"listener": "L2"}, True)])
+def test_an_id_written_by_a_concurrent_request_is_compared_once_that_one_commits(
+    ingest_api: APIClient, overrides: dict[str, Any], reused_id: bool
+) -> None:
+    """The other request's event is not in this statement's snapshot; it is still compared."""
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_request() -> None:
+        try:
+            with transaction.atomic():
+                stream_events_ingest(items=[PLAY])
+                inserted.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def this_request() -> Any:
+        try:
+            return ingest_api.post(URL, [{**PLAY, **overrides}, event()], format="json")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        other = pool.submit(other_request)
+        assert inserted.wait(timeout=30)
+        answer = pool.submit(this_request)
+        wait_for_a_lock_wait()  # this request's insert waits for the other's event id
+        release.set()
+        other.result(timeout=30)
+        response = answer.result(timeout=30)
+
+    expected = {"accepted": 1, "duplicates": 0, "rejected": [reused(0)]} if reused_id else {
+        "accepted": 1, "duplicates": 1, "rejected": []
+    }  # fmt: skip
+    assert response.json() == expected
+    assert stored_play("ev-play")[0] == "L1"
+
+
+def wait_for_a_lock_wait(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the request never waited for the other one's event id")
 
 
 # --- rejected events -----------------------------------------------------------------

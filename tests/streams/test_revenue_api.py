@@ -1,12 +1,13 @@
 """`POST /api/v1/revenue`: what listeners paid, idempotent by id, stored all-or-nothing."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
+from kalipxo.months import add_months
 from streams.models import ClosedMonth, Listener, RevenueRecord
 
 pytestmark = pytest.mark.django_db
@@ -212,12 +213,24 @@ BAD_RECORDS = [
     pytest.param({"gross": "14,99"}, "gross", "decimal amount", id="gross-comma"),
     pytest.param({"gross": " 14.99"}, "gross", "decimal amount", id="gross-space"),
     pytest.param({"gross": "100000000000000.00"}, "gross", "less than", id="gross-too-large-to-store"),
+    pytest.param({"gross": "1" * 16}, "gross", "15 digits before", id="gross-16-integer-digits"),
+    # More fraction digits than PostgreSQL's numeric can read; zeros, so the value is 14.99.
+    pytest.param({"gross": "14.99" + "0" * 17_000}, "gross", "10 digits after", id="gross-17000-zeros"),
+    pytest.param({"tax": "0." + "0" * 17_000}, "tax", "10 digits after", id="tax-17000-zeros"),
+    # Past Decimal's 28 significant digits: arithmetic would round it to 14.99.
+    pytest.param(
+        {"gross": "14.990000000000000000000000000001"}, "gross", "2 decimal places", id="gross-31-places"
+    ),
+    pytest.param(
+        {"fees": "0.100000000000000000000000000001"}, "fees", "2 decimal places", id="fees-31-digits"
+    ),
     pytest.param({"tax": "10.00", "fees": "5.00"}, "gross", "exceed", id="tax-and-fees-over-gross"),
     pytest.param({"month": "2026-13"}, "month", "not a valid month", id="month-13"),
     pytest.param({"month": "2026-00"}, "month", "not a valid month", id="month-00"),
     pytest.param({"month": "2026-10-01"}, "month", "YYYY-MM", id="month-a-date"),
     pytest.param({"month": "10/2026"}, "month", "YYYY-MM", id="month-slashes"),
     pytest.param({"month": 202610}, "month", "YYYY-MM", id="month-number"),
+    pytest.param({"month": "2999-12"}, "month", "at most one month ahead", id="month-far-ahead"),
     pytest.param({"source": "merch"}, "source", "subscription", id="source-unknown"),
     pytest.param({"source": None}, "source", "subscription", id="source-missing"),
     pytest.param({"plan": "platinum"}, "plan", "Unknown plan", id="plan-unknown"),
@@ -247,6 +260,52 @@ def test_an_invalid_record_stores_nothing_of_its_batch(
     assert message in rejection["errors"][field][0]
     assert not RevenueRecord.objects.exists()
     assert not Listener.objects.exists()
+
+
+def test_amounts_with_trailing_zeros_up_to_ten_places_are_the_same_amount(billing_api: APIClient) -> None:
+    created = billing_api.post(URL, record(gross="14.9900000000", tax="0.0000000000"), format="json")
+
+    replayed = billing_api.post(URL, record(gross="14.99", tax="0"), format="json")
+
+    assert created.status_code == 201, created.json()
+    assert replayed.status_code == 200
+    assert replayed.json() == {"created": 0, "duplicates": 1}
+    assert RevenueRecord.objects.get().gross == Decimal("14.99")
+
+
+def test_a_refused_amount_is_refused_the_same_way_when_sent_again(billing_api: APIClient) -> None:
+    """An honest retry gets the answer the first try got, not a 409 "different values"."""
+    body = record(gross="14.990000000000000000000000000001")
+
+    first, second = billing_api.post(URL, body, format="json"), billing_api.post(URL, body, format="json")
+
+    assert first.status_code == second.status_code == 400
+    assert first.json() == second.json()
+    assert not RevenueRecord.objects.exists()
+
+
+def months_from_now(count: int) -> str:
+    return f"{add_months(datetime.now(UTC).date().replace(day=1), count):%Y-%m}"
+
+
+def test_revenue_for_next_month_is_accepted(billing_api: APIClient) -> None:
+    """Billing may record a subscription a few days before its month starts."""
+    response = billing_api.post(URL, record(month=months_from_now(1)), format="json")
+
+    assert response.status_code == 201, response.json()
+
+
+def test_revenue_for_the_month_after_next_is_refused(billing_api: APIClient) -> None:
+    month = months_from_now(2)
+
+    response = billing_api.post(URL, [record(1), record(2, month=month)], format="json")
+
+    assert response.status_code == 400
+    [rejection] = response.json()["rejected"]
+    assert rejection["index"] == 1
+    assert list(rejection["errors"]) == ["month"]
+    assert months_from_now(1) in rejection["errors"]["month"][0]
+    assert not RevenueRecord.objects.exists()
 
 
 def test_every_invalid_record_is_reported(billing_api: APIClient) -> None:
