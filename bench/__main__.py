@@ -43,6 +43,7 @@ from bench.dashboard import REDIS_URL
 BENCHMARKS = (
     ("ingest", "bench.ingest"),
     ("live", "bench.live"),
+    ("live-depth", "bench.live_depth"),
     ("payout", "bench.payout_run"),
     ("dashboard", "bench.dashboard"),
     ("load", "bench.load"),

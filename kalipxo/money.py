@@ -134,6 +134,13 @@ def format_amount(amount: Decimal | int | Fraction, places: int | None = None) -
     return str(quantize_money(Decimal(amount), digits))
 
 
+def format_bound(bound: Fraction, places: int | None = None) -> str:
+    """A largest possible error, rounded up so that it still bounds the error."""
+    digits = minor_exponent() if places is None else places
+    scale = 10**digits
+    return format_amount(Fraction(-(-bound.numerator * scale // bound.denominator), scale), digits)
+
+
 def quantize_money(amount: Decimal, places: int | None = None) -> Decimal:
     digits = minor_exponent() if places is None else places
     return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, Q
 
-from kalipxo.money import format_amount
+from kalipxo.money import format_amount, format_bound
 from payouts.estimates import cached_month_estimate
 from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunTrack
 from payouts.screening import pools_of
@@ -38,6 +38,7 @@ class Earnings:
     listeners: int
     pro_rata_amount: Fraction
     updated_at: datetime | None
+    bound: Fraction = Fraction(0)  # largest possible error of gross and amount; 0: exact
 
     def as_dict(self) -> dict[str, Any]:
         per_stream = self.amount / self.streams if self.streams else Fraction(0)
@@ -52,6 +53,8 @@ class Earnings:
             "per_stream": format_amount(per_stream, RATE_PLACES),
             "pro_rata_amount": format_amount(self.pro_rata_amount, AMOUNT_PLACES),
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            # docs/rules.md §4b: an estimate that is not exact says by how much it may be off.
+            **({"bound": format_bound(self.bound, AMOUNT_PLACES)} if self.bound else {}),
         }
 
 
@@ -89,6 +92,7 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
             listeners=live.listeners,
             pro_rata_amount=live.pro_rata_amount,
             updated_at=live.updated_at,
+            bound=live.bound,
         )
     estimate = cached_month_estimate(month)
     return Earnings(

@@ -29,6 +29,11 @@ class EarningsSerializer(serializers.Serializer):
     per_stream = serializers.CharField()
     pro_rata_amount = serializers.CharField(help_text="What the pro-rata model would pay the artist.")
     updated_at = serializers.DateTimeField(allow_null=True)
+    bound = serializers.CharField(
+        required=False,
+        help_text="Only on an estimate that is not exact: the most gross or amount may be off by "
+        "(live figures are repriced lazily; see LIVE_REPRICE_STEP).",
+    )
 
 
 class FanSerializer(serializers.Serializer):

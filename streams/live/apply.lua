@@ -7,14 +7,29 @@
 -- ARGV[4] update time (ISO 8601)
 -- ARGV[5] a rebuild's token when called by that rebuild (it holds the month's rebuild flag)
 -- ARGV[6] 'existing' when the month was written to before, so its state must be here
+-- ARGV[7] repricing step in millionths (0: every contribution exact after every play)
+-- ARGV[8] the fans' repricing step in millionths (coarser: a fan score costs a ZINCRBY)
 --
 -- Targets: 'a:<artist>' (weight = streams, contribution = gross), 'p:<payee>' (weight =
 -- streams x share x 1e6, contribution = payee amount), 'b:<artist>' (a track paying 100%
 -- to its artist: both at once, half the work), 's:<isrc>' (unmatched: suspense),
 -- 't:<isrc>' (a catalog track: its own gross, streams and listeners).
--- A listener's contribution to a target is round(pool x weight / streams) in units of
--- 1e-9 of the currency, recomputed whenever its pool or stream total changes, and only
--- the difference is added to the month's totals. Returns 'ok', 'dup', 'busy' or 'lost'.
+--
+-- A listener's contribution to a target is round(Q x weight / R) in units of 1e-9 of the
+-- currency, where Q and R are its pool and stream total when it was last priced; only
+-- differences reach the month's totals, the fans' scores and the targets' sums. Pricing
+-- every target again on each play would cost as much as the listener's history, so it is
+-- lazy (docs/rules.md §2 Estimates vs finals): a play adds its weight at the listener's
+-- last price, and the listener is priced again, every target at once, when its pool
+-- changes or its stream total T outgrows R by more than the step. The exact contribution
+-- is P x weight / T with R <= T <= R x (1 + step): a stored one lies between the exact
+-- value and (1 + step) times it. Step 0 prices again on every play, exactly.
+-- A fan's score in an artist's fans set is priced the same way with its own, coarser step,
+-- checked when the money is priced: it lies between the exact contribution and
+-- (1 + step)(1 + fans' step) times it, so a read can price a short list exactly.
+-- Listener hash: P pool, T streams, rev (revenue recorded), Q and R (pool and streams at
+-- the last pricing), G and F (the same for fan scores), w:<target> weights.
+-- Returns 'ok', 'dup', 'busy' or 'lost'.
 local p = ARGV[1]
 if ARGV[5] ~= '' then
   -- Checked here, atomically with the write: a Redis restarted (or flushed) since the
@@ -33,6 +48,13 @@ end
 if ARGV[6] == 'existing' and redis.call('EXISTS', p .. ':totals') == 0 then
   return 'lost'
 end
+-- State written by an older version (contributions stored per target) cannot be priced
+-- by this one: the month reads as lost and is rebuilt from PostgreSQL.
+local FORMAT = '2'
+if ARGV[5] == '' and redis.call('EXISTS', p .. ':totals') == 1
+    and redis.call('HGET', p .. ':totals', 'format') ~= FORMAT then
+  return 'lost'
+end
 if ARGV[2] ~= '' then
   -- 40 days: longer than any month stays open for live updates.
   if not redis.call('SET', p .. ':b:' .. ARGV[2], '1', 'NX', 'EX', 3456000) then
@@ -41,104 +63,145 @@ if ARGV[2] ~= '' then
 end
 
 local SHARE_SCALE = 1000000
+local STEP = tonumber(ARGV[7]) or 0
+local FAN_STEP = tonumber(ARGV[8]) or 0
 local function int(x) return string.format('%d', x) end
-local function contribution(kind, pool, weight, streams)
+local function price(kind, pool, weight, streams)
   if streams <= 0 or weight <= 0 then return 0 end
   if kind == 'p' then return math.floor(pool * weight / (streams * SHARE_SCALE) + 0.5) end
   return math.floor(pool * weight / streams + 0.5)
 end
+local function grown(streams, priced, step)
+  return streams * SHARE_SCALE > priced * (SHARE_SCALE + step)
+end
 local totals_of = {a = {':gross'}, p = {':amount'}, s = {':suspense'}, b = {':gross', ':amount'}, t = {':tgross'}}
 
+-- Everything the batch changes, summed over its listeners: one call per hash field (and
+-- per artist and fan) at the end rather than one per listener and target.
+local sums = {}
+local function add(hash, id, delta)
+  if delta == 0 then return end
+  local deltas = sums[hash]
+  if not deltas then deltas = {}; sums[hash] = deltas end
+  deltas[id] = (deltas[id] or 0) + delta
+end
+local fans = {}  -- artist -> {listener -> score change}
+local function fan(artist, listener, delta)
+  if delta == 0 then return end
+  local scores = fans[artist]
+  if not scores then scores = {}; fans[artist] = scores end
+  scores[listener] = (scores[listener] or 0) + delta
+end
+local function money(kind, id, delta)
+  if delta == 0 then return end
+  for _, hash in ipairs(totals_of[kind]) do add(hash, id, delta) end
+end
+
 local totals = p .. ':totals'
-local pending = {[':gross'] = {}, [':amount'] = {}, [':suspense'] = {}, [':tgross'] = {}}
 local data = cjson.decode(ARGV[3])
 for listener, d in pairs(data) do
   local lk = p .. ':l:' .. listener
-  local state = redis.call('HMGET', lk, 'P', 'T', 'rev')
+  local state = redis.call('HMGET', lk, 'P', 'T', 'rev', 'Q', 'R', 'G', 'F')
   local old_pool = tonumber(state[1]) or 0
   local old_streams = tonumber(state[2]) or 0
+  local priced_pool, priced_streams = tonumber(state[4]) or 0, tonumber(state[5]) or 0
+  local fan_pool, fan_streams = tonumber(state[6]) or 0, tonumber(state[7]) or 0
   local pool = old_pool
   if d.rev then
     pool = d.rev
-    redis.call('HSET', lk, 'rev', '1')
   elseif state[3] ~= '1' and d.plan and d.plan > pool then
     pool = d.plan
   end
   local streams = old_streams + (d.n or 0)
-  redis.call('HSET', lk, 'P', int(pool), 'T', int(streams))
-  if pool ~= old_pool then redis.call('HINCRBY', totals, 'pools', int(pool - old_pool)) end
-  if (d.n or 0) ~= 0 then redis.call('HINCRBY', totals, 'streams', int(d.n)) end
+  add(':totals', 'pools', pool - old_pool)
+  add(':totals', 'streams', d.n or 0)
   local old_unallocated = (old_streams == 0) and old_pool or 0
   local new_unallocated = (streams == 0) and pool or 0
-  if new_unallocated ~= old_unallocated then
-    redis.call('HINCRBY', totals, 'unallocated', int(new_unallocated - old_unallocated))
-  end
-  local changed_weights = false
+  add(':totals', 'unallocated', new_unallocated - old_unallocated)
+
+  -- This update's weights, and the counts that follow from them.
+  local played, weights = {}, {}  -- target -> weight this update added, weight now
   if d.w then
     for target, inc in pairs(d.w) do
-      changed_weights = true
       local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
+      local weight = redis.call('HINCRBY', lk, 'w:' .. target, int(inc))
+      played[target], weights[target] = inc, weight
       if kind == 'a' or kind == 'b' then
         -- A listener counts once per artist, whichever kinds of its tracks it played.
-        local plays = redis.call('HMGET', lk, 'w:a:' .. id, 'w:b:' .. id)
-        if (tonumber(plays[1]) or 0) + (tonumber(plays[2]) or 0) == 0 then
-          redis.call('HINCRBY', p .. ':listeners', id, 1)
+        local other = (kind == 'a') and 'w:b:' or 'w:a:'
+        if weight == inc and (tonumber(redis.call('HGET', lk, other .. id)) or 0) == 0 then
+          add(':listeners', id, 1)
         end
-        redis.call('HINCRBY', p .. ':streams', id, int(inc))
+        add(':streams', id, inc)
+        if kind == 'b' then add(':pweights', id, inc * SHARE_SCALE) end
+      elseif kind == 'p' then
+        add(':pweights', id, inc)
+        if weight == inc then add(':plisteners', id, 1) end
+      elseif kind == 's' then
+        add(':sstreams', id, inc)
+      elseif kind == 't' then
+        if weight == inc then add(':tlisteners', id, 1) end
+        add(':tstreams', id, inc)
       end
-      if kind == 'p' then redis.call('HINCRBY', p .. ':pweights', id, int(inc)) end
-      if kind == 'b' then redis.call('HINCRBY', p .. ':pweights', id, int(inc * SHARE_SCALE)) end
-      if kind == 's' then redis.call('HINCRBY', p .. ':sstreams', id, int(inc)) end
-      if kind == 't' then
-        if (tonumber(redis.call('HGET', lk, 'w:' .. target)) or 0) == 0 then
-          redis.call('HINCRBY', p .. ':tlisteners', id, 1)
-        end
-        redis.call('HINCRBY', p .. ':tstreams', id, int(inc))
-      end
-      redis.call('HINCRBY', lk, 'w:' .. target, int(inc))
     end
   end
-  if pool ~= old_pool or streams ~= old_streams or changed_weights then
+
+  local full = pool ~= priced_pool or grown(streams, priced_streams, STEP)
+  local fans_full = full and (pool ~= fan_pool or grown(streams, fan_streams, FAN_STEP))
+  if full then
+    -- Every target from its last price to the new one (weights as they are after this
+    -- update; what it added was not priced before).
     local fields = redis.call('HGETALL', lk)
-    local weights, current = {}, {}
+    local W = string.byte('w')
     for i = 1, #fields, 2 do
-      local prefix = string.sub(fields[i], 1, 2)
-      if prefix == 'w:' then
-        weights[string.sub(fields[i], 3)] = tonumber(fields[i + 1])
-      elseif prefix == 'c:' then
-        current[string.sub(fields[i], 3)] = tonumber(fields[i + 1])
-      end
-    end
-    local changed = {}
-    for target, weight in pairs(weights) do
-      local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
-      local new = contribution(kind, pool, weight, streams)
-      local old = current[target] or 0
-      if new ~= old then
-        changed[#changed + 1] = 'c:' .. target
-        changed[#changed + 1] = int(new)
-        if #changed >= 1000 then  -- unpack has a limit: write in slices
-          redis.call('HSET', lk, unpack(changed))
-          changed = {}
-        end
-        for _, hash in ipairs(totals_of[kind]) do
-          local deltas = pending[hash]
-          deltas[id] = (deltas[id] or 0) + (new - old)
-        end
+      local name = fields[i]
+      if string.byte(name, 1) == W then  -- 'w:<kind>:<id>'; the other fields are one letter
+        local target = string.sub(name, 3)
+        local kind, id = string.sub(name, 3, 3), string.sub(name, 5)
+        local weight = tonumber(fields[i + 1])
+        local before = weight - (played[target] or 0)
+        money(kind, id, price(kind, pool, weight, streams) - price(kind, priced_pool, before, priced_streams))
         if kind == 'a' or kind == 'b' then
-          redis.call('ZINCRBY', p .. ':fans:' .. id, int(new - old), listener)
+          if fans_full then
+            fan(id, listener, price(kind, pool, weight, streams) - price(kind, fan_pool, before, fan_streams))
+          elseif played[target] then
+            fan(id, listener, price(kind, fan_pool, weight, fan_streams) - price(kind, fan_pool, before, fan_streams))
+          end
         end
       end
     end
-    if #changed > 0 then redis.call('HSET', lk, unpack(changed)) end
+  else
+    -- Only what this update played, priced as the listener was last priced.
+    for target, inc in pairs(played) do
+      local kind, id, weight = string.sub(target, 1, 1), string.sub(target, 3), weights[target]
+      money(kind, id, price(kind, priced_pool, weight, priced_streams) - price(kind, priced_pool, weight - inc, priced_streams))
+      if kind == 'a' or kind == 'b' then
+        fan(id, listener,
+          price(kind, fan_pool, weight, fan_streams) - price(kind, fan_pool, weight - inc, fan_streams))
+      end
+    end
   end
+  local fields = {'P', int(pool), 'T', int(streams)}
+  if d.rev then fields[#fields + 1] = 'rev'; fields[#fields + 1] = '1' end
+  if full then
+    fields[#fields + 1] = 'Q'; fields[#fields + 1] = int(pool)
+    fields[#fields + 1] = 'R'; fields[#fields + 1] = int(streams)
+  end
+  if fans_full then
+    fields[#fields + 1] = 'G'; fields[#fields + 1] = int(pool)
+    fields[#fields + 1] = 'F'; fields[#fields + 1] = int(streams)
+  end
+  redis.call('HSET', lk, unpack(fields))
 end
--- The totals' changes, summed over the batch's listeners: one call per artist, payee or
--- track rather than one per listener and target.
-for hash, deltas in pairs(pending) do
+for hash, deltas in pairs(sums) do
   for id, delta in pairs(deltas) do
     if delta ~= 0 then redis.call('HINCRBY', p .. hash, id, int(delta)) end
   end
 end
-redis.call('HSET', totals, 'updated_at', ARGV[4])
+for artist, scores in pairs(fans) do
+  for listener, delta in pairs(scores) do
+    if delta ~= 0 then redis.call('ZINCRBY', p .. ':fans:' .. artist, int(delta), listener) end
+  end
+end
+redis.call('HSET', totals, 'updated_at', ARGV[4], 'format', FORMAT)
 return 'ok'

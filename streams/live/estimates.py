@@ -27,6 +27,9 @@ class ArtistEstimate:
     listeners: int
     pro_rata_amount: Fraction
     updated_at: datetime | None
+    # The largest possible error of gross and amount (currency units): contributions are
+    # priced lazily (streams/live/apply.lua), each at most (1 + step) times its exact value.
+    bound: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
         if live.month_streams
         else Fraction(0)
     )
+    bound = max(
+        store.reprice_bound(live.gross, contributions=live.listeners),
+        store.reprice_bound(live.amount, contributions=live.listeners + live.payee_listeners),
+    )
     return ArtistEstimate(
         gross=gross / units,
         amount=amount / units,
@@ -63,6 +70,7 @@ def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
         listeners=live.listeners,
         pro_rata_amount=pro_rata / units,
         updated_at=live.updated_at,
+        bound=Fraction(bound, units),
     )
 
 

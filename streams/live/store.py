@@ -73,9 +73,30 @@ def apply_update(
             now,
             rebuild,
             "existing" if existing else "",
+            str(reprice_step_ppm()),
+            str(fans_step_ppm()),
         ]
     )
     return str(result)
+
+
+def reprice_step_ppm() -> int:
+    """LIVE_REPRICE_STEP in millionths, as the apply script takes it."""
+    return int(Decimal(settings.LIVE_REPRICE_STEP) * SHARE_SCALE)
+
+
+def fans_step_ppm() -> int:
+    """LIVE_FANS_REPRICE_STEP in millionths."""
+    return int(Decimal(settings.LIVE_FANS_REPRICE_STEP) * SHARE_SCALE)
+
+
+def reprice_bound(stored: int, *, contributions: int) -> int:
+    """The largest possible error (in units) of a lazily priced live figure made of
+    `contributions` listeners' contributions: each lies between the exact value x and
+    x × (1 + step), so x ≥ stored / (1 + step); and each was rounded to a whole unit."""
+    step = reprice_step_ppm()
+    lazy = -(-max(stored, 0) * step // (SHARE_SCALE + step))
+    return lazy + (contributions + 1) // 2
 
 
 def month_keys(month: date) -> Iterator[str]:
@@ -151,6 +172,7 @@ class LiveArtist:
     streams: int
     listeners: int
     payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
+    payee_listeners: int  # listeners of the tracks that pay the artist by a split
     month_pools: int
     month_streams: int
     month_unallocated: int
@@ -165,8 +187,9 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
     pipe.hget(p + ":streams", artist_id)
     pipe.hget(p + ":listeners", artist_id)
     pipe.hget(p + ":pweights", artist_id)
+    pipe.hget(p + ":plisteners", artist_id)
     pipe.hmget(p + ":totals", "pools", "streams", "unallocated", "updated_at")
-    gross, amount, streams, listeners, weight, totals = pipe.execute()
+    gross, amount, streams, listeners, weight, payee_listeners, totals = pipe.execute()
     updated = totals[3]
     return LiveArtist(
         gross=int(gross or 0),
@@ -174,6 +197,7 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
         streams=int(streams or 0),
         listeners=int(listeners or 0),
         payee_weight=int(weight or 0),
+        payee_listeners=int(payee_listeners or 0),
         month_pools=int(totals[0] or 0),
         month_streams=int(totals[1] or 0),
         month_unallocated=int(totals[2] or 0),
@@ -231,21 +255,39 @@ def read_month_plays(month: date) -> LivePlays:
     )
 
 
+SHORTLIST_MAX = 2_000  # fans priced exactly per read, at most
+
+
 def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:
-    """(listener, contribution in 1e-9 units, streams of the artist) for the top fans."""
+    """(listener, contribution in 1e-9 units, streams of the artist) for the top fans,
+    priced exactly from each fan's pool and streams.
+
+    A stored score lies between the exact contribution x and x × (1 + step)(1 + fans' step),
+    so every fan of the exact top `limit` scores at least the `limit`-th score divided by
+    that factor: those are priced, and ranked by their exact amounts.
+    """
     p = prefix(month)
-    top: list[tuple[str, float]] = client().zrevrange(  # type: ignore[assignment]
-        f"{p}:fans:{artist_id}", 0, limit - 1, withscores=True
-    )
+    key = f"{p}:fans:{artist_id}"
+    kth: list[tuple[str, float]] = client().zrevrange(key, limit - 1, limit - 1, withscores=True)  # type: ignore[assignment]
+    if kth:
+        factor = (SHARE_SCALE + reprice_step_ppm()) * (SHARE_SCALE + fans_step_ppm())
+        floor = int(kth[0][1]) * SHARE_SCALE * SHARE_SCALE // factor
+        candidates: list[str] = client().zrevrangebyscore(  # type: ignore[assignment]
+            key, "+inf", floor, start=0, num=SHORTLIST_MAX
+        )
+    else:
+        candidates = client().zrevrange(key, 0, -1)  # type: ignore[assignment]
     pipe = client().pipeline(transaction=False)
-    for listener, _ in top:
-        pipe.hmget(f"{p}:l:{listener}", f"w:a:{artist_id}", f"w:b:{artist_id}")
-    streams = pipe.execute()
-    return [
-        (listener, int(score), sum(int(count or 0) for count in counts))
-        for (listener, score), counts in zip(top, streams, strict=True)
-        if score > 0
-    ]
+    for listener in candidates:
+        pipe.hmget(f"{p}:l:{listener}", "P", "T", f"w:a:{artist_id}", f"w:b:{artist_id}")
+    priced = []
+    for listener, (pool, streams, own_a, own_b) in zip(candidates, pipe.execute(), strict=True):
+        own = int(own_a or 0) + int(own_b or 0)
+        total = int(streams or 0)
+        if own and total:
+            priced.append((listener, (2 * int(pool or 0) * own + total) // (2 * total), own))
+    priced.sort(key=lambda fan: (-fan[1], fan[0]))
+    return [fan for fan in priced[:limit] if fan[1] > 0]
 
 
 def read_all_gross(month: date) -> dict[str, int]:

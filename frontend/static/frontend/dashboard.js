@@ -29,6 +29,9 @@
     Kx.setText("est-listeners", Kx.count(e.listeners));
     Kx.setText("est-per-stream", Kx.money(e.per_stream));
     Kx.setText("est-gross", Kx.money(e.gross));
+    // Lazily priced live figures state how far above the exact amount they may be.
+    document.getElementById("est-bound").hidden = !e.bound;
+    if (e.bound) Kx.setText("est-bound-amount", Kx.money(e.bound));
     Kx.setText("cmp-uc", Kx.money(e.amount));
     Kx.setText("cmp-pr", Kx.money(e.pro_rata_amount));
     if (e.updated_at) {

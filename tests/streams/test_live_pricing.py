@@ -1,0 +1,137 @@
+"""The live pools' lazy pricing against exact user-centric maths, property-based.
+
+Plays reach the apply script (streams/live/apply.lua) in batches of any shape. Whatever
+the batches, every money figure must lie between the exact value and the exact value plus
+its stated bound, the counts must be exact, and top fans must be the exact top fans.
+Needs Redis (the script runs there); no database.
+"""
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from artists.settlement import TrackSettlement
+from streams.live import store
+from streams.live.updates import weights_for
+
+pytestmark = pytest.mark.redis
+
+MONTH = date(2031, 1, 1)  # a month of its own: nothing else writes there
+UNITS = store.UNITS
+TRACKS: dict[str, TrackSettlement] = {
+    "T1": TrackSettlement("art-1", (("art-1", Decimal(1)),)),
+    "T2": TrackSettlement("art-1", (("art-1", Decimal("0.7")), ("lbl", Decimal("0.3")))),
+    "T3": TrackSettlement("art-2", (("art-2", Decimal(1)),)),
+    "T4": TrackSettlement("art-3", (("art-3", Decimal("0.5")), ("art-1", Decimal("0.5")))),
+}
+POOLS = {f"L{n}": (n + 1) * 1_234_567_891 for n in range(6)}  # units, distinct per listener
+
+
+def clear() -> None:
+    keys = list(store.client().scan_iter(match=store.prefix(MONTH) + ":*", count=1000))
+    if keys:
+        store.client().unlink(*keys)
+
+
+@pytest.fixture
+def month() -> Iterator[None]:
+    clear()
+    yield
+    clear()
+
+
+plays = st.lists(
+    st.tuples(st.sampled_from(sorted(POOLS)), st.sampled_from(sorted(TRACKS)), st.integers(1, 40)),
+    min_size=1,
+    max_size=40,
+)
+steps = st.sampled_from(["0", "0.05", "0.25"])
+
+
+def apply_batch(batch: list[tuple[str, str, int]], marker: str) -> None:
+    merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for listener, isrc, count in batch:
+        merged[listener][isrc] += count
+    payload: dict[str, dict[str, Any]] = {}
+    for listener, tracks in merged.items():
+        weights: dict[str, int] = defaultdict(int)
+        for isrc, count in tracks.items():
+            for target, weight in weights_for(isrc, count, TRACKS[isrc]).items():
+                weights[target] += weight
+        payload[listener] = {"plan": POOLS[listener], "n": sum(tracks.values()), "w": dict(weights)}
+    assert store.apply_update(month=MONTH, payload=payload, marker=marker) == "ok"
+
+
+def exact(all_plays: list[tuple[str, str, int]]) -> tuple[dict[str, Fraction], dict[str, Fraction], dict]:
+    """Artist gross and payee amounts in units, and each artist's fans, from the maths."""
+    per_listener: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for listener, isrc, count in all_plays:
+        per_listener[listener][isrc] += count
+    gross: dict[str, Fraction] = defaultdict(Fraction)
+    amount: dict[str, Fraction] = defaultdict(Fraction)
+    fans: dict[str, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    for listener, tracks in per_listener.items():
+        total = sum(tracks.values())
+        for isrc, count in tracks.items():
+            money = Fraction(POOLS[listener] * count, total)
+            settlement = TRACKS[isrc]
+            gross[settlement.artist_id] += money
+            fans[settlement.artist_id][listener] += money
+            for payee, share in settlement.payees:
+                amount[payee] += money * Fraction(share)
+    return gross, amount, fans
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    all_plays=plays,
+    cuts=st.lists(st.integers(1, 40), max_size=10),
+    step=steps,
+    fans_step=st.sampled_from(["0.5", "2"]),
+    limit=st.integers(1, 3),
+)
+def test_lazy_prices_stay_within_their_bound_and_fans_are_exact(
+    month: None,
+    django_settings: Any,
+    all_plays: list[tuple[str, str, int]],
+    cuts: list[int],
+    step: str,
+    fans_step: str,
+    limit: int,
+) -> None:
+    clear()
+    django_settings.LIVE_REPRICE_STEP = Decimal(step)
+    django_settings.LIVE_FANS_REPRICE_STEP = Decimal(fans_step)
+    bounds = sorted({0, len(all_plays), *(c for c in cuts if c < len(all_plays))})
+    for n, (first, last) in enumerate(itertools.pairwise(bounds)):
+        apply_batch(all_plays[first:last], marker=f"b{n}")
+    gross, amount, fans = exact(all_plays)
+    for artist in ("art-1", "art-2", "art-3"):
+        live = store.read_artist(month=MONTH, artist_id=artist)
+        rounding = live.listeners + live.payee_listeners  # half a unit per contribution, twice over
+        for stored, want in ((live.gross, gross[artist]), (live.amount, amount[artist])):
+            bound = store.reprice_bound(stored, contributions=rounding)
+            assert want - rounding <= stored <= want + bound, (artist, stored, float(want), bound)
+            if step == "0":
+                assert abs(stored - want) <= rounding
+        assert live.streams == sum(count for _, isrc, count in all_plays if TRACKS[isrc].artist_id == artist)
+        top = store.read_top_fans(month=MONTH, artist_id=artist, limit=limit)
+        want_top = sorted(
+            ((listener, math.floor(money + Fraction(1, 2))) for listener, money in fans[artist].items()),
+            key=lambda fan: (-fan[1], fan[0]),
+        )[:limit]
+        assert [(listener, units) for listener, units, _ in top] == want_top
+
+
+@pytest.fixture
+def django_settings(settings: Any) -> Any:
+    return settings
