@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -217,7 +217,8 @@ def main() -> None:
     output = None if args.no_output else args.output or default_output(args.quick)
     if output is not None:
         body = (
-            f"Measured at commit {source_revision()} on {machine_summary()}.\n"
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
+            f"{machine_summary()}.\n"
             f"Command: `{command}`: the apply script alone on a private redis-server, fed from "
             "this process (no HTTP, no database). A listener's plays reprice its contributions "
             "lazily (streams/live/apply.lua); step 0 is the exact pricing of every play.\n\n" + table
