@@ -1,4 +1,4 @@
-"""Bearer-token authentication for API clients (SPEC section 4)."""
+"""Bearer-token authentication for API clients (docs/rules.md §4)."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Where a track's money goes: its artist, and its payees by split (SPEC section 2).
+"""Where a track's money goes: its artist, and its payees by split (docs/rules.md §2).
 
 A track without splits pays 100% to its artist (whose payee id is the artist id).
 """

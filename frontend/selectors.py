@@ -168,7 +168,7 @@ class ProgressiveComparison:
 
 
 def open_month_progressive(*, artist_id: str, month: date) -> ProgressiveComparison:
-    """What the artist would receive this month under the progressive model (SPEC §3).
+    """What the artist would receive this month under the progressive model (docs/rules.md §3).
 
     Revenue-neutral: the base value is solved so that every artist's progressive payout
     adds up to the month's pools (plays of tracks not in the catalog are keyed by ISRC,

@@ -33,6 +33,7 @@ rate limits: the cache being down must not take logins down with it).
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -94,11 +95,30 @@ def username_delay(*, failures: int, limits: dict[str, int]) -> float:
 
 
 def client_address(request: HttpRequest | None) -> str:
-    """REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a proxy we
-    trust rewrites it, and a spoofable key would make the per-address limit useless."""
+    """The address a login counts against.
+
+    REMOTE_ADDR, unless the service runs behind a TLS proxy (BEHIND_TLS_PROXY): then
+    REMOTE_ADDR is the proxy's, the same for everyone, and the per-address rule would
+    become per-username (anyone could keep any artist out). The address the proxy saw is
+    the last one it appended to X-Forwarded-For (LOGIN_TRUSTED_PROXIES hops from the end);
+    entries before it are whatever the client wrote. An IPv6 client counts by its /64, which
+    one subscriber usually holds whole.
+    """
     if request is None:
         return "-"
-    return str(request.META.get("REMOTE_ADDR") or "-")
+    address = str(request.META.get("REMOTE_ADDR") or "-")
+    hops = int(getattr(settings, "LOGIN_TRUSTED_PROXIES", 0))
+    if hops:
+        forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+        if len(forwarded) >= hops and forwarded[-hops]:
+            address = forwarded[-hops]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _user_key(username: str) -> str:

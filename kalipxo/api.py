@@ -146,8 +146,8 @@ class ClientRateThrottle(BaseThrottle):
     a list of timestamps per client that each request reads and writes back, which costs
     more and loses counts when two processes write at once.
 
-    The cache being down must not stop ingestion (SPEC: the API never depends on Redis), so
-    a cache error lets the request through.
+    The cache being down must not stop ingestion (docs/rules.md §4: in this service the API
+    never depends on Redis), so a cache error lets the request through.
     """
 
     def __init__(self) -> None:

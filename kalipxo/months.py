@@ -49,7 +49,10 @@ def duration_parse(value: str) -> timedelta:
     negative."""
     text = value.strip()
     if short := _SHORT_DURATION.fullmatch(text):
-        return timedelta(seconds=int(short[1]) * _UNIT_SECONDS[short[2]])
+        try:
+            return timedelta(seconds=int(short[1]) * _UNIT_SECONDS[short[2]])
+        except OverflowError as exc:
+            raise ValueError(f"{value!r} is too long a duration.") from exc
     # Django's parser accepts other scripts' digits; a setting is written in ASCII.
     parsed = parse_duration(text) if text.isascii() else None
     if parsed is None or parsed < timedelta(0):

@@ -47,8 +47,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
 # Only behind a proxy that terminates TLS and always sets X-Forwarded-Proto itself:
 # trusting the header otherwise lets any client claim its plain request was HTTPS.
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front of the service that each append the address they saw to X-Forwarded-For:
+# login throttling counts that address, not the proxy's (frontend/throttle.py).
+LOGIN_TRUSTED_PROXIES = env.int("LOGIN_TRUSTED_PROXIES", default=1 if BEHIND_TLS_PROXY else 0)
 # Paths answered over plain HTTP too (regular expressions), e.g. a load balancer's check.
 SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
 X_FRAME_OPTIONS = "DENY"  # the CSP's frame-ancestors 'none' says the same to newer browsers
@@ -254,7 +258,7 @@ SPECTACULAR_SETTINGS = {
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
-# --- Money policy (SPEC section 2) --------------------------------------------------
+# --- Money policy (docs/rules.md §2) --------------------------------------------------
 SETTLEMENT_CURRENCY = env.str("SETTLEMENT_CURRENCY", default="USD").upper()
 RIGHTS_SHARE = Decimal(env.str("RIGHTS_SHARE", default="0.85"))
 MIN_PLAY_MS = env.int("MIN_PLAY_MS", default=30_000)
@@ -269,7 +273,7 @@ PLAN_PRICES = {
     for plan, price in env.dict("PLAN_PRICES", default={"premium": "14.99", "free": "0"}).items()
 }
 
-# Fraud screening defaults (SPEC section 2).
+# Fraud screening defaults (docs/rules.md §2).
 FRAUD_MAX_STREAMS_PER_DAY = env.int("FRAUD_MAX_STREAMS_PER_DAY", default=1000)
 FRAUD_MAX_TRACK_PLAYS_PER_DAY = env.int("FRAUD_MAX_TRACK_PLAYS_PER_DAY", default=200)
 FRAUD_MAX_LISTENERS_PER_DEVICE = env.int("FRAUD_MAX_LISTENERS_PER_DEVICE", default=10)

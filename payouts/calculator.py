@@ -1,4 +1,4 @@
-"""The public earnings calculator (SPEC §4): query parameters in, display strings out.
+"""The public earnings calculator (docs/rules.md §4): query parameters in, display strings out.
 
 The page and `GET /api/v1/calculator` both answer from `calculator_answer`, which uses the
 same maths as the runs. Every parameter is bounded so no input can make the Decimal

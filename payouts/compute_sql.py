@@ -447,7 +447,7 @@ def chunk_compute(
 def _screen(
     cursor: Any, *, scratch: Scratch, index: int, policy: RunPolicy, scope: tuple[str, list[Any]]
 ) -> None:
-    """The chunk's part of screening (SPEC §2), from its aggregates: listener-days over the
+    """The chunk's part of screening (docs/rules.md §2), from its aggregates: listener-days over the
     daily limit; tracks over the per-track daily limit (looked up only for listener-days
     busy enough to hold one); and every (device, listener) pair, for the shared-device rule
     that needs all chunks. Messages match `payouts.screening`."""

@@ -1,4 +1,4 @@
-"""Read API of an artist's earnings and top fans (SPEC section 4). Thin views."""
+"""Read API of an artist's earnings and top fans (docs/rules.md §4). Thin views."""
 
 from datetime import UTC, datetime
 

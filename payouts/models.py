@@ -13,7 +13,7 @@ from payouts.fields import ExactAmountField
 
 
 class PayoutRun(models.Model):
-    """One month's payout, from screening to the ledger (SPEC §4 state machine)."""
+    """One month's payout, from screening to the ledger (docs/rules.md §4 state machine)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -277,11 +277,11 @@ class TrackResult(models.Model):
 
 
 class ArtistResult(models.Model):
-    """An artist's month in the three models (SPEC §2 comparisons), on the same data.
+    """An artist's month in the three models (docs/rules.md §2 comparisons), on the same data.
 
     `gross_exact`: what the artist's tracks earned user-centrically before splits;
     `amount_minor`: what the artist receives as a payee; `pro_rata_*`: the same pool divided
-    by share of all qualifying streams; `progressive_minor`: SPEC §3 with the base value
+    by share of all qualifying streams; `progressive_minor`: docs/rules.md §3 with the base value
     solved so that all artists add up to the pool.
     """
 

@@ -1,4 +1,4 @@
-"""The policy values a run uses, snapshotted when it starts (SPEC §2 traceability).
+"""The policy values a run uses, snapshotted when it starts (docs/rules.md §2 traceability).
 
 Settings may change between months; a run keeps computing, explaining and verifying with
 the values it started with.

@@ -1,4 +1,4 @@
-"""Payout run API (SPEC §4), statements and artists' review requests. Thin views: parse
+"""Payout run API (docs/rules.md §4), statements and artists' review requests. Thin views: parse
 the request, call a service or selector, shape the answer."""
 
 from typing import Any
@@ -120,7 +120,7 @@ class PayoutRunsView(APIView):
         except services.RunProblem as exc:
             return _problem(exc)
         if created:
-            # What was created: "queued" (SPEC §4), even if in-process tasks (no broker)
+            # What was created: "queued" (docs/rules.md §4), even if in-process tasks (no broker)
             # have already moved it on by now; GET shows where it is.
             return Response(selectors.run_summary(run, holds_pending=0), status=status.HTTP_202_ACCEPTED)
         return Response(selectors.run_summary(run), status=status.HTTP_202_ACCEPTED)

@@ -1,4 +1,4 @@
-"""Fraud screening (SPEC §2) and the data cut a run computes from.
+"""Fraud screening (docs/rules.md §2) and the data cut a run computes from.
 
 Rules, each counting qualifying streams of the month up to the run's cut:
 

@@ -55,7 +55,7 @@ def _pending(run: PayoutRun) -> int:
 
 
 def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str, Any]:
-    """The run as SPEC §4 shows it: id, month, status, progress and totals; and (§4b)
+    """The run as docs/rules.md §4 shows it: id, month, status, progress and totals; and (docs/rules.md §4b)
     `waiting`, a sentence when no worker has taken its work for a minute, else null."""
     places = _places(run)
     return {
@@ -312,7 +312,7 @@ def artist_final_tracks(artist_id: str, month: date) -> list[dict[str, Any]]:
 
 
 def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]:
-    """From the artist's tracks' gross to the amount payable, stage by stage (SPEC §2
+    """From the artist's tracks' gross to the amount payable, stage by stage (docs/rules.md §2
     traceability: allocation → split → payee), for a finalized month."""
     run = final_run(month)
     if run is None:

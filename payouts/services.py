@@ -1,4 +1,4 @@
-"""Payout runs, step by step (SPEC §4): queued → screening → review → computing → computed →
+"""Payout runs, step by step (docs/rules.md §4): queued → screening → review → computing → computed →
 finalized, or failed with a reason.
 
 Every step locks the run's row (`select_for_update`) before it moves the state, and

@@ -62,7 +62,7 @@ def recomputed_python(run: PayoutRun) -> dict[Key, int]:
     return amounts
 
 
-# One statement, written from SPEC §2 without the run's chunks, parts or lines: qualifying
+# One statement, written from docs/rules.md §2 without the run's chunks, parts or lines: qualifying
 # plays up to the cut (rejected listeners left out), pools from revenue up to the cut,
 # P × c / T per listener and track, the unallocated spread, splits from the run's catalog
 # snapshot, largest remainder over payees, suspense and retained.

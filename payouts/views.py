@@ -19,7 +19,7 @@ def _query(name: str, kind: Any, description: str, **extra: Any) -> OpenApiParam
 
 
 class CalculatorView(APIView):
-    """Public "see what you could earn" maths (SPEC §4); no token, nothing stored."""
+    """Public "see what you could earn" maths (docs/rules.md §4); no token, nothing stored."""
 
     permission_classes = [AllowAny]
     authentication_classes = []

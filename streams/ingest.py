@@ -1,12 +1,12 @@
 """Stream-event ingestion: validate a batch in one pass, write it with set-based statements.
 
-Good events are kept even when others in the batch are rejected (SPEC section 4);
+Good events are kept even when others in the batch are rejected (docs/rules.md §4);
 idempotency rests on the unique `event_id` constraint, so a replayed batch, or the same
 batch posted concurrently, is stored exactly once.
 
 An `event_id` names one play: its listener, ISRC, duration and start (an instant, whatever
 the offset it was written with). The same play sent again is a duplicate, even if its
-country, tier or device differ (SPEC §4b); the id sent with another play is rejected, and
+country, tier or device differ (docs/rules.md §4b); the id sent with another play is rejected, and
 the event that holds the id (the stored one, else the first in the batch) stays as it is.
 """
 
@@ -186,7 +186,9 @@ def _store(
     # ids reused whose repeats in this batch must be compared with the stored play.
     wanted = written.unseen | {row[0] for _, row in repeats if row[0] in written.reused}
     stored = _stored_plays(wanted) if wanted else {}
-    reused = written.reused | {key for key in written.unseen if stored[key] != _play(firsts[key][1])}
+    # .get: an id another request held is committed by now (ON CONFLICT waited for it); were
+    # it gone, the event is refused with the reuse error rather than answered with a 500.
+    reused = written.reused | {key for key in written.unseen if stored.get(key) != _play(firsts[key][1])}
     result.accepted = written.accepted
     result.duplicates = len(rows) - written.accepted - len(reused)
     for key in reused:
@@ -195,7 +197,7 @@ def _store(
     for index, row in repeats:
         # The play the id stands for: the stored one, or this batch's first (written now,
         # or equal to the stored one).
-        held = stored[row[0]] if row[0] in reused else _play(firsts[row[0]][1])
+        held = stored.get(row[0]) if row[0] in reused else _play(firsts[row[0]][1])
         if _play(row) == held:
             result.duplicates += 1
         else:

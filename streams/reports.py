@@ -1,7 +1,7 @@
 """Reads for the pages: an artist's listening in a month, by day and by track, and the
 month's plays per artist for model comparisons.
 
-Counts come from qualifying streams only (SPEC section 2). With Redis, a month the live
+Counts come from qualifying streams only (docs/rules.md §2). With Redis, a month the live
 pools hold is read from them (they keep plays per artist, per track and per unmatched
 ISRC); otherwise the database aggregates the events. Nothing here loops over stream rows.
 Money is not computed here: the pages take it from the estimate or the payout run.

@@ -121,7 +121,7 @@ def revenue_records_ingest(*, items: list[Any]) -> RevenueResult:
     if len(items) > MAX_BATCH:
         raise RevenueRejected(400, f"At most {MAX_BATCH} records per request; got {len(items)}.", [])
     plans = frozenset(settings.PLAN_PRICES)
-    # Next month, not later (SPEC §2, month close): billing may record a subscription a few
+    # Next month, not later (docs/rules.md §2, month close): billing may record a subscription a few
     # days before its month starts, and nothing further ahead is a real payment.
     latest_month = add_months(current_month(), 1)
     rows: dict[str, tuple] = {}

@@ -114,7 +114,7 @@ def plan_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[s
 
 
 def estimated_pools(month: date, *, listeners: Iterable[str] | None = None) -> dict[str, Decimal]:
-    """Recorded revenue where there is some, plan list price otherwise (SPEC section 2)."""
+    """Recorded revenue where there is some, plan list price otherwise (docs/rules.md §2)."""
     listeners = None if listeners is None else list(listeners)
     pools = plan_pools(month, listeners=listeners)
     pools.update(revenue_pools(month, listeners=listeners))

@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -41,16 +42,18 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(tempfile.mkstemp(prefix="kalipxo-worker-", suffix=".log")[1])
         self.name = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
+        self.broker_url = ""
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def start(self, *, timeout: float = 60) -> "WorkerProcess":
+        self.broker_url = settings.REDIS_URL  # a test may point it at a Redis of its own
         env = {
             **os.environ,
             "DATABASE_URL": worker_database_url(),
-            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_URL": self.broker_url,
             "SECRET_KEY": settings.SECRET_KEY,
             "DJANGO_SETTINGS_MODULE": "kalipxo.settings_test",
             "DB_CONN_MAX_AGE": "0",
@@ -118,7 +121,8 @@ def workers_drain(*, timeout: float = 120) -> None:
     """
     from kalipxo.celery import app
 
-    names = [worker.name for worker in STARTED if worker.running]
+    # Workers of another broker (a test's private Redis) are that test's to stop.
+    names = [w.name for w in STARTED if w.running and w.broker_url == app.conf.broker_url]
     if not names:
         return
     deadline = time.monotonic() + timeout
@@ -126,17 +130,20 @@ def workers_drain(*, timeout: float = 120) -> None:
     while quiet < 2:
         app.control.purge()
         inspect = app.control.inspect(destination=names, timeout=2.0, limit=len(names))
-        held = {
-            kind: [task for tasks in (answer(inspect) or {}).values() for task in tasks]
-            for kind, answer in (
-                ("active", lambda i: i.active()),
-                ("reserved", lambda i: i.reserved()),
-                ("scheduled", lambda i: i.scheduled()),
-            )
+        answers = {
+            "active": inspect.active(),
+            "reserved": inspect.reserved(),
+            "scheduled": inspect.scheduled(),
+        }
+        held: dict[str, list[Any]] = {
+            kind: [task for tasks in (answer or {}).values() for task in tasks]
+            for kind, answer in answers.items()
         }
         for entry in held["scheduled"]:
             app.control.revoke(entry["request"]["id"], destination=names)
-        busy = bool(held["active"] or held["reserved"] or held["scheduled"])
+        # A worker that did not answer may be busy: only every worker answering counts.
+        silent = any(answer is None or set(answer) != set(names) for answer in answers.values())
+        busy = silent or bool(held["active"] or held["reserved"] or held["scheduled"])
         quiet = 0 if busy else quiet + 1
         if time.monotonic() > deadline:
             raise AssertionError(f"workers still busy after {timeout}s: {held}")

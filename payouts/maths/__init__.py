@@ -1,6 +1,5 @@
 """The allocation maths: pure functions over plain data, no ORM, so the live estimator, the
-month-end run and the public calculator all compute the same numbers (STYLE: "the
-allocation maths is pure").
+month-end run and the public calculator all compute the same numbers.
 
 This package module holds what the models share: the `Allocation` result, the step that
 turns exact amounts per track into payee, suspense and retained lines, and the single

@@ -1,4 +1,4 @@
-"""Progressive payout model (SPEC §3, seed 003): the n-th play of a month is worth less as n grows.
+"""Progressive payout model (docs/rules.md §3, seed 003): the n-th play of a month is worth less as n grows.
 
 Value of the n-th play, with base value b, base plays B, curve end D, floor f = b × floor
 ratio and exponent p, where u = (n − B) / (D − B):

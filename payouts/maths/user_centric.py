@@ -1,4 +1,4 @@
-"""User-centric allocation (SPEC §2): each listener's pool goes only to what it streamed.
+"""User-centric allocation (docs/rules.md §2): each listener's pool goes only to what it streamed.
 
 A listener with pool P and T qualifying streams gives each ISRC it streamed c times
 P × c / T. A month can be computed in chunks: `user_centric_parts` turns a group of

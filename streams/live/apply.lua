@@ -51,9 +51,11 @@ end
 -- State written by an older version (contributions stored per target) cannot be priced
 -- by this one: the month reads as lost and is rebuilt from PostgreSQL.
 local FORMAT = '2'
-if ARGV[5] == '' and redis.call('EXISTS', p .. ':totals') == 1
-    and redis.call('HGET', p .. ':totals', 'format') ~= FORMAT then
-  return 'lost'
+-- So can a month priced with another step (a changed LIVE_REPRICE_STEP): its stated bounds
+-- would no longer hold.
+if ARGV[5] == '' and redis.call('EXISTS', p .. ':totals') == 1 then
+  local kept = redis.call('HMGET', p .. ':totals', 'format', 'step', 'fans_step')
+  if kept[1] ~= FORMAT or kept[2] ~= ARGV[7] or kept[3] ~= ARGV[8] then return 'lost' end
 end
 if ARGV[2] ~= '' then
   -- 40 days: longer than any month stays open for live updates.
@@ -203,5 +205,5 @@ for artist, scores in pairs(fans) do
     if delta ~= 0 then redis.call('ZINCRBY', p .. ':fans:' .. artist, int(delta), listener) end
   end
 end
-redis.call('HSET', totals, 'updated_at', ARGV[4], 'format', FORMAT)
+redis.call('HSET', totals, 'updated_at', ARGV[4], 'format', FORMAT, 'step', ARGV[7], 'fans_step', ARGV[8])
 return 'ok'

@@ -59,10 +59,7 @@ def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
         if live.month_streams
         else Fraction(0)
     )
-    bound = max(
-        store.reprice_bound(live.gross, contributions=live.listeners),
-        store.reprice_bound(live.amount, contributions=live.listeners + live.payee_listeners),
-    )
+    bound = max(store.gross_bound(live), store.amount_bound(live))
     return ArtistEstimate(
         gross=gross / units,
         amount=amount / units,
@@ -79,6 +76,7 @@ class TrackEstimate:
     gross: Fraction  # currency units, the unallocated spread included
     streams: int
     listeners: int
+    bound: Fraction = Fraction(0)  # the most `gross` may be above the exact figure
 
 
 def live_track_estimates(*, month: date, isrcs: list[str]) -> dict[str, TrackEstimate]:
@@ -89,6 +87,7 @@ def live_track_estimates(*, month: date, isrcs: list[str]) -> dict[str, TrackEst
             gross=(Fraction(live.gross) + _spread(unallocated, live.streams, month_streams)) / store.UNITS,
             streams=live.streams,
             listeners=live.listeners,
+            bound=Fraction(store.reprice_bound(live.gross, contributions=live.listeners), store.UNITS),
         )
         for isrc, live in tracks.items()
     }

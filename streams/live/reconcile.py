@@ -97,7 +97,7 @@ def reconcile_month(month: date, *, sample: int = 20, repair: bool = True) -> Re
         live = store.read_artist(month=month, artist_id=artist)
         report.checked.append(artist)
         # Live gross is priced lazily: anything within its stated bound is not drift.
-        bound = Fraction(store.reprice_bound(live.gross, contributions=live.listeners), store.UNITS)
+        bound = Fraction(store.gross_bound(live), store.UNITS)
         if abs(Fraction(live.gross, store.UNITS) - gross) > TOLERANCE + bound:
             report.drifts.append(Drift(artist, "gross", Fraction(live.gross, store.UNITS), gross))
         if (live.streams, live.listeners) != (streams, listeners):

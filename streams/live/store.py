@@ -90,11 +90,12 @@ def fans_step_ppm() -> int:
     return int(Decimal(settings.LIVE_FANS_REPRICE_STEP) * SHARE_SCALE)
 
 
-def reprice_bound(stored: int, *, contributions: int) -> int:
+def reprice_bound(stored: int, *, contributions: int, step: int | None = None) -> int:
     """The largest possible error (in units) of a lazily priced live figure made of
-    `contributions` listeners' contributions: each lies between the exact value x and
-    x × (1 + step), so x ≥ stored / (1 + step); and each was rounded to a whole unit."""
-    step = reprice_step_ppm()
+    `contributions` rounded contributions: each lies between the exact value x and
+    x × (1 + step), so x ≥ stored / (1 + step); and each was rounded to a whole unit.
+    `step` (millionths) is the one the month was priced with (LiveArtist.step)."""
+    step = reprice_step_ppm() if step is None else step
     lazy = -(-max(stored, 0) * step // (SHARE_SCALE + step))
     return lazy + (contributions + 1) // 2
 
@@ -173,10 +174,22 @@ class LiveArtist:
     listeners: int
     payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
     payee_listeners: int  # listeners of the tracks that pay the artist by a split
+    step: int  # the repricing step (millionths) the month is priced with
     month_pools: int
     month_streams: int
     month_unallocated: int
     updated_at: datetime | None
+
+
+def gross_bound(live: LiveArtist) -> int:
+    """The largest possible error of an artist's live gross (units): a listener's plays reach
+    it through up to two targets (tracks split and not), each rounded once."""
+    return reprice_bound(live.gross, contributions=2 * live.listeners, step=live.step)
+
+
+def amount_bound(live: LiveArtist) -> int:
+    """The same for its amount as a payee, which its split tracks' listeners add to."""
+    return reprice_bound(live.amount, contributions=2 * live.listeners + live.payee_listeners, step=live.step)
 
 
 def read_artist(*, month: date, artist_id: str) -> LiveArtist:
@@ -188,7 +201,7 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
     pipe.hget(p + ":listeners", artist_id)
     pipe.hget(p + ":pweights", artist_id)
     pipe.hget(p + ":plisteners", artist_id)
-    pipe.hmget(p + ":totals", "pools", "streams", "unallocated", "updated_at")
+    pipe.hmget(p + ":totals", "pools", "streams", "unallocated", "updated_at", "step")
     gross, amount, streams, listeners, weight, payee_listeners, totals = pipe.execute()
     updated = totals[3]
     return LiveArtist(
@@ -198,6 +211,7 @@ def read_artist(*, month: date, artist_id: str) -> LiveArtist:
         listeners=int(listeners or 0),
         payee_weight=int(weight or 0),
         payee_listeners=int(payee_listeners or 0),
+        step=int(totals[4] or reprice_step_ppm()),
         month_pools=int(totals[0] or 0),
         month_streams=int(totals[1] or 0),
         month_unallocated=int(totals[2] or 0),
@@ -255,39 +269,42 @@ def read_month_plays(month: date) -> LivePlays:
     )
 
 
-SHORTLIST_MAX = 2_000  # fans priced exactly per read, at most
+FANS_PAGE = 200  # fans read and priced per round trip
 
 
 def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:
     """(listener, contribution in 1e-9 units, streams of the artist) for the top fans,
     priced exactly from each fan's pool and streams.
 
-    A stored score lies between the exact contribution x and x × (1 + step)(1 + fans' step),
-    so every fan of the exact top `limit` scores at least the `limit`-th score divided by
-    that factor: those are priced, and ranked by their exact amounts.
+    A stored score is never below the exact contribution by more than its rounding (a unit
+    per target kind), so walking the fans by descending score and pricing each one, the
+    walk can stop at the first score that even rounded up falls short of the `limit`-th
+    exact amount found so far: no fan further down can reach the top.
     """
     p = prefix(month)
     key = f"{p}:fans:{artist_id}"
-    kth: list[tuple[str, float]] = client().zrevrange(key, limit - 1, limit - 1, withscores=True)  # type: ignore[assignment]
-    if kth:
-        factor = (SHARE_SCALE + reprice_step_ppm()) * (SHARE_SCALE + fans_step_ppm())
-        floor = int(kth[0][1]) * SHARE_SCALE * SHARE_SCALE // factor
-        candidates: list[str] = client().zrevrangebyscore(  # type: ignore[assignment]
-            key, "+inf", floor, start=0, num=SHORTLIST_MAX
+    priced: list[tuple[str, int, int]] = []
+    start = 0
+    while True:
+        page: list[tuple[str, float]] = client().zrevrange(  # type: ignore[assignment]
+            key, start, start + FANS_PAGE - 1, withscores=True
         )
-    else:
-        candidates = client().zrevrange(key, 0, -1)  # type: ignore[assignment]
-    pipe = client().pipeline(transaction=False)
-    for listener in candidates:
-        pipe.hmget(f"{p}:l:{listener}", "P", "T", f"w:a:{artist_id}", f"w:b:{artist_id}")
-    priced = []
-    for listener, (pool, streams, own_a, own_b) in zip(candidates, pipe.execute(), strict=True):
-        own = int(own_a or 0) + int(own_b or 0)
-        total = int(streams or 0)
-        if own and total:
-            priced.append((listener, (2 * int(pool or 0) * own + total) // (2 * total), own))
-    priced.sort(key=lambda fan: (-fan[1], fan[0]))
-    return [fan for fan in priced[:limit] if fan[1] > 0]
+        if not page:
+            break
+        pipe = client().pipeline(transaction=False)
+        for listener, _ in page:
+            pipe.hmget(f"{p}:l:{listener}", "P", "T", f"w:a:{artist_id}", f"w:b:{artist_id}")
+        for (listener, _), (pool, streams, own_a, own_b) in zip(page, pipe.execute(), strict=True):
+            own, total = int(own_a or 0) + int(own_b or 0), int(streams or 0)
+            if own and total:
+                priced.append((listener, (2 * int(pool or 0) * own + total) // (2 * total), own))
+        priced.sort(key=lambda fan: (-fan[1], fan[0]))
+        del priced[limit:]
+        lowest_score = int(page[-1][1])
+        if len(page) < FANS_PAGE or (len(priced) == limit and lowest_score + 2 < priced[-1][1]):
+            break
+        start += FANS_PAGE
+    return [fan for fan in priced if fan[1] > 0]
 
 
 def read_all_gross(month: date) -> dict[str, int]:

@@ -24,7 +24,7 @@ SPEC_EXAMPLE: dict[str, Any] = {
 
 
 def track(**overrides: Any) -> dict[str, Any]:
-    """The SPEC example with fields replaced; a None override drops the field."""
+    """The docs/rules.md §4 example with fields replaced; a None override drops the field."""
     base = copy.deepcopy(SPEC_EXAMPLE)
     base.update(overrides)
     return {key: value for key, value in base.items() if value is not None}
@@ -74,7 +74,7 @@ def distro_b(api_as: ApiFactory) -> APIClient:
 
 @pytest.fixture
 def a_owns_the_spec_track(distro_a: APIClient) -> None:
-    """Distro A has posted the SPEC example: art-1, lbl-1, release 00602537000001."""
+    """Distro A has posted the docs/rules.md §4 example: art-1, lbl-1, release 00602537000001."""
     response = distro_a.post(URL, SPEC_EXAMPLE, format="json")
     assert response.status_code == 200
 

@@ -255,3 +255,33 @@ def test_one_attempt_per_address_is_checked_at_a_time(
     _, results = during_the_delay(monkeypatch, lambda: login(Client(), username, "guess"))
     assert login(client, username, PASSWORD).status_code == 302
     assert wait_shown(results[0]) == "1 second"  # refused unchecked while the first is checked
+
+
+@override_settings(LOGIN_THROTTLE=RULE, LOGIN_TRUSTED_PROXIES=1)
+def test_behind_a_proxy_each_client_counts_by_the_address_the_proxy_saw(clock: Clock, username: str) -> None:
+    """Everyone arrives from the proxy's address: counting that would lock the username for all."""
+    proxy = "10.9.9.9"
+
+    def through_proxy(password: str, client_says: str, proxy_saw: str) -> Any:
+        return Client().post(
+            "/login/",
+            {"username": username, "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"{client_says}, {proxy_saw}",
+        )
+
+    for _ in range(7):  # an attacker, claiming to be the victim's address in vain
+        through_proxy("wrong-password", client_says="203.0.113.7", proxy_saw="198.51.100.66")
+    assert wait_shown(through_proxy(PASSWORD, client_says="x", proxy_saw="198.51.100.66")) is not None
+    victim = through_proxy(PASSWORD, client_says="198.51.100.66", proxy_saw="203.0.113.7")
+    assert victim.status_code == 302, error(victim)
+
+
+def test_an_ipv6_client_counts_by_its_64_and_a_proxy_is_trusted_only_when_configured() -> None:
+    request: Any = type("Request", (), {})()
+    request.META = {"REMOTE_ADDR": "2001:db8:1:2:aaaa::1", "HTTP_X_FORWARDED_FOR": "192.0.2.1"}
+    assert throttle.client_address(request) == "2001:db8:1:2::/64"
+    request.META["REMOTE_ADDR"] = "2001:db8:1:2:ffff::9"
+    assert throttle.client_address(request) == "2001:db8:1:2::/64"  # the same subscriber
+    with override_settings(LOGIN_TRUSTED_PROXIES=1):
+        assert throttle.client_address(request) == "192.0.2.1"

@@ -2,7 +2,7 @@
 
 Huge strings, deep nesting, NaN/Infinity literals, broken encodings, duplicated keys, wrong
 content types, wrong types and out-of-range numbers always get a 4xx JSON answer that says
-what is wrong, never a 500, and a refused request stores nothing (SPEC §4: "bad input
+what is wrong, never a 500, and a refused request stores nothing (docs/rules.md §4: "bad input
 never gets a 500").
 """
 
@@ -337,7 +337,7 @@ def test_negative_zero_as_a_json_integer_is_zero(world: World) -> None:
 
 
 def test_a_batch_with_one_hostile_event_keeps_the_good_ones(world: World) -> None:
-    """Streams are per-event (SPEC §4): the bad event is reported, the good one stored."""
+    """Streams are per-event (docs/rules.md §4): the bad event is reported, the good one stored."""
     events = [
         EVENT,
         {**EVENT, "event_id": "ev-2", "listener": HUGE},

@@ -1,7 +1,7 @@
-"""A small month pushed through the public API, and SPEC §2 computed by hand for it.
+"""A small month pushed through the public API, and docs/rules.md §2 computed by hand for it.
 
 `expected_payouts` is deliberately independent of the code under test: plain Fractions,
-written from the SPEC's words, with its own largest-remainder rounding.
+written from the words of docs/rules.md §2, with its own largest-remainder rounding.
 """
 
 from collections import defaultdict
@@ -119,7 +119,7 @@ def expected_payouts(
     rejected: Iterable[str] = (),
     unallocated_policy: str = "pro_rata",
 ) -> Expected:
-    """SPEC §2 by hand: pools, P × c / T, spread, splits, suspense, one rounding per payee."""
+    """docs/rules.md §2 by hand: pools, P × c / T, spread, splits, suspense, one rounding per payee."""
     rejected = set(rejected)
     pools = {listener: Fraction(Decimal(value)) * SHARE for listener, value in paid.items()}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -1,4 +1,4 @@
-"""`GET /api/v1/calculator` (SPEC §4): public, exact, and a 400 naming every bad parameter."""
+"""`GET /api/v1/calculator` (docs/rules.md §4): public, exact, and a 400 naming every bad parameter."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Progressive model (SPEC §3, seed 003): the value curve, its closed-form integral, neutrality."""
+"""Progressive model (docs/rules.md §3, seed 003): the value curve, its closed-form integral, neutrality."""
 
 import dataclasses
 from decimal import Decimal

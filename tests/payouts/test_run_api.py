@@ -1,4 +1,4 @@
-"""Payout runs through the HTTP API (SPEC §4), on whichever database the suite runs.
+"""Payout runs through the HTTP API (docs/rules.md §4), on whichever database the suite runs.
 
 On SQLite tasks run in-process, so a run started through the API has computed by the
 time the POST answers; these tests then read it back. With a real worker (PostgreSQL

@@ -1,7 +1,7 @@
-"""Payout runs end to end with real Celery workers, PostgreSQL and Redis (SPEC §4).
+"""Payout runs end to end with real Celery workers, PostgreSQL and Redis (docs/rules.md §4).
 
 The month goes in through the public API, holds are decided through the API, and every
-payee amount is compared to the cent with SPEC §2 computed by hand (tests.payouts.months).
+payee amount is compared to the cent with docs/rules.md §2 computed by hand (tests.payouts.months).
 """
 
 import csv

@@ -1,7 +1,7 @@
 """A payout run whose worker is SIGKILLed mid-run: the same result as an undisturbed run,
 and one ledger.
 
-`test_run_worker` checks a killed run against SPEC section 2 computed by hand. This test
+`test_run_worker` checks a killed run against docs/rules.md §2 computed by hand. This test
 compares every result row of the killed run with an undisturbed run of the same month, so
 a chunk that was counted twice or lost shows up even where the hand computation is blind
 (allocation lines, per-track and per-artist rows), then finalizes it and checks that no

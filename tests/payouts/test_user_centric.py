@@ -1,4 +1,4 @@
-"""User-centric allocation (SPEC §2): worked examples and properties of the pure maths."""
+"""User-centric allocation (docs/rules.md §2): worked examples and properties of the pure maths."""
 
 import json
 from collections.abc import Sequence

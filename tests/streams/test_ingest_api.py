@@ -165,7 +165,7 @@ def test_the_same_event_twice_in_one_batch_is_stored_once(ingest_api: APIClient)
     assert StreamEvent.objects.count() == 1
 
 
-# --- an event_id names one play (SPEC §4b) -------------------------------------------
+# --- an event_id names one play (docs/rules.md §4b) -------------------------------------------
 
 PLAY = {**SPEC_EXAMPLE, "event_id": "ev-play"}
 ANOTHER_PLAY = [

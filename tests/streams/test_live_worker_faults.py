@@ -1,6 +1,6 @@
 """A worker SIGKILLed while it applies batches: the estimates end up as if nothing happened.
 
-`test_live_pools` checks a killed worker's estimates against SPEC section 2 computed by
+`test_live_pools` checks a killed worker's estimates against docs/rules.md §2 computed by
 hand (within 0.0001). Here the kill lands at the worst moment, after a batch was written
 to Redis and before PostgreSQL recorded it, and the result is compared key by key with an
 undisturbed run of the same events: the same integers, not merely close ones.

@@ -102,7 +102,7 @@ class Player:
 
 
 def assert_estimates_exact(paid: dict[str, str] | None = None) -> None:
-    """The live estimates equal SPEC section 2 computed by hand (tests.streams.test_live_pools)."""
+    """The live estimates equal docs/rules.md §2 computed by hand (tests.streams.test_live_pools)."""
     listeners = {f"L{n}": "14.99" for n in range(300)} | (paid or {})
     assert_live_matches(PLAYS, pools_for(listeners))
     streams = {"art-1": 0, "art-2": 0}
