@@ -55,8 +55,8 @@ def _pending(run: PayoutRun) -> int:
 
 
 def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str, Any]:
-    """The run as docs/rules.md §4 shows it: id, month, status, progress and totals; and (docs/rules.md §4b)
-    `waiting`, a sentence when no worker has taken its work for a minute, else null."""
+    """The run as docs/rules.md §4 shows it: id, month, status, progress and totals; and
+    (§4b) `waiting`, a sentence when no worker has taken its work for a minute, else null."""
     places = _places(run)
     return {
         "id": run.pk,

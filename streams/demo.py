@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 
 from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
 from kalipxo.money import quantize_money
+from kalipxo.months import add_months, month_of, month_start, next_month
 from streams.live import dispatch, updates
 from streams.models import ClosedMonth, IngestBatch, Listener, RevenueRecord, StreamEvent
 
@@ -200,18 +201,9 @@ class DemoSummary:
 # ---------------------------------------------------------------------------- dates
 
 
-def month_start(value: date) -> datetime:
-    return datetime(value.year, value.month, 1, tzinfo=UTC)
-
-
-def next_month(value: date) -> date:
-    return date(value.year + value.month // 12, value.month % 12 + 1, 1)
-
-
 def demo_month_default(*, now: datetime) -> date:
     """The previous calendar month in UTC, so that the current month stays live."""
-    first = now.astimezone(UTC).date().replace(day=1)
-    return (first - timedelta(days=1)).replace(day=1)
+    return add_months(month_of(now), -1)
 
 
 def live_slice(*, streams: int, month: date, now: datetime) -> int:

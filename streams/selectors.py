@@ -5,25 +5,19 @@ Aggregation happens in the database (GROUP BY), never by looping over stream row
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, Sum
 
+from kalipxo.months import month_end, month_start
 from streams.models import ClosedMonth, RevenueRecord, StreamEvent
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """[start, end) of a month in UTC."""
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
-    return start, end
-
-
-def month_of(moment: datetime) -> date:
-    moment = moment.astimezone(UTC)
-    return date(moment.year, moment.month, 1)
+    return month_start(month), month_end(month)
 
 
 def is_month_closed(month: date) -> bool:

@@ -28,7 +28,8 @@
 -- checked when the money is priced: it lies between the exact contribution and
 -- (1 + step)(1 + fans' step) times it, so a read can price a short list exactly.
 -- Listener hash: P pool, T streams, rev (revenue recorded), Q and R (pool and streams at
--- the last pricing), G and F (the same for fan scores), w:<target> weights.
+-- the last pricing), F (streams when fan scores were last priced; a pool change prices
+-- both, so their pool is always Q), w:<target> weights.
 -- Returns 'ok', 'dup', 'busy' or 'lost'.
 local p = ARGV[1]
 if ARGV[5] ~= '' then
@@ -80,20 +81,16 @@ local totals_of = {a = {':gross'}, p = {':amount'}, s = {':suspense'}, b = {':gr
 
 -- Everything the batch changes, summed over its listeners: one call per hash field (and
 -- per artist and fan) at the end rather than one per listener and target.
-local sums = {}
-local function add(hash, id, delta)
+local function bump(into, outer, inner, delta)
   if delta == 0 then return end
-  local deltas = sums[hash]
-  if not deltas then deltas = {}; sums[hash] = deltas end
-  deltas[id] = (deltas[id] or 0) + delta
+  local sums = into[outer]
+  if not sums then sums = {}; into[outer] = sums end
+  sums[inner] = (sums[inner] or 0) + delta
 end
+local sums = {}  -- hash -> {field -> change}
+local function add(hash, id, delta) bump(sums, hash, id, delta) end
 local fans = {}  -- artist -> {listener -> score change}
-local function fan(artist, listener, delta)
-  if delta == 0 then return end
-  local scores = fans[artist]
-  if not scores then scores = {}; fans[artist] = scores end
-  scores[listener] = (scores[listener] or 0) + delta
-end
+local function fan(artist, listener, delta) bump(fans, artist, listener, delta) end
 local function money(kind, id, delta)
   if delta == 0 then return end
   for _, hash in ipairs(totals_of[kind]) do add(hash, id, delta) end
@@ -103,11 +100,11 @@ local totals = p .. ':totals'
 local data = cjson.decode(ARGV[3])
 for listener, d in pairs(data) do
   local lk = p .. ':l:' .. listener
-  local state = redis.call('HMGET', lk, 'P', 'T', 'rev', 'Q', 'R', 'G', 'F')
+  local state = redis.call('HMGET', lk, 'P', 'T', 'rev', 'Q', 'R', 'F')
   local old_pool = tonumber(state[1]) or 0
   local old_streams = tonumber(state[2]) or 0
   local priced_pool, priced_streams = tonumber(state[4]) or 0, tonumber(state[5]) or 0
-  local fan_pool, fan_streams = tonumber(state[6]) or 0, tonumber(state[7]) or 0
+  local fan_streams = tonumber(state[6]) or 0
   local pool = old_pool
   if d.rev then
     pool = d.rev
@@ -149,7 +146,7 @@ for listener, d in pairs(data) do
   end
 
   local full = pool ~= priced_pool or grown(streams, priced_streams, STEP)
-  local fans_full = full and (pool ~= fan_pool or grown(streams, fan_streams, FAN_STEP))
+  local fans_full = full and (pool ~= priced_pool or grown(streams, fan_streams, FAN_STEP))
   if full then
     -- Every target from its last price to the new one (weights as they are after this
     -- update; what it added was not priced before).
@@ -165,9 +162,9 @@ for listener, d in pairs(data) do
         money(kind, id, price(kind, pool, weight, streams) - price(kind, priced_pool, before, priced_streams))
         if kind == 'a' or kind == 'b' then
           if fans_full then
-            fan(id, listener, price(kind, pool, weight, streams) - price(kind, fan_pool, before, fan_streams))
+            fan(id, listener, price(kind, pool, weight, streams) - price(kind, priced_pool, before, fan_streams))
           elseif played[target] then
-            fan(id, listener, price(kind, fan_pool, weight, fan_streams) - price(kind, fan_pool, before, fan_streams))
+            fan(id, listener, price(kind, priced_pool, weight, fan_streams) - price(kind, priced_pool, before, fan_streams))
           end
         end
       end
@@ -179,7 +176,7 @@ for listener, d in pairs(data) do
       money(kind, id, price(kind, priced_pool, weight, priced_streams) - price(kind, priced_pool, weight - inc, priced_streams))
       if kind == 'a' or kind == 'b' then
         fan(id, listener,
-          price(kind, fan_pool, weight, fan_streams) - price(kind, fan_pool, weight - inc, fan_streams))
+          price(kind, priced_pool, weight, fan_streams) - price(kind, priced_pool, weight - inc, fan_streams))
       end
     end
   end
@@ -190,7 +187,6 @@ for listener, d in pairs(data) do
     fields[#fields + 1] = 'R'; fields[#fields + 1] = int(streams)
   end
   if fans_full then
-    fields[#fields + 1] = 'G'; fields[#fields + 1] = int(pool)
     fields[#fields + 1] = 'F'; fields[#fields + 1] = int(streams)
   end
   redis.call('HSET', lk, unpack(fields))

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from artists.settlement import TrackSettlement, track_settlements
+from kalipxo.months import month_of
 from streams import selectors
 from streams.live import dispatch, store
 from streams.models import IngestBatch, StreamEvent
@@ -61,7 +62,7 @@ def batch_apply(batch_id: str) -> str:
     plays: dict[date, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     plan: dict[date, dict[str, int]] = defaultdict(dict)
     for listener, isrc, started_at, duration_ms, tier in events.iterator(chunk_size=5000):
-        month = selectors.month_of(started_at)
+        month = month_of(started_at)
         plan[month][listener] = max(plan[month].get(listener, 0), _plan_units(tier))
         if duration_ms >= settings.MIN_PLAY_MS:
             plays[month][listener][isrc] += 1
