@@ -1,18 +1,17 @@
 """The live pools' apply script at the depth of a real month, on a redis-server of its own.
 
-`python -m bench.live_depth [--quick] [--listeners 10000] [--plays 200] [--steps 0,0.05,0.1]`
-starts a private redis-server, prices a mid-month straight into it (10,000 listeners with
-200 plays each on average, heavy-tailed; 10,000 Zipf-popular tracks, a third of them split
-between the artist and a label), then applies interleaved batches of 1,000 plays of ~1,000
-different listeners, as real traffic comes, once per repricing step (LIVE_REPRICE_STEP):
-step 0 prices every contribution again on each play (the exact behaviour before lazy
-pricing), larger steps price lazily. Reported: plays per second the script absorbs and
-Redis CPU per 1,000 plays, beside the same run's bulk pricing of the prefill (a rebuild's
-path, the fastest way to price a month). The batches are long enough (15 plays per
-listener) to go through the lazy repricing cycles, not only between them.
+`python -m bench.live_depth [--quick] [--listeners 10000] [--plays 200,1000] [--batches 150]`
+starts a private redis-server, loads a month straight into it (10,000 listeners with 200
+plays each on average, then 1,000 for a month's end, heavy-tailed; 10,000 Zipf-popular
+tracks, a third of them split between the artist and a label), then applies interleaved
+batches of 1,000 plays of ~1,000 different listeners, as real traffic comes. Reported:
+plays per second the script absorbs and Redis CPU per 1,000 plays, beside the same run's
+bulk load of the prefill (a rebuild's path, the fastest way to fill a month), and what
+reading an artist's money costs, since it is computed at read from the artist's listeners.
 """
 
 import argparse
+import functools
 import os
 import random
 import shutil
@@ -22,7 +21,6 @@ import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +68,7 @@ class Month:
     def __init__(self, *, listeners: int, tracks: int, plays: int, seed: int = 7) -> None:
         self.random = random.Random(seed)
         self.listeners = listeners
-        artists = max(1, tracks // 5)
+        artists = self.artists = max(1, tracks // 5)
         self.targets: list[dict[str, int]] = []
         for t in range(tracks):
             artist = f"a{t % artists}"
@@ -111,7 +109,16 @@ def _redis_cpu(client: Any) -> float:
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
-def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> list[dict[str, Any]]:
+def _read_ms(call: Any, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - started)
+    return 1000 * best
+
+
+def measure(*, listeners: int, depths: list[int], batches: int) -> list[dict[str, Any]]:
     proc, url, folder = _start_redis()
     try:
         os.environ["REDIS_URL"] = url
@@ -123,10 +130,11 @@ def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> li
 
         from streams.live import store
 
+        settings.LIVE_REDIS_URL = url
+        settings.LIVE_READ_CACHE_SECONDS = 0  # every read computes
         client = store.client()
         rows = []
-        for step in steps:
-            settings.LIVE_REPRICE_STEP = Decimal(step)
+        for plays in depths:
             client.flushdb()
             month = Month(listeners=listeners, tracks=10_000, plays=plays)
             started, cpu = time.monotonic(), _redis_cpu(client)
@@ -138,24 +146,30 @@ def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> li
                     tracks[track] += 1
                 chunk[listener] = tracks
                 prefilled += month.depth[listener]
-                if len(chunk) == 100 or listener == listeners - 1:
+                if len(chunk) == 1000 or listener == listeners - 1:
                     store.apply_update(month=MONTH, payload=month.payload(chunk))
                     chunk = {}
             prefill_s, prefill_cpu = time.monotonic() - started, _redis_cpu(client) - cpu
             started, cpu = time.monotonic(), _redis_cpu(client)
-            # Exact pricing costs the same on every batch: fewer of them measure it as well.
-            runs = min(batches, EXACT_BATCHES) if Decimal(step) == 0 else batches
-            for n in range(runs):
+            for n in range(batches):
                 store.apply_update(month=MONTH, payload=month.payload(month.batch()), marker=f"b{n}")
             apply_s, apply_cpu = time.monotonic() - started, _redis_cpu(client) - cpu
+            top_fans = functools.partial(store.artist_money, month=MONTH, artist_id="a0", fans=10)
+            top_isrcs = [f"T{t}" for t in range(0, 10_000, month.artists)]  # the top artist's tracks
+            top_tracks = functools.partial(store.read_tracks, month=MONTH, isrcs=top_isrcs)
             rows.append(
                 {
-                    "step": step,
+                    "plays": plays,
                     "prefill_plays": prefilled,
                     "prefill_rate": prefilled / prefill_s,
                     "prefill_cpu_ms": 1000 * prefill_cpu / (prefilled / 1000),
-                    "apply_rate": runs * BATCH / apply_s,
-                    "apply_cpu_ms": 1000 * apply_cpu / runs,
+                    "apply_rate": batches * BATCH / apply_s,
+                    "apply_cpu_ms": 1000 * apply_cpu / batches,
+                    "top_listeners": store.artist_money(month=MONTH, artist_id="a0").listeners,
+                    "top_read_ms": _read_ms(lambda: store.read_artist(month=MONTH, artist_id="a0")),
+                    "top_fans_ms": _read_ms(top_fans),
+                    "mid_read_ms": _read_ms(lambda: store.read_artist(month=MONTH, artist_id="a500")),
+                    "tracks_read_ms": _read_ms(top_tracks),
                     "memory": client.info("memory")["used_memory_human"],
                 }
             )
@@ -169,16 +183,18 @@ def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> li
 
 def _table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| repricing step | plays absorbed per second | Redis CPU per 1,000 plays "
-        "| baseline: bulk pricing of the prefill | bound on a figure |",
-        "| --- | --- | --- | --- | --- |",
+        "| plays per listener | plays absorbed per second | Redis CPU per 1,000 plays "
+        "| baseline: bulk load of the prefill | top artist read (listeners) | its top fans "
+        "| artist #500 read | top artist's tracks read | memory |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
-        step = Decimal(row["step"])
-        bound = "exact" if not step else f"{100 * step / (1 + step):.1f}% of it"
         lines.append(
-            f"| {row['step']} | {row['apply_rate']:,.0f}/s | {row['apply_cpu_ms']:,.0f} ms | "
-            f"{row['prefill_rate']:,.0f}/s ({row['prefill_cpu_ms']:,.0f} ms per 1,000) | {bound} |"
+            f"| {row['plays']} | {row['apply_rate']:,.0f}/s | {row['apply_cpu_ms']:,.0f} ms | "
+            f"{row['prefill_rate']:,.0f}/s ({row['prefill_cpu_ms']:,.0f} ms per 1,000) | "
+            f"{row['top_read_ms']:.1f} ms ({row['top_listeners']:,}) | {row['top_fans_ms']:.1f} ms | "
+            f"{row['mid_read_ms']:.1f} ms | "
+            f"{row['tracks_read_ms']:.1f} ms | {row['memory']} |"
         )
     return "\n".join(lines)
 
@@ -188,25 +204,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--listeners", type=int, default=10_000)
-    parser.add_argument("--plays", type=int, default=200, help="plays per listener already in the month")
-    parser.add_argument("--steps", default="0,0.05,0.1")
+    parser.add_argument(
+        "--plays", default="200,1000", help="plays per listener already in the month (mid-month, month end)"
+    )
     parser.add_argument("--batches", type=int, default=150, help="batches of 1,000 plays applied")
     parser.add_argument("--quick", action="store_true", help="1,000 listeners and 20 batches")
     parser.add_argument("--output", type=Path)
     parser.add_argument("--no-output", action="store_true")
     args = parser.parse_args()
     listeners, batches = (1_000, 20) if args.quick else (args.listeners, args.batches)
-    steps = args.steps.split(",")
-    rows = measure(listeners=listeners, plays=args.plays, steps=steps, batches=batches)
-    command = (
-        f"python -m bench.live_depth --listeners {listeners} --plays {args.plays} --steps {args.steps} "
-        f"--batches {batches}"
-    )
+    depths = [int(n) for n in args.plays.split(",")]
+    rows = measure(listeners=listeners, depths=depths, batches=batches)
+    command = f"python -m bench.live_depth --listeners {listeners} --plays {args.plays} --batches {batches}"
     table = _table(rows)
     print(table)
     headlines = [
         Headline(
-            measure=f"Live apply at depth {args.plays} plays/listener, step {row['step']}",
+            measure=f"Live apply script at depth {row['plays']} plays/listener",
             value=f"{row['apply_rate']:,.0f} plays/s",
             baseline=f"bulk pricing {row['prefill_rate']:,.0f} plays/s",
             versus=f"{row['apply_rate'] / row['prefill_rate']:.2f}x",
@@ -220,8 +234,9 @@ def main() -> None:
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
             f"{machine_summary()}.\n"
             f"Command: `{command}`: the apply script alone on a private redis-server, fed from "
-            "this process (no HTTP, no database). A listener's plays reprice its contributions "
-            "lazily (streams/live/apply.lua); step 0 is the exact pricing of every play.\n\n" + table
+            "this process (no HTTP, no database). Writes only count (streams/live/apply.lua); "
+            "money is computed at read from the artist's listeners over the 16 shards "
+            "(streams/live/artist.lua), so a read costs as many listeners as the artist has.\n\n" + table
         )
         update_doc_section(
             output, name="live-depth", title="Live pools at depth: the apply script", body=body

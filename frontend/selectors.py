@@ -323,6 +323,8 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
         "day": now.day,
         "days_in_month": calendar.monthrange(month.year, month.month)[1],
         "earnings": earnings,
+        # Below half a cent the cents shown are exact: the page says nothing of the bound.
+        "bound_shown": Decimal(earnings.get("bound", "0")) >= Decimal("0.005"),
         "last": {
             "month": month_key(previous),
             "month_name": month_name(previous),

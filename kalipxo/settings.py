@@ -291,18 +291,16 @@ PAYOUT_RUN_CHUNKS = env.int("PAYOUT_RUN_CHUNKS", default=8)
 # How long the dashboard's streams-per-day series is shared between page loads (0: never).
 DASHBOARD_DAILY_CACHE_SECONDS = env.int("DASHBOARD_DAILY_CACHE_SECONDS", default=60)
 
-# Live estimates reprice a listener's contributions lazily: fully when its stream total
-# has grown by more than this fraction since the last full repricing, otherwise only what
-# a play touches. A live figure is then at most step / (1 + step) above the exact one,
-# and says so (`bound`). 0 reprices everything on every play (exact, and slow at depth).
-LIVE_REPRICE_STEP = Decimal(env.str("LIVE_REPRICE_STEP", default="0.05"))
-# Fans are ranked by scores repriced with a coarser step (a score costs a sorted-set write);
-# the short list they give is priced exactly at read.
-LIVE_FANS_REPRICE_STEP = Decimal(env.str("LIVE_FANS_REPRICE_STEP", default="0.5"))
-if not Decimal(0) <= LIVE_REPRICE_STEP <= Decimal(1):
-    raise ImproperlyConfigured("LIVE_REPRICE_STEP must be between 0 and 1.")
-if not Decimal(0) <= LIVE_FANS_REPRICE_STEP <= Decimal(4):
-    raise ImproperlyConfigured("LIVE_FANS_REPRICE_STEP must be between 0 and 4.")
+# The live pools' Redis: the broker's by default. With LIVE_REDIS_CLUSTER=1 the URL names
+# one node of a Redis Cluster (streams/live/store.py shards the state by listener).
+LIVE_REDIS_URL = env.str("LIVE_REDIS_URL", default=REDIS_URL)
+LIVE_REDIS_CLUSTER = env.bool("LIVE_REDIS_CLUSTER", default=False)
+if LIVE_REDIS_CLUSTER and not LIVE_REDIS_URL:
+    raise ImproperlyConfigured("LIVE_REDIS_CLUSTER needs LIVE_REDIS_URL (or REDIS_URL).")
+# Live money is computed at read time from the artist's listeners; an artist with at least
+# this many is computed at most once per LIVE_READ_CACHE_SECONDS per web process.
+LIVE_READ_CACHE_LISTENERS = env.int("LIVE_READ_CACHE_LISTENERS", default=2000)
+LIVE_READ_CACHE_SECONDS = env.float("LIVE_READ_CACHE_SECONDS", default=1.0)
 
 # Events this far in the future are refused (clock skew allowance).
 STREAM_MAX_FUTURE_SECONDS = env.int("STREAM_MAX_FUTURE_SECONDS", default=300)

@@ -32,7 +32,7 @@ class EarningsSerializer(serializers.Serializer):
     bound = serializers.CharField(
         required=False,
         help_text="Only on an estimate that is not exact: the most gross or amount may be off by "
-        "(live figures are repriced lazily; see LIVE_REPRICE_STEP).",
+        "(each listener's live contribution is rounded to 1e-9 of the currency).",
     )
 
 

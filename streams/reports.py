@@ -14,7 +14,6 @@ from typing import TypedDict
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from redis.exceptions import RedisError
 
 from artists.models import Track
 from streams.live import dispatch, store
@@ -68,7 +67,7 @@ def live_month(month: date) -> bool:
         return False
     try:
         return store.month_exists(month) and not store.rebuilding(month)
-    except RedisError:
+    except store.ERRORS:
         return False  # the database answers instead
 
 
@@ -77,8 +76,7 @@ def artist_track_streams(*, artist_id: str, month: date) -> list[TrackStreams]:
     most streamed first (tracks nobody played are listed with zeros)."""
     tracks = list(Track.objects.filter(artist_id=artist_id).values_list("isrc", "title"))
     if live_month(month):
-        live, _, _ = store.read_tracks(month=month, isrcs=[isrc for isrc, _ in tracks])
-        counts = {isrc: (t.streams, t.listeners) for isrc, t in live.items()}
+        counts = store.read_track_counts(month=month, isrcs=[isrc for isrc, _ in tracks])
     else:
         counts = {
             r["isrc"]: (r["streams"], r["listeners"])
@@ -133,8 +131,8 @@ def progressive_inputs(*, artist_id: str, month: date) -> ProgressiveInputs:
     isrcs = payee_isrcs(artist_id)
     if live_month(month):
         live = store.read_month_plays(month)
-        tracks, _, _ = store.read_tracks(month=month, isrcs=isrcs)
-        mine = {isrc: track.streams for isrc, track in tracks.items() if track.streams}
+        counts = store.read_track_counts(month=month, isrcs=isrcs)
+        mine = {isrc: streams for isrc, (streams, _) in counts.items() if streams}
         return ProgressiveInputs(
             by_artist=live.by_artist,
             unmatched=live.unmatched,

@@ -10,10 +10,9 @@ from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from kalipxo.validation import parse_month
-from streams.live import dispatch, reconcile, updates
+from streams.live import dispatch, reconcile, store, updates
 from streams.models import IngestBatch
 
 
@@ -23,7 +22,7 @@ def _retrying(task: Any, apply: Callable[[], str]) -> str:
         return apply()
     except updates.LiveBusy as exc:
         raise task.retry(exc=exc, countdown=1) from exc
-    except RedisError as exc:
+    except store.ERRORS as exc:
         raise task.retry(exc=exc, countdown=min(60, 2 ** min(task.request.retries, 6))) from exc
 
 

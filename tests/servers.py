@@ -66,8 +66,11 @@ def request(
     return Answer(response.status, answer_headers, parsed)
 
 
-def service_env(*, redis_url: str, application_name: str = "") -> dict[str, str]:
-    """The environment of a service process on the test database and the given Redis."""
+def service_env(
+    *, redis_url: str, application_name: str = "", live_url: str = "", live_cluster: bool = False
+) -> dict[str, str]:
+    """The environment of a service process on the test database and the given Redis (for
+    the live pools too, unless `live_url` names another one, or a cluster's node)."""
     database_url = worker_database_url()
     if application_name:
         # Lets a test find the service's own PostgreSQL sessions in pg_stat_activity.
@@ -76,6 +79,8 @@ def service_env(*, redis_url: str, application_name: str = "") -> dict[str, str]
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "LIVE_REDIS_URL": live_url or redis_url,
+        "LIVE_REDIS_CLUSTER": "1" if live_cluster else "0",
         "SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "kalipxo.settings_test",
         "PYTHONUNBUFFERED": "1",
@@ -89,8 +94,17 @@ class WebServer:
     session PostgreSQL drops between requests is one the service really has to notice.
     """
 
-    def __init__(self, *, redis_url: str, workers: int = 1, threads: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        redis_url: str,
+        workers: int = 1,
+        threads: int = 1,
+        live_url: str = "",
+        live_cluster: bool = False,
+    ) -> None:
         self.redis_url = redis_url
+        self.live = {"live_url": live_url, "live_cluster": live_cluster}
         self.workers = workers
         self.threads = threads
         self.port = 0
@@ -99,7 +113,7 @@ class WebServer:
         self.log = Path(tempfile.mkstemp(prefix="kalipxo-web-", suffix=".log")[1])
 
     def start(self, *, timeout: float = 60) -> "WebServer":
-        env = service_env(redis_url=self.redis_url, application_name=self.application_name)
+        env = service_env(redis_url=self.redis_url, application_name=self.application_name, **self.live)  # type: ignore[arg-type]
         env["DB_CONN_MAX_AGE"] = "60"
         command = [
             str(BIN / "gunicorn"), "kalipxo.wsgi", "--workers", str(self.workers),
@@ -161,10 +175,12 @@ class RedisServer:
     killed by its PID.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, options: tuple[str, ...] = (), folder: Path | None = None) -> None:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(tempfile.mkstemp(prefix="kalipxo-redis-", suffix=".log")[1])
+        self.options = options
+        self.folder = folder or Path(tempfile.gettempdir())
 
     @property
     def url(self) -> str:
@@ -176,7 +192,7 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed")
         command = [
             binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", tempfile.gettempdir(),
+            "--dir", str(self.folder), *self.options,
         ]  # fmt: skip
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 - the system's redis-server
@@ -207,6 +223,69 @@ class RedisServer:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+
+class RedisClusterNodes:
+    """A Redis Cluster of private `redis-server` processes (one slot range each, no replicas,
+    no persistence): a node restarted keeps its slots (its nodes.conf) but none of its keys."""
+
+    def __init__(self, size: int = 3) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="kalipxo-cluster-"))
+        self.nodes = [
+            RedisServer(
+                # The bus port named: by default it is the port + 10,000, which may be taken.
+                options=("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{n}.conf",
+                         "--cluster-node-timeout", "2000", "--cluster-port", str(free_port())),
+                folder=self.folder / str(n),
+            )
+            for n in range(size)
+        ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return self.nodes[0].url
+
+    def start(self) -> "RedisClusterNodes":
+        try:
+            for node in self.nodes:
+                node.folder.mkdir(parents=True, exist_ok=True)
+                node.start()
+            addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+            cli = shutil.which("redis-cli") or "redis-cli"
+            subprocess.run(  # noqa: S603 - the system's redis-cli
+                [cli, "--cluster", "create", *addresses, "--cluster-replicas", "0", "--cluster-yes"],
+                check=True, capture_output=True, timeout=60,
+            )  # fmt: skip
+            self.wait_ok()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_ok(self, timeout: float = 30) -> None:
+        """Until every node says the cluster is ok and knows every node."""
+
+        def ok() -> bool:
+            for node in self.nodes:
+                try:
+                    info = redis.Redis(port=node.port, socket_timeout=1).cluster("info")
+                except redis.RedisError:
+                    return False
+                known = int(info.get("cluster_known_nodes", 0))
+                if info.get("cluster_state") != "ok" or known < len(self.nodes):
+                    return False
+            return True
+
+        wait_until(ok, timeout=timeout)
+
+    def restart(self, index: int) -> None:
+        self.nodes[index].restart()
+        self.wait_ok()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def manage(*args: str, env: dict[str, str], timeout: float = 120) -> str:

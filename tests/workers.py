@@ -54,6 +54,8 @@ class WorkerProcess:
             **os.environ,
             "DATABASE_URL": worker_database_url(),
             "REDIS_URL": self.broker_url,
+            "LIVE_REDIS_URL": settings.LIVE_REDIS_URL,
+            "LIVE_REDIS_CLUSTER": "1" if settings.LIVE_REDIS_CLUSTER else "0",
             "SECRET_KEY": settings.SECRET_KEY,
             "DJANGO_SETTINGS_MODULE": "kalipxo.settings_test",
             "DB_CONN_MAX_AGE": "0",

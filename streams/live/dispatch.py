@@ -18,7 +18,7 @@ REVENUE_CHUNK = 1000  # listener ids per revenue task, to keep task payloads sma
 
 def live_enabled() -> bool:
     """Live pools live in Redis; without it, estimates are computed from the database."""
-    return bool(settings.REDIS_URL)
+    return bool(settings.REDIS_URL and settings.LIVE_REDIS_URL)
 
 
 def batch_committed(batch_id: str) -> None:

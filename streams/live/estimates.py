@@ -27,8 +27,8 @@ class ArtistEstimate:
     listeners: int
     pro_rata_amount: Fraction
     updated_at: datetime | None
-    # The largest possible error of gross and amount (currency units): contributions are
-    # priced lazily (streams/live/apply.lua), each at most (1 + step) times its exact value.
+    # The largest possible error of gross and amount (currency units): each listener's
+    # contribution is computed exactly at read time, then rounded to 1e-9 of the currency.
     bound: Fraction = Fraction(0)
 
 
@@ -59,7 +59,7 @@ def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
         if live.month_streams
         else Fraction(0)
     )
-    bound = max(store.gross_bound(live), store.amount_bound(live))
+    bound = store.rounding_bound(live.contributions)
     return ArtistEstimate(
         gross=gross / units,
         amount=amount / units,
@@ -87,7 +87,7 @@ def live_track_estimates(*, month: date, isrcs: list[str]) -> dict[str, TrackEst
             gross=(Fraction(live.gross) + _spread(unallocated, live.streams, month_streams)) / store.UNITS,
             streams=live.streams,
             listeners=live.listeners,
-            bound=Fraction(store.reprice_bound(live.gross, contributions=live.listeners), store.UNITS),
+            bound=Fraction(store.rounding_bound(live.listeners), store.UNITS),
         )
         for isrc, live in tracks.items()
     }
@@ -113,10 +113,11 @@ def fan_names(listener_ids: list[str]) -> dict[str, str]:
 
 def live_top_fans(*, artist_id: str, month: date, limit: int) -> list[FanShare]:
     """Top fans by money their own pools gave the artist's tracks this month."""
-    top = store.read_top_fans(month=month, artist_id=artist_id, limit=limit)
+    money = store.artist_money(month=month, artist_id=artist_id, fans=limit)
+    top = money.fans[:limit]
     if not top:
         return []
-    total = Fraction(store.read_artist(month=month, artist_id=artist_id).gross)
+    total = Fraction(money.gross)
     names = fan_names([listener for listener, _, _ in top])
     return [
         FanShare(

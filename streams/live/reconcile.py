@@ -71,10 +71,10 @@ def exact_artist(*, artist_id: str, month: date) -> tuple[Fraction, int, int]:
 
 
 def _sample(month: date, size: int) -> list[str]:
-    gross = store.read_all_gross(month)
-    artists = sorted(gross)
-    # The biggest earners are always checked; the rest by chance.
-    top = sorted(artists, key=lambda a: -gross[a])[: size // 2]
+    streams = store.read_month_plays(month).by_artist
+    artists = sorted(streams)
+    # The most streamed are always checked; the rest by chance.
+    top = sorted(artists, key=lambda a: -streams[a])[: size // 2]
     rest = [a for a in artists if a not in top]
     return top + random.sample(rest, min(len(rest), size - len(top)))
 
@@ -85,7 +85,7 @@ def reconcile_month(month: date, *, sample: int = 20, repair: bool = True) -> Re
         # Batches not yet applied would look like drift; check again when it is quiet.
         report.skipped = True
         return report
-    live_streams = int(store.client().hget(store.prefix(month) + ":totals", "streams") or 0)  # type: ignore[arg-type]
+    live_streams = store.read_totals(month).streams
     exact_streams = selectors.qualifying_streams(month).aggregate(n=Count("id"))["n"]
     if live_streams != exact_streams:
         report.drifts.append(Drift("*", "streams", live_streams, exact_streams))
@@ -96,8 +96,8 @@ def reconcile_month(month: date, *, sample: int = 20, repair: bool = True) -> Re
             continue
         live = store.read_artist(month=month, artist_id=artist)
         report.checked.append(artist)
-        # Live gross is priced lazily: anything within its stated bound is not drift.
-        bound = Fraction(store.gross_bound(live), store.UNITS)
+        # Each listener's contribution was rounded to a unit: within that bound is not drift.
+        bound = Fraction(store.rounding_bound(live.contributions), store.UNITS)
         if abs(Fraction(live.gross, store.UNITS) - gross) > TOLERANCE + bound:
             report.drifts.append(Drift(artist, "gross", Fraction(live.gross, store.UNITS), gross))
         if (live.streams, live.listeners) != (streams, listeners):

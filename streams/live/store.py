@@ -1,53 +1,156 @@
 """The live per-listener pools in Redis: one month's state under `kx:live:YYYY-MM:*`.
 
-Writes go through one Lua script (`apply.lua`) so that a batch's increments and the
-resulting changes to artist and payee totals land together, exactly once per batch.
-Amounts are integers in units of 1e-9 of the settlement currency; PostgreSQL stays the
-truth, and `rebuild` recreates a month from it.
+The state is split by listener over `SHARDS` virtual shards, each with a hash tag of its
+own (`kx:live:YYYY-MM:{tag}:*`), so everything one listener's play touches sits in one
+Redis Cluster slot and one script call. Writes go through `apply.lua`, one call per shard
+per batch, each exactly once (a batch marker per shard). They only count: money is
+computed when it is read, from the listeners of what is read (`artist.lua`, `tracks.lua`),
+and summed over the shards. Amounts are integers in units of 1e-9 of the settlement
+currency; PostgreSQL stays the truth, and a rebuild recreates a month from it.
+
+`LIVE_REDIS_URL` (default `REDIS_URL`) names the Redis; with `LIVE_REDIS_CLUSTER` it is a
+Redis Cluster, reached with redis-py's cluster client.
 """
 
 import functools
+import hashlib
 import secrets
-from collections.abc import Iterator
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import orjson
 import redis
 from django.conf import settings
+from redis.cluster import RedisCluster
+from redis.crc import key_slot
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
 UNITS = 10**9  # live amounts are integers of 1e-9 currency units
 SHARE_SCALE = 10**6  # split shares have at most 6 decimal places
-_SCRIPT = (Path(__file__).with_name("apply.lua")).read_text()
+SHARDS = 16  # fixed: a listener's shard must not change while its month is live
+# What a Redis (or Redis Cluster) failure raises; callers retry on these.
+ERRORS: tuple[type[Exception], ...] = (RedisError, RedisClusterException)
+
+_HERE = Path(__file__).parent
+_APPLY = (_HERE / "apply.lua").read_text()
+_ARTIST = (_HERE / "artist.lua").read_text()
+_TRACKS = (_HERE / "tracks.lua").read_text()
+
+
+def _balanced_tag(shard: int) -> str:
+    """The first tag `<shard>.<k>` whose slot lies in the shard's 1/SHARDS of the slot range,
+    so the shards spread evenly over any cluster that splits its slots evenly."""
+    low, high = shard * 16384 // SHARDS, (shard + 1) * 16384 // SHARDS
+    k = 0
+    while not low <= key_slot(f"{shard}.{k}".encode()) < high:
+        k += 1
+    return f"{shard}.{k}"
+
+
+TAGS = tuple(_balanced_tag(shard) for shard in range(SHARDS))
 
 
 def prefix(month: date) -> str:
     return f"kx:live:{month:%Y-%m}"
 
 
+def shard_prefix(month: date, shard: int) -> str:
+    return f"{prefix(month)}:{{{TAGS[shard]}}}"
+
+
+def shard_of(listener: str) -> int:
+    return zlib.crc32(listener.encode()) % SHARDS
+
+
+Client = redis.Redis | RedisCluster
+
+
 @functools.cache
-def client() -> redis.Redis:
+def client() -> Client:
     """A shared client; fails fast so a Redis outage never stalls an API request."""
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_timeout=5,
-        socket_connect_timeout=2,
-        health_check_interval=30,
-        decode_responses=True,
-    )
+    options: dict[str, Any] = {
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+        "decode_responses": True,
+    }
+    if settings.LIVE_REDIS_CLUSTER:
+        return RedisCluster.from_url(settings.LIVE_REDIS_URL, **options)
+    return redis.Redis.from_url(settings.LIVE_REDIS_URL, health_check_interval=30, **options)
 
 
-@functools.cache
-def _apply_script() -> Any:
-    return client().register_script(_SCRIPT)
+def reset_client() -> None:
+    """Forget the client and cached reads (after LIVE_REDIS_URL changed)."""
+    client.cache_clear()
+    _money_cache.clear()
+
+
+def _by_node(keys: Sequence[str]) -> list[tuple[redis.Redis, list[int]]]:
+    """The calls' positions grouped by the Redis that holds their key (one on a single Redis)."""
+    live = client()
+    if not isinstance(live, RedisCluster):
+        return [(live, list(range(len(keys))))]
+    groups: dict[str, tuple[redis.Redis, list[int]]] = {}
+    for index, key in enumerate(keys):
+        node = live.get_node_from_key(key)
+        groups.setdefault(node.name, (node.redis_connection, []))[1].append(index)
+    return list(groups.values())
+
+
+def _run_scripts(script: str, calls: Sequence[tuple[str, Sequence[str]]]) -> list[Any]:
+    """Run `script` once per (key, args), one pipeline per Redis node; answers in order.
+
+    A call that did not run is sent again alone: to a Redis that restarted and forgot the
+    script, once it is loaded; to the cluster client when its slot moved (it follows).
+    Anything else raises, as a call that ran must not run twice.
+    """
+    sha = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+    answers: list[Any] = [None] * len(calls)
+    for node, positions in _by_node([key for key, _ in calls]):
+        pipe = node.pipeline(transaction=False)
+        for index in positions:
+            key, args = calls[index]
+            pipe.evalsha(sha, 1, key, *args)
+        for index, result in zip(positions, pipe.execute(raise_on_error=False), strict=True):
+            key, args = calls[index]
+            if isinstance(result, NoScriptError):
+                node.script_load(script)
+                result = node.evalsha(sha, 1, key, *args)
+            elif isinstance(result, ResponseError) and str(result).startswith(("MOVED", "ASK")):
+                result = client().eval(script, 1, key, *args)
+            elif isinstance(result, Exception):
+                raise result
+            answers[index] = result
+    return answers
 
 
 def to_units(amount: Decimal) -> int:
     """An exact pool (net × rights share) in 1e-9 units; exact for up to 9 decimal places."""
     return int(amount * UNITS)
+
+
+def _records(payload: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """The apply script's flat listener records, per shard."""
+    shards: list[list[str]] = [[] for _ in range(SHARDS)]
+    for listener, entry in payload.items():
+        weights = entry.get("w") or {}
+        rev = entry.get("rev")
+        record = shards[shard_of(listener)]
+        record += [
+            listener,
+            str(entry.get("n", 0)),
+            str(entry.get("plan", 0)),
+            "" if rev is None else str(rev),
+        ]
+        record.append(str(len(weights)))
+        for target, weight in weights.items():
+            record += [target, str(weight)]
+    return shards
 
 
 def apply_update(
@@ -58,46 +161,26 @@ def apply_update(
     rebuild: str = "",
     existing: bool = False,
 ) -> str:
-    """Run the apply script; returns 'ok', 'dup' (marker seen before), 'busy' (rebuilding)
-    or 'lost': the month is gone although `existing` says it was written before, or the
-    rebuild whose token is `rebuild` no longer holds the flag (Redis restarted or was
-    flushed, the flag expired); nothing was written then."""
-    if not payload:
-        return "ok"
+    """Apply an update of these listeners (per listener: `n` streams to add, `w` target
+    weights to add, `plan` pool, `rev` recorded-revenue pool) to every shard of the month.
+
+    Returns 'ok', 'dup' (every shard saw the marker before), 'busy' (rebuilding: retry; the
+    shards that applied will say 'dup') or 'lost': a shard is gone although `existing` says
+    the month was written before, or the rebuild whose token is `rebuild` no longer holds
+    its flag (Redis restarted or was flushed, the flag expired). Every shard is written
+    (an empty part too), so a month that exists has all of them.
+    """
     now = datetime.now(UTC).isoformat()
-    result = _apply_script()(
-        args=[
-            prefix(month),
-            marker,
-            orjson.dumps(payload),
-            now,
-            rebuild,
-            "existing" if existing else "",
-            str(reprice_step_ppm()),
-            str(fans_step_ppm()),
-        ]
-    )
-    return str(result)
-
-
-def reprice_step_ppm() -> int:
-    """LIVE_REPRICE_STEP in millionths, as the apply script takes it."""
-    return int(Decimal(settings.LIVE_REPRICE_STEP) * SHARE_SCALE)
-
-
-def fans_step_ppm() -> int:
-    """LIVE_FANS_REPRICE_STEP in millionths."""
-    return int(Decimal(settings.LIVE_FANS_REPRICE_STEP) * SHARE_SCALE)
-
-
-def reprice_bound(stored: int, *, contributions: int, step: int | None = None) -> int:
-    """The largest possible error (in units) of a lazily priced live figure made of
-    `contributions` rounded contributions: each lies between the exact value x and
-    x × (1 + step), so x ≥ stored / (1 + step); and each was rounded to a whole unit.
-    `step` (millionths) is the one the month was priced with (LiveArtist.step)."""
-    step = reprice_step_ppm() if step is None else step
-    lazy = -(-max(stored, 0) * step // (SHARE_SCALE + step))
-    return lazy + (contributions + 1) // 2
+    head = [marker, now, rebuild, "existing" if existing else ""]
+    calls = [
+        (f"{shard_prefix(month, shard)}:totals", [shard_prefix(month, shard), *head, *records])
+        for shard, records in enumerate(_records(payload))
+    ]
+    statuses = set(_run_scripts(_APPLY, calls))
+    for status in ("lost", "busy", "ok"):
+        if status in statuses:
+            return status
+    return "dup"
 
 
 def month_keys(month: date) -> Iterator[str]:
@@ -107,17 +190,33 @@ def month_keys(month: date) -> Iterator[str]:
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
+def rebuild_flags(month: date) -> list[str]:
+    """The month's rebuild flag, then each shard's copy of it."""
+    shards = [f"{shard_prefix(month, shard)}:rebuilding" for shard in range(SHARDS)]
+    return [prefix(month) + ":rebuilding", *shards]
+
+
 def take_rebuild_flag(month: date) -> str | None:
-    """The month's rebuild flag, as a token only its holder knows; None if another holds it."""
+    """The month's rebuild flag, as a token only its holder knows; None if another holds it.
+
+    The month's own flag makes one rebuild at a time; each shard carries the token too, for
+    its apply script to check atomically with a write.
+    """
     token = secrets.token_hex(8)
     # Expires by itself, so a crashed rebuild cannot freeze the month's estimates.
-    taken = client().set(prefix(month) + ":rebuilding", token, ex=3600, nx=True)
-    return token if taken else None
+    if not client().set(prefix(month) + ":rebuilding", token, ex=3600, nx=True):
+        return None
+    pipe = client().pipeline(transaction=False)
+    for flag in rebuild_flags(month)[1:]:
+        pipe.set(flag, token, ex=3600)
+    pipe.execute()
+    return token
 
 
 def release_rebuild_flag(month: date, token: str) -> None:
     """Release the flag if this token still holds it (it may have expired and gone to another)."""
-    client().eval(_RELEASE, 1, prefix(month) + ":rebuilding", token)
+    for flag in reversed(rebuild_flags(month)):  # the month's own last: it admits the next rebuild
+        client().eval(_RELEASE, 1, flag, token)
 
 
 _REVENUE_SWEPT = "kx:live:revenue-swept-until"
@@ -138,16 +237,19 @@ def rebuilding(month: date) -> bool:
 
 
 def month_exists(month: date) -> bool:
-    """Whether Redis holds any state for the month (it may have restarted empty)."""
-    return bool(client().exists(prefix(month) + ":totals"))
+    """Whether Redis holds the month's state, every shard of it (it may have restarted
+    empty, or one node of a cluster may have)."""
+    pipe = client().pipeline(transaction=False)
+    for shard in range(SHARDS):
+        pipe.exists(f"{shard_prefix(month, shard)}:totals")
+    return all(pipe.execute())
 
 
 def clear_month(month: date) -> None:
-    """Delete a month's live state, except the rebuild flag that guards the operation."""
-    flag = prefix(month) + ":rebuilding"
+    """Delete a month's live state, except the rebuild flags that guard the operation."""
     batch: list[str] = []
     for key in month_keys(month):
-        if key != flag:
+        if not key.endswith(":rebuilding"):
             batch.append(key)
         if len(batch) >= 5000:
             client().unlink(*batch)
@@ -159,9 +261,99 @@ def clear_month(month: date) -> None:
 def mark_batches(month: date, batch_ids: list[str]) -> None:
     """Record batches as already included (used by a rebuild, which read them from the truth)."""
     pipe = client().pipeline(transaction=False)
-    for batch_id in batch_ids:
-        pipe.set(f"{prefix(month)}:b:{batch_id}", "1", ex=3_456_000)
+    for shard in range(SHARDS):
+        for batch_id in batch_ids:
+            pipe.set(f"{shard_prefix(month, shard)}:b:{batch_id}", "1", ex=3_456_000)
     pipe.execute()
+
+
+def _summed(month: date, reads: Sequence[tuple[str, Sequence[str]]]) -> list[list[int]]:
+    """(hash suffix, fields) read from every shard and summed per field."""
+    pipe = client().pipeline(transaction=False)
+    for shard in range(SHARDS):
+        base = shard_prefix(month, shard)
+        for suffix, fields in reads:
+            pipe.hmget(base + suffix, list(fields))
+    results = pipe.execute()
+    sums = [[0] * len(fields) for _, fields in reads]
+    for index, values in enumerate(results):
+        column = sums[index % len(reads)]
+        for position, value in enumerate(values):
+            if value is not None:
+                column[position] += int(value)
+    return sums
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    pools: int
+    streams: int
+    unallocated: int
+    updated_at: datetime | None
+
+
+def read_totals(month: date) -> MonthTotals:
+    pipe = client().pipeline(transaction=False)
+    for shard in range(SHARDS):
+        pipe.hmget(f"{shard_prefix(month, shard)}:totals", ["pools", "streams", "unallocated", "updated_at"])
+    pools = streams = unallocated = 0
+    updated: list[str] = []
+    for values in pipe.execute():
+        pools += int(values[0] or 0)
+        streams += int(values[1] or 0)
+        unallocated += int(values[2] or 0)
+        if values[3]:
+            updated.append(values[3])
+    return MonthTotals(pools, streams, unallocated, datetime.fromisoformat(max(updated)) if updated else None)
+
+
+@dataclass(frozen=True)
+class ArtistMoney:
+    """An artist's live money (units) and what it is made of, computed from its listeners."""
+
+    gross: int
+    amount: int
+    payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
+    listeners: int
+    contributions: int  # listeners' contributions added up, each rounded to a unit once
+    fans: tuple[tuple[str, int, int], ...]  # (listener, units, streams), best first
+
+
+FANS_KEPT = 100  # the fans API's largest limit
+_money_cache: dict[tuple[date, str, int], tuple[float, ArtistMoney]] = {}
+
+
+def artist_money(*, month: date, artist_id: str, fans: int = 0) -> ArtistMoney:
+    """Gross, amount and the top `fans` of one artist, from its listeners in every shard.
+
+    The cost grows with the artist's listeners, so an artist with many (at least
+    LIVE_READ_CACHE_LISTENERS) is computed at most once per LIVE_READ_CACHE_SECONDS per
+    process; a smaller one on every read.
+    """
+    fans = min(fans, FANS_KEPT)
+    key = (month, artist_id, fans)
+    cached = _money_cache.get(key)
+    if cached and time.monotonic() - cached[0] < settings.LIVE_READ_CACHE_SECONDS:
+        return cached[1]
+    calls = [
+        (f"{shard_prefix(month, shard)}:m:{artist_id}", [shard_prefix(month, shard), artist_id, str(fans)])
+        for shard in range(SHARDS)
+    ]
+    sums = [0, 0, 0, 0, 0]
+    top: list[tuple[str, int, int]] = []
+    for answer in _run_scripts(_ARTIST, calls):
+        for i in range(5):
+            sums[i] += int(answer[i])
+        rest = answer[5:]
+        top += [(rest[i], int(rest[i + 1]), int(rest[i + 2])) for i in range(0, len(rest), 3)]
+    top.sort(key=lambda fan: (-fan[1], fan[0]))
+    gross, amount, payee_weight, listeners, contributions = sums
+    money = ArtistMoney(gross, amount, payee_weight, listeners, contributions, fans=tuple(top[:fans]))
+    if money.listeners >= settings.LIVE_READ_CACHE_LISTENERS:
+        if len(_money_cache) > 10_000:
+            _money_cache.clear()
+        _money_cache[key] = (time.monotonic(), money)
+    return money
 
 
 @dataclass(frozen=True)
@@ -173,49 +365,35 @@ class LiveArtist:
     streams: int
     listeners: int
     payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
-    payee_listeners: int  # listeners of the tracks that pay the artist by a split
-    step: int  # the repricing step (millionths) the month is priced with
+    contributions: int  # rounded contributions that make up gross and amount
     month_pools: int
     month_streams: int
     month_unallocated: int
     updated_at: datetime | None
 
 
-def gross_bound(live: LiveArtist) -> int:
-    """The largest possible error of an artist's live gross (units): a listener's plays reach
-    it through up to two targets (tracks split and not), each rounded once."""
-    return reprice_bound(live.gross, contributions=2 * live.listeners, step=live.step)
-
-
-def amount_bound(live: LiveArtist) -> int:
-    """The same for its amount as a payee, which its split tracks' listeners add to."""
-    return reprice_bound(live.amount, contributions=2 * live.listeners + live.payee_listeners, step=live.step)
+def rounding_bound(contributions: int) -> int:
+    """The largest possible error (units) of a sum of `contributions` live contributions,
+    each rounded to a whole unit once (half a unit, and a margin for the script's floating
+    point, which is exact to ~1e-6 of a unit at these sizes)."""
+    return contributions
 
 
 def read_artist(*, month: date, artist_id: str) -> LiveArtist:
-    p = prefix(month)
-    pipe = client().pipeline(transaction=True)
-    pipe.hget(p + ":gross", artist_id)
-    pipe.hget(p + ":amount", artist_id)
-    pipe.hget(p + ":streams", artist_id)
-    pipe.hget(p + ":listeners", artist_id)
-    pipe.hget(p + ":pweights", artist_id)
-    pipe.hget(p + ":plisteners", artist_id)
-    pipe.hmget(p + ":totals", "pools", "streams", "unallocated", "updated_at", "step")
-    gross, amount, streams, listeners, weight, payee_listeners, totals = pipe.execute()
-    updated = totals[3]
+    ((streams,),) = _summed(month, [(":streams", [artist_id])])
+    totals = read_totals(month)
+    money = artist_money(month=month, artist_id=artist_id)
     return LiveArtist(
-        gross=int(gross or 0),
-        amount=int(amount or 0),
-        streams=int(streams or 0),
-        listeners=int(listeners or 0),
-        payee_weight=int(weight or 0),
-        payee_listeners=int(payee_listeners or 0),
-        step=int(totals[4] or reprice_step_ppm()),
-        month_pools=int(totals[0] or 0),
-        month_streams=int(totals[1] or 0),
-        month_unallocated=int(totals[2] or 0),
-        updated_at=datetime.fromisoformat(updated) if updated else None,
+        gross=money.gross,
+        amount=money.amount,
+        streams=streams,
+        listeners=money.listeners,
+        payee_weight=money.payee_weight,
+        contributions=money.contributions,
+        month_pools=totals.pools,
+        month_streams=totals.streams,
+        month_unallocated=totals.unallocated,
+        updated_at=totals.updated_at,
     )
 
 
@@ -228,22 +406,52 @@ class LiveTrack:
     listeners: int
 
 
+def read_track_counts(*, month: date, isrcs: list[str]) -> dict[str, tuple[int, int]]:
+    """(streams, listeners) of these tracks, without their money (cheap)."""
+    if not isrcs:
+        return {}
+    (streams,) = _summed(month, [(":tstreams", isrcs)])
+    pipe = client().pipeline(transaction=False)
+    for shard in range(SHARDS):
+        for isrc in isrcs:
+            pipe.zcard(f"{shard_prefix(month, shard)}:tl:{isrc}")
+    listeners = [0] * len(isrcs)
+    for index, count in enumerate(pipe.execute()):
+        listeners[index % len(isrcs)] += int(count)
+    return {isrc: (streams[i], listeners[i]) for i, isrc in enumerate(isrcs)}
+
+
 def read_tracks(*, month: date, isrcs: list[str]) -> tuple[dict[str, LiveTrack], int, int]:
     """Live figures of these tracks (zeros for tracks nobody played yet), with the month's
-    unallocated pools and streams for the spread."""
-    p = prefix(month)
-    pipe = client().pipeline(transaction=True)
-    pipe.hmget(p + ":totals", "unallocated", "streams")
-    for name in (":tgross", ":tstreams", ":tlisteners"):
-        if isrcs:
-            pipe.hmget(p + name, isrcs)
-    totals, *columns = pipe.execute()
-    gross, streams, listeners = columns or ([], [], [])
+    unallocated pools and streams for the spread. The money is computed from each track's
+    listeners, so this costs as many reads as the tracks have listeners."""
+    totals = read_totals(month)
+    counts = read_track_counts(month=month, isrcs=isrcs)
+    gross: dict[str, int] = defaultdict(int)
+    if isrcs:
+        calls = [
+            (f"{shard_prefix(month, shard)}:totals", [shard_prefix(month, shard), *isrcs])
+            for shard in range(SHARDS)
+        ]
+        for answer in _run_scripts(_TRACKS, calls):
+            for i, isrc in enumerate(isrcs):
+                gross[isrc] += int(answer[2 * i])
     tracks = {
-        isrc: LiveTrack(gross=int(g or 0), streams=int(n or 0), listeners=int(u or 0))
-        for isrc, g, n, u in zip(isrcs, gross, streams, listeners, strict=True)
+        isrc: LiveTrack(gross=gross[isrc], streams=counts[isrc][0], listeners=counts[isrc][1])
+        for isrc in isrcs
     }
-    return tracks, int(totals[0] or 0), int(totals[1] or 0)
+    return tracks, totals.unallocated, totals.streams
+
+
+def _all_fields(month: date, suffix: str) -> dict[str, int]:
+    pipe = client().pipeline(transaction=False)
+    for shard in range(SHARDS):
+        pipe.hgetall(shard_prefix(month, shard) + suffix)
+    summed: dict[str, int] = defaultdict(int)
+    for fields in pipe.execute():
+        for name, value in fields.items():
+            summed[name] += int(value)
+    return {name: value for name, value in summed.items() if value}
 
 
 @dataclass(frozen=True)
@@ -256,58 +464,16 @@ class LivePlays:
 
 
 def read_month_plays(month: date) -> LivePlays:
-    p = prefix(month)
-    pipe = client().pipeline(transaction=True)
-    pipe.hgetall(p + ":streams")
-    pipe.hgetall(p + ":sstreams")
-    pipe.hget(p + ":totals", "pools")
-    by_artist, unmatched, pools = pipe.execute()
     return LivePlays(
-        by_artist={artist: int(n) for artist, n in by_artist.items() if int(n)},
-        unmatched={isrc: int(n) for isrc, n in unmatched.items() if int(n)},
-        pools=int(pools or 0),
+        by_artist=_all_fields(month, ":streams"),
+        unmatched=_all_fields(month, ":sstreams"),
+        pools=read_totals(month).pools,
     )
 
 
-FANS_PAGE = 200  # fans read and priced per round trip
-
-
-def read_top_fans(*, month: date, artist_id: str, limit: int) -> list[tuple[str, int, int]]:
-    """(listener, contribution in 1e-9 units, streams of the artist) for the top fans,
-    priced exactly from each fan's pool and streams.
-
-    A stored score is never below the exact contribution by more than its rounding (a unit
-    per target kind), so walking the fans by descending score and pricing each one, the
-    walk can stop at the first score that even rounded up falls short of the `limit`-th
-    exact amount found so far: no fan further down can reach the top.
-    """
-    p = prefix(month)
-    key = f"{p}:fans:{artist_id}"
-    priced: list[tuple[str, int, int]] = []
-    start = 0
-    while True:
-        page: list[tuple[str, float]] = client().zrevrange(  # type: ignore[assignment]
-            key, start, start + FANS_PAGE - 1, withscores=True
-        )
-        if not page:
-            break
-        pipe = client().pipeline(transaction=False)
-        for listener, _ in page:
-            pipe.hmget(f"{p}:l:{listener}", "P", "T", f"w:a:{artist_id}", f"w:b:{artist_id}")
-        for (listener, _), (pool, streams, own_a, own_b) in zip(page, pipe.execute(), strict=True):
-            own, total = int(own_a or 0) + int(own_b or 0), int(streams or 0)
-            if own and total:
-                priced.append((listener, (2 * int(pool or 0) * own + total) // (2 * total), own))
-        priced.sort(key=lambda fan: (-fan[1], fan[0]))
-        del priced[limit:]
-        lowest_score = int(page[-1][1])
-        if len(page) < FANS_PAGE or (len(priced) == limit and lowest_score + 2 < priced[-1][1]):
-            break
-        start += FANS_PAGE
-    return [fan for fan in priced if fan[1] > 0]
-
-
-def read_all_gross(month: date) -> dict[str, int]:
-    """Every artist's live gross (for reconciliation)."""
-    gross: dict[str, str] = client().hgetall(prefix(month) + ":gross")  # type: ignore[assignment]
-    return {artist: int(units) for artist, units in gross.items()}
+def batch_seen(month: date, batch_id: str) -> list[int]:
+    """The shards that hold the batch's marker (for checks and tests)."""
+    pipe = client().pipeline(transaction=False)
+    for shard in range(SHARDS):
+        pipe.exists(f"{shard_prefix(month, shard)}:b:{batch_id}")
+    return [shard for shard, seen in enumerate(pipe.execute()) if seen]

@@ -22,7 +22,7 @@ from streams.live import dispatch, store
 from streams.models import IngestBatch, StreamEvent
 
 logger = logging.getLogger(__name__)
-REBUILD_CHUNK = 500  # listeners per script call during a rebuild
+REBUILD_CHUNK = 4000  # listeners per update (one script call per shard) during a rebuild
 
 
 class LiveBusy(Exception):

@@ -10,33 +10,27 @@ from kalipxo.celery import app
 from streams.live import store
 from streams.tasks import sweep_live_batches
 
-# Money figures and the prices behind them depend on when each listener was last priced
-# (streams/live/apply.lua prices lazily), so the same events applied in other batches give
-# other, equally valid values within the stated bound: assert_live_matches checks those.
-PRICED_HASHES = (":gross", ":amount", ":tgross", ":suspense")
-PRICED_FIELDS = ("Q", "R", "F")
-
 
 def live_state(month: date) -> dict[str, Any]:
-    """Every count of a month's live pools (listeners' pools, streams and weights, the
-    artists', payees' and tracks' streams and listeners, the month's totals, batch
-    markers), without update times, the rebuild flag and the lazily priced money: two runs
-    that counted the same events must give equal snapshots."""
+    """Every key of a month's live pools (listeners' pools and streams, the artists', payees'
+    and tracks' listeners and streams, the month's totals, batch markers), without update
+    times and rebuild flags: two runs that counted the same events must give equal
+    snapshots (the live state holds counts only; money is computed when it is read)."""
     state: dict[str, Any] = {}
     client = store.client()
     for key in store.month_keys(month):
         kind = client.type(key)
-        if key.endswith((":rebuilding", *PRICED_HASHES)) or ":fans:" in key:
+        if key.endswith(":rebuilding"):
             continue
         if kind == "hash":
             fields = client.hgetall(key)
             if key.endswith(":totals"):
                 fields.pop("updated_at", None)
-            for name in PRICED_FIELDS:
-                fields.pop(name, None)
             state[key] = fields
         elif kind == "zset":
             state[key] = client.zrange(key, 0, -1, withscores=True)
+        elif kind == "set":
+            state[key] = sorted(client.smembers(key))
         else:
             state[key] = client.get(key)
     return state

@@ -72,7 +72,7 @@ def test_a_worker_killed_between_redis_and_postgresql_counts_every_batch_once(
 
     # The scenario really happened: batches in Redis that PostgreSQL says are not applied.
     unrecorded = IngestBatch.objects.filter(applied_at__isnull=True).values_list("pk", flat=True)
-    in_redis = [b for b in unrecorded if store.client().exists(f"{store.prefix(MONTH)}:b:{b}")]
+    in_redis = [b for b in unrecorded if store.batch_seen(MONTH, str(b))]
     assert len(in_redis) >= 2
 
     post(ingest_api, parts[half:])  # the second half arrives while no worker runs

@@ -4,7 +4,9 @@ The service (gunicorn) and a real Celery worker run on a private `redis-server` 
 here without persistence, so a restart really comes back empty and the machine's shared
 Redis is never touched. Ingestion goes on through the outage; every event must be in
 PostgreSQL, and once the sweep has caught up the live estimates must equal an exact
-recomputation and a from-scratch `rebuild_live_pools`.
+recomputation and a from-scratch `rebuild_live_pools`. Every test runs twice: with the live
+pools on that one Redis, and on a 3-node Redis Cluster of their own, one node of which
+fails instead (restarted empty, or every node flushed).
 """
 
 import random
@@ -14,6 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -23,7 +26,7 @@ from kalipxo.celery import app
 from streams.live import store
 from streams.models import IngestBatch, StreamEvent
 from streams.tasks import apply_live_revenue
-from tests.servers import Answer, RedisServer, WebServer, manage, monitor, service_env
+from tests.servers import Answer, RedisClusterNodes, RedisServer, WebServer, manage, monitor, service_env
 from tests.streams.faults import live_state, send_sweep, waiting_on
 from tests.streams.test_live_pools import MONTH, all_applied, assert_live_matches, catalog, events, pools_for
 from tests.workers import WorkerProcess, wait_until, worker_database_url
@@ -38,36 +41,73 @@ PART = 100  # events per request
 
 @dataclass
 class Stack:
-    redis: RedisServer
+    redis: RedisServer  # the broker's, and the live pools' unless `cluster`
     web: WebServer
     worker: WorkerProcess
+    cluster: RedisClusterNodes | None
+
+    def env(self) -> dict[str, str]:
+        if self.cluster is None:
+            return service_env(redis_url=self.redis.url)
+        return service_env(redis_url=self.redis.url, live_url=self.cluster.url, live_cluster=True)
+
+    # With one Redis, the broker and the live pools fail together. With the cluster, a node
+    # of the live pools fails and the broker stays (its own outage is the first case).
+    def kill(self) -> None:
+        if self.cluster is None:
+            self.redis.kill()
+        else:
+            self.cluster.nodes[1].kill()
+
+    def start(self) -> None:
+        if self.cluster is None:
+            self.redis.start()
+        else:
+            self.cluster.nodes[1].start()
+            self.cluster.wait_ok()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def flush(self) -> None:
+        if self.cluster is None:
+            redis.Redis.from_url(self.redis.url).flushall()
+        else:
+            for node in self.cluster.nodes:
+                redis.Redis(port=node.port).flushall()
 
 
-@pytest.fixture(scope="module")
-def stack(django_db_setup: None) -> Iterator[Stack]:
+@pytest.fixture(scope="module", params=["one Redis", "Redis Cluster"])
+def stack(request: pytest.FixtureRequest, django_db_setup: None) -> Iterator[Stack]:
     """A private Redis, and the service and a worker that use it (so does this process's
-    live store, to read the estimates)."""
+    live store, to read the estimates); with the cluster, the live pools are on a 3-node
+    Redis Cluster of their own and the Redis stays the broker."""
     redis_server = RedisServer().start()
-    override = override_settings(REDIS_URL=redis_server.url)
+    cluster = RedisClusterNodes().start() if request.param == "Redis Cluster" else None
+    live_url = cluster.url if cluster else redis_server.url
+    override = override_settings(
+        REDIS_URL=redis_server.url, LIVE_REDIS_URL=live_url, LIVE_REDIS_CLUSTER=cluster is not None
+    )
     override.enable()
-    store.client.cache_clear()
-    store._apply_script.cache_clear()
+    store.reset_client()
     started: list[WebServer | WorkerProcess] = []
     try:
         worker = WorkerProcess()
         started.append(worker)
         worker.start()
-        web = WebServer(redis_url=redis_server.url)
+        web = WebServer(redis_url=redis_server.url, live_url=live_url, live_cluster=cluster is not None)
         started.append(web)
         web.start()
-        yield Stack(redis_server, web, worker)
+        yield Stack(redis_server, web, worker, cluster)
     finally:
         for process in reversed(started):
             process.stop()
         override.disable()
-        store.client.cache_clear()
-        store._apply_script.cache_clear()
+        store.reset_client()
         redis_server.kill()
+        if cluster is not None:
+            cluster.stop()
 
 
 def forget_live_state() -> None:
@@ -139,11 +179,11 @@ def test_redis_lost_mid_ingestion_loses_no_event_and_the_estimates_recover(
         with monitor() as watch:
             wait_until(lambda: len(waiting_on(watch, "streams_closedmonth")) >= 2, timeout=30)
         if fault == "restart":
-            stack.redis.kill()
+            stack.kill()
             player.post(7, 9)  # ingestion goes on while Redis is down
-            stack.redis.start()
+            stack.start()
         else:
-            store.client().flushall()
+            stack.flush()
             player.post(7, 9)
     finally:
         blocker.rollback()
@@ -155,7 +195,7 @@ def test_redis_lost_mid_ingestion_loses_no_event_and_the_estimates_recover(
     assert_estimates_exact()
     recovered = live_state(MONTH)
 
-    out = manage("rebuild_live_pools", f"{MONTH:%Y-%m}", env=service_env(redis_url=stack.redis.url))
+    out = manage("rebuild_live_pools", f"{MONTH:%Y-%m}", env=stack.env())
     assert f"Rebuilt {MONTH:%Y-%m}" in out
     assert live_state(MONTH) == recovered  # the automatic recovery left nothing to repair
     assert_estimates_exact()
@@ -179,7 +219,7 @@ def test_redis_restarted_between_a_batch_state_check_and_its_update(
         player.post(4, 6)
         with monitor() as watch:
             wait_until(lambda: len(waiting_on(watch, "streams_revenuerecord")) >= 2, timeout=30)
-        stack.redis.restart()
+        stack.restart()
     finally:
         blocker.rollback()
         blocker.close()
@@ -198,7 +238,7 @@ def test_revenue_recorded_after_a_redis_restart_does_not_hide_the_lost_month(
     player = Player(stack.web, events(PLAYS))
     player.post(0, 4)
     wait_until(all_applied, timeout=60)
-    stack.redis.restart()
+    stack.restart()
 
     billing = api_client_create(name="billing", role=ApiClient.Role.BILLING)[1]
     record = {"id": "inv-L1", "listener": "L1", "month": f"{MONTH:%Y-%m}", "source": "subscription",
@@ -241,7 +281,7 @@ def test_a_rebuild_that_lost_its_flag_stops_writing(stack: Stack) -> None:
     assert store.apply_update(month=MONTH, payload=update, rebuild=first) == "ok"
     assert store.apply_update(month=MONTH, payload=update, marker="b1") == "busy"  # batches wait
 
-    store.client().delete(store.prefix(MONTH) + ":rebuilding")  # as if it expired
+    store.client().delete(*store.rebuild_flags(MONTH))  # as if they expired
     assert store.apply_update(month=MONTH, payload=update, rebuild=first) == "lost"
     assert not store.month_exists(MONTH)  # partial: the next update rebuilds the month
 

@@ -29,9 +29,11 @@
     Kx.setText("est-listeners", Kx.count(e.listeners));
     Kx.setText("est-per-stream", Kx.money(e.per_stream));
     Kx.setText("est-gross", Kx.money(e.gross));
-    // Lazily priced live figures state how far above the exact amount they may be.
-    document.getElementById("est-bound").hidden = !e.bound;
-    if (e.bound) Kx.setText("est-bound-amount", Kx.money(e.bound));
+    // A live figure states how far from the exact amount it may be, once that reaches half
+    // a cent (below, the cents shown are exact).
+    const bounded = Boolean(e.bound) && Number(e.bound) >= 0.005;
+    document.getElementById("est-bound").hidden = !bounded;
+    if (bounded) Kx.setText("est-bound-amount", Kx.money(e.bound));
     Kx.setText("cmp-uc", Kx.money(e.amount));
     Kx.setText("cmp-pr", Kx.money(e.pro_rata_amount));
     if (e.updated_at) {
