@@ -14,10 +14,7 @@ import argparse
 import functools
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -28,7 +25,6 @@ from bench.common import (
     Headline,
     Result,
     default_output,
-    free_port,
     machine_summary,
     source_revision,
     update_doc_section,
@@ -40,26 +36,40 @@ BATCH = 1_000
 EXACT_BATCHES = 30
 
 
-def _start_redis() -> tuple[subprocess.Popen[bytes], str, Path]:
-    if shutil.which("redis-server") is None:
-        raise SystemExit("bench.live_depth: needs redis-server on PATH")
-    folder = Path(tempfile.mkdtemp(prefix="kalipxo-bench-redis-"))
-    port = free_port()
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder), "--busy-reply-threshold", "120000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
+class Servers:
+    """A private redis-server, or a Redis Cluster of `nodes` of them, stopped by PID."""
 
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return proc, url, folder
+    def __init__(self, nodes: int) -> None:
+        import redis
+
+        from tests.servers import RedisClusterNodes, RedisServer
+
+        self.cluster = RedisClusterNodes(nodes).start() if nodes > 1 else None
+        self.single = None if self.cluster else RedisServer().start()
+        ports = [n.port for n in self.cluster.nodes] if self.cluster else [self.single.port]  # type: ignore[union-attr]
+        self.url = f"redis://127.0.0.1:{ports[0]}/0"
+        self.clients = [redis.Redis(port=port) for port in ports]
+
+    def cpu(self) -> float:
+        """Seconds of CPU the servers used so far, all nodes together."""
+        total = 0.0
+        for client in self.clients:
+            info = client.info("cpu")
+            total += float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+        return total
+
+    def flush(self) -> None:
+        for client in self.clients:
+            client.flushall()
+
+    def memory(self) -> int:
+        return sum(int(client.info("memory")["used_memory"]) for client in self.clients)
+
+    def stop(self) -> None:
+        if self.cluster:
+            self.cluster.stop()
+        if self.single:
+            self.single.kill()
 
 
 class Month:
@@ -104,11 +114,6 @@ class Month:
         return plays
 
 
-def _redis_cpu(client: Any) -> float:
-    info = client.info("cpu")
-    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
-
-
 def _read_ms(call: Any, repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -118,9 +123,10 @@ def _read_ms(call: Any, repeat: int = 5) -> float:
     return 1000 * best
 
 
-def measure(*, listeners: int, depths: list[int], batches: int) -> list[dict[str, Any]]:
-    proc, url, folder = _start_redis()
+def measure(*, listeners: int, depths: list[int], batches: int, nodes: int) -> list[dict[str, Any]]:
+    servers = Servers(nodes)
     try:
+        url = servers.url
         os.environ["REDIS_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalipxo.settings_test")
         import django
@@ -131,13 +137,14 @@ def measure(*, listeners: int, depths: list[int], batches: int) -> list[dict[str
         from streams.live import store
 
         settings.LIVE_REDIS_URL = url
+        settings.LIVE_REDIS_CLUSTER = nodes > 1
         settings.LIVE_READ_CACHE_SECONDS = 0  # every read computes
-        client = store.client()
         rows = []
         for plays in depths:
-            client.flushdb()
+            servers.flush()
+            store.reset_client()
             month = Month(listeners=listeners, tracks=10_000, plays=plays)
-            started, cpu = time.monotonic(), _redis_cpu(client)
+            started, cpu = time.monotonic(), servers.cpu()
             chunk: dict[int, dict[int, int]] = {}
             prefilled = 0
             for listener in range(listeners):
@@ -149,11 +156,11 @@ def measure(*, listeners: int, depths: list[int], batches: int) -> list[dict[str
                 if len(chunk) == 1000 or listener == listeners - 1:
                     store.apply_update(month=MONTH, payload=month.payload(chunk))
                     chunk = {}
-            prefill_s, prefill_cpu = time.monotonic() - started, _redis_cpu(client) - cpu
-            started, cpu = time.monotonic(), _redis_cpu(client)
+            prefill_s, prefill_cpu = time.monotonic() - started, servers.cpu() - cpu
+            started, cpu = time.monotonic(), servers.cpu()
             for n in range(batches):
                 store.apply_update(month=MONTH, payload=month.payload(month.batch()), marker=f"b{n}")
-            apply_s, apply_cpu = time.monotonic() - started, _redis_cpu(client) - cpu
+            apply_s, apply_cpu = time.monotonic() - started, servers.cpu() - cpu
             top_fans = functools.partial(store.artist_money, month=MONTH, artist_id="a0", fans=10)
             top_isrcs = [f"T{t}" for t in range(0, 10_000, month.artists)]  # the top artist's tracks
             top_tracks = functools.partial(store.read_tracks, month=MONTH, isrcs=top_isrcs)
@@ -170,27 +177,27 @@ def measure(*, listeners: int, depths: list[int], batches: int) -> list[dict[str
                     "top_fans_ms": _read_ms(top_fans),
                     "mid_read_ms": _read_ms(lambda: store.read_artist(month=MONTH, artist_id="a500")),
                     "tracks_read_ms": _read_ms(top_tracks),
-                    "memory": client.info("memory")["used_memory_human"],
+                    "nodes": nodes,
+                    "memory": f"{servers.memory() / 2**20:,.0f} MiB",
                 }
             )
             print(rows[-1], flush=True)
         return rows
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+        servers.stop()
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| plays per listener | plays absorbed per second | Redis CPU per 1,000 plays "
+        "| Redis nodes | plays per listener | plays absorbed per second | Redis CPU per 1,000 plays "
         "| baseline: bulk load of the prefill | top artist read (listeners) | its top fans "
         "| artist #500 read | top artist's tracks read | memory |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         lines.append(
-            f"| {row['plays']} | {row['apply_rate']:,.0f}/s | {row['apply_cpu_ms']:,.0f} ms | "
+            f"| {row['nodes']} | {row['plays']} | {row['apply_rate']:,.0f}/s | "
+            f"{row['apply_cpu_ms']:,.0f} ms | "
             f"{row['prefill_rate']:,.0f}/s ({row['prefill_cpu_ms']:,.0f} ms per 1,000) | "
             f"{row['top_read_ms']:.1f} ms ({row['top_listeners']:,}) | {row['top_fans_ms']:.1f} ms | "
             f"{row['mid_read_ms']:.1f} ms | "
@@ -208,19 +215,27 @@ def main() -> None:
         "--plays", default="200,1000", help="plays per listener already in the month (mid-month, month end)"
     )
     parser.add_argument("--batches", type=int, default=150, help="batches of 1,000 plays applied")
+    parser.add_argument("--nodes", default="1,3", help="redis-servers: 1 alone, more as a Redis Cluster")
     parser.add_argument("--quick", action="store_true", help="1,000 listeners and 20 batches")
     parser.add_argument("--output", type=Path)
     parser.add_argument("--no-output", action="store_true")
     args = parser.parse_args()
     listeners, batches = (1_000, 20) if args.quick else (args.listeners, args.batches)
     depths = [int(n) for n in args.plays.split(",")]
-    rows = measure(listeners=listeners, depths=depths, batches=batches)
-    command = f"python -m bench.live_depth --listeners {listeners} --plays {args.plays} --batches {batches}"
+    rows = [
+        row
+        for nodes in (int(n) for n in args.nodes.split(","))
+        for row in measure(listeners=listeners, depths=depths, batches=batches, nodes=nodes)
+    ]
+    command = (
+        f"python -m bench.live_depth --listeners {listeners} --plays {args.plays} --batches {batches} "
+        f"--nodes {args.nodes}"
+    )
     table = _table(rows)
     print(table)
     headlines = [
         Headline(
-            measure=f"Live apply script at depth {row['plays']} plays/listener",
+            measure=f"Live apply script at depth {row['plays']} plays/listener, {row['nodes']} Redis node(s)",
             value=f"{row['apply_rate']:,.0f} plays/s",
             baseline=f"bulk pricing {row['prefill_rate']:,.0f} plays/s",
             versus=f"{row['apply_rate'] / row['prefill_rate']:.2f}x",
@@ -233,7 +248,8 @@ def main() -> None:
         body = (
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
             f"{machine_summary()}.\n"
-            f"Command: `{command}`: the apply script alone on a private redis-server, fed from "
+            f"Command: `{command}`: the apply script alone on private redis-servers (one, then a "
+            "Redis Cluster of three on the same two cores), fed from "
             "this process (no HTTP, no database). Writes only count (streams/live/apply.lua); "
             "money is computed at read from the artist's listeners over the 16 shards "
             "(streams/live/artist.lua), so a read costs as many listeners as the artist has.\n\n" + table

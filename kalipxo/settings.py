@@ -297,8 +297,8 @@ LIVE_REDIS_URL = env.str("LIVE_REDIS_URL", default=REDIS_URL)
 LIVE_REDIS_CLUSTER = env.bool("LIVE_REDIS_CLUSTER", default=False)
 if LIVE_REDIS_CLUSTER and not LIVE_REDIS_URL:
     raise ImproperlyConfigured("LIVE_REDIS_CLUSTER needs LIVE_REDIS_URL (or REDIS_URL).")
-# Live money is computed at read time from the artist's listeners; an artist with at least
-# this many is computed at most once per LIVE_READ_CACHE_SECONDS per web process.
+# Live money is computed at read time from the artist's listeners; the figures of an artist
+# with at least this many are kept in Redis for LIVE_READ_CACHE_SECONDS (0: never kept).
 LIVE_READ_CACHE_LISTENERS = env.int("LIVE_READ_CACHE_LISTENERS", default=2000)
 LIVE_READ_CACHE_SECONDS = env.float("LIVE_READ_CACHE_SECONDS", default=1.0)
 

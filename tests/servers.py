@@ -274,6 +274,8 @@ class RedisClusterNodes:
                 known = int(info.get("cluster_known_nodes", 0))
                 if info.get("cluster_state") != "ok" or known < len(self.nodes):
                     return False
+                if int(info.get("cluster_slots_ok", 0)) != 16384:
+                    return False
             return True
 
         wait_until(ok, timeout=timeout)

@@ -15,16 +15,17 @@ Redis Cluster, reached with redis-py's cluster client.
 import functools
 import hashlib
 import secrets
-import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import redis
 from django.conf import settings
 from redis.cluster import RedisCluster
@@ -85,9 +86,8 @@ def client() -> Client:
 
 
 def reset_client() -> None:
-    """Forget the client and cached reads (after LIVE_REDIS_URL changed)."""
+    """Forget the client (after LIVE_REDIS_URL changed)."""
     client.cache_clear()
-    _money_cache.clear()
 
 
 def _by_node(keys: Sequence[str]) -> list[tuple[redis.Redis, list[int]]]:
@@ -111,7 +111,8 @@ def _run_scripts(script: str, calls: Sequence[tuple[str, Sequence[str]]]) -> lis
     """
     sha = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
     answers: list[Any] = [None] * len(calls)
-    for node, positions in _by_node([key for key, _ in calls]):
+
+    def run(node: redis.Redis, positions: list[int]) -> None:
         pipe = node.pipeline(transaction=False)
         for index in positions:
             key, args = calls[index]
@@ -126,6 +127,14 @@ def _run_scripts(script: str, calls: Sequence[tuple[str, Sequence[str]]]) -> lis
             elif isinstance(result, Exception):
                 raise result
             answers[index] = result
+
+    groups = _by_node([key for key, _ in calls])
+    if len(groups) == 1:
+        run(*groups[0])
+    else:  # the nodes work at once (a pool per call: a worker process may have forked)
+        with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="live-redis") as pool:
+            for done in [pool.submit(run, node, positions) for node, positions in groups]:
+                done.result()
     return answers
 
 
@@ -320,21 +329,26 @@ class ArtistMoney:
 
 
 FANS_KEPT = 100  # the fans API's largest limit
-_money_cache: dict[tuple[date, str, int], tuple[float, ArtistMoney]] = {}
+
+
+def _cache_key(month: date, artist_id: str, fans: int) -> str:
+    # In the month's key space, so that clearing or rebuilding the month drops it too.
+    return f"{prefix(month)}:cache:{fans}:{artist_id}"
 
 
 def artist_money(*, month: date, artist_id: str, fans: int = 0) -> ArtistMoney:
     """Gross, amount and the top `fans` of one artist, from its listeners in every shard.
 
-    The cost grows with the artist's listeners, so an artist with many (at least
-    LIVE_READ_CACHE_LISTENERS) is computed at most once per LIVE_READ_CACHE_SECONDS per
-    process; a smaller one on every read.
+    The cost grows with the artist's listeners, so the figures of an artist with many (at
+    least LIVE_READ_CACHE_LISTENERS) are kept in Redis for LIVE_READ_CACHE_SECONDS and shared
+    by every web process; a smaller one is computed on every read.
     """
     fans = min(fans, FANS_KEPT)
-    key = (month, artist_id, fans)
-    cached = _money_cache.get(key)
-    if cached and time.monotonic() - cached[0] < settings.LIVE_READ_CACHE_SECONDS:
-        return cached[1]
+    cache = _cache_key(month, artist_id, fans)
+    ttl_ms = int(settings.LIVE_READ_CACHE_SECONDS * 1000)
+    if ttl_ms > 0 and (kept := client().get(cache)):
+        g, a, w, n, c, shown = orjson.loads(kept)
+        return ArtistMoney(g, a, w, n, c, fans=tuple((fan, units, streams) for fan, units, streams in shown))
     calls = [
         (f"{shard_prefix(month, shard)}:m:{artist_id}", [shard_prefix(month, shard), artist_id, str(fans)])
         for shard in range(SHARDS)
@@ -349,10 +363,8 @@ def artist_money(*, month: date, artist_id: str, fans: int = 0) -> ArtistMoney:
     top.sort(key=lambda fan: (-fan[1], fan[0]))
     gross, amount, payee_weight, listeners, contributions = sums
     money = ArtistMoney(gross, amount, payee_weight, listeners, contributions, fans=tuple(top[:fans]))
-    if money.listeners >= settings.LIVE_READ_CACHE_LISTENERS:
-        if len(_money_cache) > 10_000:
-            _money_cache.clear()
-        _money_cache[key] = (time.monotonic(), money)
+    if ttl_ms > 0 and listeners >= settings.LIVE_READ_CACHE_LISTENERS:
+        client().set(cache, orjson.dumps([*sums, money.fans]), px=ttl_ms)
     return money
 
 

@@ -14,13 +14,13 @@ from streams.tasks import sweep_live_batches
 def live_state(month: date) -> dict[str, Any]:
     """Every key of a month's live pools (listeners' pools and streams, the artists', payees'
     and tracks' listeners and streams, the month's totals, batch markers), without update
-    times and rebuild flags: two runs that counted the same events must give equal
+    times, rebuild flags and cached reads: two runs that counted the same events must give equal
     snapshots (the live state holds counts only; money is computed when it is read)."""
     state: dict[str, Any] = {}
     client = store.client()
     for key in store.month_keys(month):
         kind = client.type(key)
-        if key.endswith(":rebuilding"):
+        if key.endswith(":rebuilding") or ":cache:" in key:
             continue
         if kind == "hash":
             fields = client.hgetall(key)

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from artists.settlement import TrackSettlement
 from streams.live import store
 from streams.live.updates import weights_for
+from tests.workers import wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -139,3 +140,25 @@ def test_live_money_is_exact_within_its_bound_and_fans_are_exact(
         )
         want_top = want_top[:limit]
         assert [(listener, units) for listener, units, _ in top] == want_top
+
+
+def test_the_figures_of_an_artist_with_many_listeners_are_shared_for_a_moment(
+    month: None, settings: Any
+) -> None:
+    """Computing an artist's money costs as many reads as it has listeners: an artist with
+    at least LIVE_READ_CACHE_LISTENERS is computed once per LIVE_READ_CACHE_SECONDS (its
+    counts are always read fresh); a smaller one on every read."""
+    settings.LIVE_READ_CACHE_LISTENERS = 2
+    settings.LIVE_READ_CACHE_SECONDS = 2
+    apply_batch([("L1", "T1", 1), ("L2", "T1", 1)], marker="c1")
+    first = store.artist_money(month=MONTH, artist_id="art-1")
+    assert first.listeners == 2
+    apply_batch([("L3", "T1", 5)], marker="c2")
+    assert store.artist_money(month=MONTH, artist_id="art-1") == first
+    assert store.read_artist(month=MONTH, artist_id="art-1").streams == 7
+    wait_until(lambda: store.artist_money(month=MONTH, artist_id="art-1").listeners == 3, timeout=10)
+
+    settings.LIVE_READ_CACHE_LISTENERS = 10  # now below the threshold: never kept
+    store.artist_money(month=MONTH, artist_id="art-2")
+    apply_batch([("L4", "T3", 1)], marker="c3")
+    assert store.artist_money(month=MONTH, artist_id="art-2").listeners == 1
