@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from artists.models import ApiClient
 from artists.tokens import api_client_create
 from tests.factories import ArtistFactory, DistributorFactory
+from tests.servers import RedisClusterNodes
 from tests.workers import STARTED, WorkerProcess, broker_reset, workers_drain
 
 ApiFactory = Callable[..., APIClient]
@@ -160,6 +161,34 @@ def live_redis() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def _live_cluster() -> Iterator[RedisClusterNodes]:
+    """A 3-node Redis Cluster for the live pools, started once for the tests that ask."""
+    cluster = RedisClusterNodes().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["one Redis", "Redis Cluster"])
+def live_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs a test twice: with the live pools on the suite's Redis, then on a Redis Cluster
+    (the broker stays). Ask for it before any worker fixture, so the worker uses it too."""
+    from django.test import override_settings
+
+    from streams.live import store
+
+    if request.param == "one Redis":
+        yield request.param
+        return
+    cluster = request.getfixturevalue("_live_cluster")
+    with override_settings(LIVE_REDIS_URL=cluster.url, LIVE_REDIS_CLUSTER=True):
+        store.reset_client()
+        try:
+            yield request.param
+        finally:
+            store.reset_client()
+
+
+@pytest.fixture(scope="session")
 def _worker_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[WorkerProcess]]:
     """Started workers of the session, stopped at its end."""
     broker_reset()  # messages left by an earlier session refer to rows that are gone
@@ -172,8 +201,13 @@ def _worker_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[l
 
 @pytest.fixture
 def celery_worker_process(_worker_session: list[WorkerProcess], live_redis: None) -> WorkerProcess:
-    """A running real Celery worker (a fresh one if a test killed the previous one)."""
-    running = [w for w in _worker_session if w.process and w.process.poll() is None]
+    """A running real Celery worker (a fresh one if a test killed the previous one, or if
+    the test keeps its live pools elsewhere, see `live_store`)."""
+    live = (settings.LIVE_REDIS_URL, settings.LIVE_REDIS_CLUSTER)
+    for worker in _worker_session:
+        if worker.running and worker.live != live:
+            worker.stop()
+    running = [w for w in _worker_session if w.running]
     if running:
         return running[0]
     worker = WorkerProcess().start()

@@ -43,6 +43,7 @@ class WorkerProcess:
         self.log = Path(tempfile.mkstemp(prefix="kalipxo-worker-", suffix=".log")[1])
         self.name = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
         self.broker_url = ""
+        self.live: tuple[str, bool] = ("", False)  # the live pools' Redis it was started with
 
     @property
     def running(self) -> bool:
@@ -50,6 +51,7 @@ class WorkerProcess:
 
     def start(self, *, timeout: float = 60) -> "WorkerProcess":
         self.broker_url = settings.REDIS_URL  # a test may point it at a Redis of its own
+        self.live = (settings.LIVE_REDIS_URL, settings.LIVE_REDIS_CLUSTER)
         env = {
             **os.environ,
             "DATABASE_URL": worker_database_url(),

@@ -52,7 +52,7 @@ def web(django_db_setup: None) -> Iterator[WebServer]:
 
 
 def test_one_batch_posted_five_times_concurrently_is_stored_and_estimated_once(
-    celery_worker_process: WorkerProcess, web: WebServer, admin_api: APIClient
+    live_store: str, celery_worker_process: WorkerProcess, web: WebServer, admin_api: APIClient
 ) -> None:
     catalog(admin_api)
     body = events(PLAYS)

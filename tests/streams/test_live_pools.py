@@ -243,7 +243,7 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
 
 @pytest.mark.fault
 def test_reconciliation_finds_drift_and_repairs_it(
-    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+    live_store: str, celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
 ) -> None:
     from streams.live.reconcile import reconcile_month
 
@@ -265,7 +265,7 @@ def test_reconciliation_finds_drift_and_repairs_it(
 
 @pytest.mark.fault
 def test_pools_lost_with_a_redis_restart_are_rebuilt_by_the_next_batch(
-    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+    live_store: str, celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
 ) -> None:
     catalog(admin_api)
     ingest_api.post("/api/v1/streams", events(PLAYS[:3]), format="json")
@@ -355,3 +355,28 @@ def test_a_listener_with_thousands_of_targets_is_updated_exactly(live_redis: Non
     want = {f"T{n:05d}": round(Fraction(7 * 10**9 * (1 + n % 3), streams)) for n in range(tracks)}
     assert {isrc: t.gross for isrc, t in tracks_read.items()} == want
     assert store.read_artist(month=MONTH, artist_id="art-big").gross == 7 * 10**9
+
+
+def test_verify_live_pools_reports_the_largest_difference_and_fails_on_drift(
+    celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    catalog(admin_api)
+    ingest_api.post("/api/v1/streams", events(PLAYS), format="json")
+    wait_until(all_applied)
+    out = StringIO()
+    call_command("verify_live_pools", f"{MONTH:%Y-%m}", stdout=out)
+    report = out.getvalue()
+    assert "0 differ by more than their stated bound" in report
+    largest = Decimal(report.split("largest difference ")[1].split(",")[0])
+    assert largest < Decimal("0.000001")  # one rounding of 1e-9 per listener at most
+
+    # One of L4's plays of Two vanishes from art-2's listeners: its money drifts.
+    store.client().zincrby(f"{store.shard_prefix(MONTH, store.shard_of('L4'))}:m:art-2", -1, "L4")
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 artists differ"):
+        call_command("verify_live_pools", f"{MONTH:%Y-%m}", stdout=out)
+    assert "art-2: live gross" in out.getvalue()

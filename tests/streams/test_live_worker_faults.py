@@ -37,7 +37,11 @@ def post(ingest_api: APIClient, parts: list[list[dict[str, Any]]]) -> None:
 
 
 def test_a_worker_killed_between_redis_and_postgresql_counts_every_batch_once(
-    celery_worker_process: WorkerProcess, start_worker: Any, admin_api: APIClient, ingest_api: APIClient
+    live_store: str,
+    celery_worker_process: WorkerProcess,
+    start_worker: Any,
+    admin_api: APIClient,
+    ingest_api: APIClient,
 ) -> None:
     catalog(admin_api)
     body = events(PLAYS)
