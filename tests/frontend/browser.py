@@ -17,6 +17,8 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
+NARROW: ViewportSize = {"width": 360, "height": 780}  # the narrowest phone a page must fit
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 # A canvas counts as drawn when Chart.js owns it and some pixel is not transparent.
 CANVAS_DRAWN = """(id) => {
@@ -50,3 +52,21 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> None:
 def wait_for_charts(page: Page, *canvas_ids: str, timeout: float = 15_000) -> None:
     for canvas_id in canvas_ids:
         page.wait_for_function(CANVAS_DRAWN, arg=canvas_id, timeout=timeout)
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """What axe-core (the npm package) finds wrong on the page as it is now: each violation's
+    rule id, impact and first offending elements. Evaluated through the browser's devtools,
+    so the page's CSP (no inline scripts) does not block it."""
+    page.evaluate(AXE.read_text())
+    return page.evaluate(  # type: ignore[no-any-return]
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
+            v => ({id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))"""
+    )
+
+
+def sideways_scroll(page: Page) -> int:
+    """How many pixels the page scrolls sideways (0 when it fits its viewport's width)."""
+    root = "document.documentElement"
+    return int(page.evaluate(f"() => {root}.scrollWidth - {root}.clientWidth"))

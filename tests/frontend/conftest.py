@@ -14,6 +14,7 @@ from payouts import estimates
 from streams.live import dispatch, updates
 from streams.models import Listener, StreamEvent
 from tests.factories import ArtistFactory, DistributorFactory, PayeeFactory, SplitFactory, TrackFactory
+from tests.frontend.browser_fixtures import browser, demo, page  # noqa: F401 - fixtures of every browser test
 
 PASSWORD = "a-long-test-password-42"
 
