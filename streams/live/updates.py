@@ -61,9 +61,13 @@ def batch_apply(batch_id: str) -> str:
     )  # no sort needed
     plays: dict[date, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     plan: dict[date, dict[str, int]] = defaultdict(dict)
+    tier_units: dict[str, int] = {}
     for listener, isrc, started_at, duration_ms, tier in events.iterator(chunk_size=5000):
         month = month_of(started_at)
-        plan[month][listener] = max(plan[month].get(listener, 0), _plan_units(tier))
+        units = tier_units.get(tier)
+        if units is None:
+            units = tier_units[tier] = _plan_units(tier)
+        plan[month][listener] = max(plan[month].get(listener, 0), units)
         if duration_ms >= settings.MIN_PLAY_MS:
             plays[month][listener][isrc] += 1
     closed = selectors.closed_months(plan)
