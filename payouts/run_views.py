@@ -235,6 +235,7 @@ class PayeeStatementView(APIView):
         parameters=[statement_export.DETAIL_PARAMETER],
         responses={
             (200, "text/csv"): CSV_RESPONSE,
+            400: OpenApiResponse(description='detail is not 0 or 1: {"detail": ["..."]}'),
             404: OpenApiResponse(description="No such statement that you may read."),
         },
     )

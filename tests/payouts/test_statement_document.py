@@ -170,6 +170,9 @@ def test_every_statement_adds_up_to_the_payouts_csv(run: PayoutRun, admin_api: A
         assert (
             f"to {row['amount']} USD" in statement.rounding and "add up to it exactly" in statement.rounding
         )
+        if row["kind"] == "artist":  # and what the earnings API says the artist receives
+            earnings = admin_api.get(f"/api/v1/artists/{payee}/earnings", {"month": MONTH}).json()
+            assert (earnings["status"], cents(earnings["amount"])) == ("final", total), payee
     assert rounded_alone_would_differ, (
         "the month must make per-line rounding fail, or this test proves little"
     )
