@@ -89,10 +89,10 @@ def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
     yield (
         "Rounding",
         f"The run rounded this payee's exact total of {exact_str(result.amount_exact, 10)} "
-        f"{currency} once, to {money(result.amount_minor)} {currency} (largest remainder over all "
-        f"payees). The lines share out those {money(result.amount_minor)} by largest remainder "
-        "over their exact amounts, so they add up to it exactly. Exact amounts per line: "
-        "this statement with ?detail=1.",
+        f"{currency} once, to {money(result.amount_minor)} {currency} (largest remainder over the "
+        f"run's payees, suspense and retained). The lines share out those {money(result.amount_minor)} "
+        "by largest remainder over their exact amounts, so they add up to it exactly. "
+        "Exact amounts per line: this statement with ?detail=1.",
     )
     yield ()
     yield from _policy(run)

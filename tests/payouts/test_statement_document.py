@@ -39,9 +39,15 @@ def _revenue(listener: str, gross: str, *, plan: str = "premium", country: str =
 
 
 @pytest.fixture
-def run(admin_api: APIClient) -> PayoutRun:
+def unallocated_policy() -> str:
+    return "pro_rata"
+
+
+@pytest.fixture
+def run(admin_api: APIClient, settings: Any, unallocated_policy: str) -> PayoutRun:
     """A computed run: three tracks with splits, an unmatched ISRC, seven territories, two
     tiers, an unallocated pool and a play too short to count."""
+    settings.UNALLOCATED_POLICY = unallocated_policy
     assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
     plays: list[tuple[str, str, int, str, str, int]] = [
         ("L1", "QZKPX2600001", 50, "US", "premium", 180_000),
@@ -136,7 +142,10 @@ def detail_lines(client: APIClient, run_id: int, payee: str) -> list[dict[str, s
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[4] == "line"]
 
 
-def test_every_statement_adds_up_to_the_payouts_csv(run: PayoutRun, admin_api: APIClient) -> None:
+@pytest.mark.parametrize("unallocated_policy", ["pro_rata", "retain"])
+def test_every_statement_adds_up_to_the_payouts_csv(
+    run: PayoutRun, admin_api: APIClient, unallocated_policy: str
+) -> None:
     services.payout_run_finalize(run_id=run.pk)
     payouts = payouts_csv(admin_api, run.pk)
     assert set(payouts) == {"art-1", "art-2", "art-3", "lbl-1"}
@@ -152,6 +161,8 @@ def test_every_statement_adds_up_to_the_payouts_csv(run: PayoutRun, admin_api: A
         assert [a + b for a, b in zip(listeners, unallocated, strict=True)] == amounts, payee
         assert sum(listeners) == cents(statement.total["From listeners' own pools (USD)"])
         assert sum(unallocated) == cents(statement.total["From unallocated pools (USD)"])
+        assert (sum(unallocated) > 0) == (unallocated_policy == "pro_rata"), payee  # retain: none
+        assert statement.policy["Unallocated pools"][0].startswith(unallocated_policy + ":")
         streams = sum(int(line["Streams"]) for line in statement.lines)
         assert (
             streams
