@@ -1,7 +1,6 @@
 """The pages. Thin: decide who may see what (artists.access), gather data (frontend.selectors),
 render. Interactive parts talk to the JSON API from the page scripts."""
 
-import csv
 from datetime import date
 from typing import Any
 
@@ -17,6 +16,7 @@ from artists.models import Artist
 from frontend import selectors
 from frontend.forms import LoginForm, PasswordForm
 from kalipxo.validation import parse_month
+from payouts.statements import SafeWriter
 
 
 def _actor(request: HttpRequest) -> Actor | None:
@@ -167,7 +167,7 @@ def artist_payouts_csv(request: HttpRequest, artist_id: str) -> HttpResponse:
     artist = _visible_artist(actor, artist_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kalipxo-payouts-{artist.id}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)  # no formula injection in a spreadsheet
     columns = [
         "month",
         "run_id",

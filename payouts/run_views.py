@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from artists.access import Actor, allow_roles, require_actor
 from artists.models import ApiClient, Artist
 from kalipxo.validation import month_label, parse_month
-from payouts import selectors, services, statements
+from payouts import selectors, services, statement_export, statements
 from payouts.models import PayeeResult, PayoutRun
 from payouts.run_window import MonthNotOver
 
@@ -232,8 +232,10 @@ class PayeeStatementView(APIView):
     @extend_schema(
         operation_id="payout_run_payee_statement",
         summary="A payee's statement: each allocation line, its split, the exact total, the payable amount",
+        parameters=[statement_export.DETAIL_PARAMETER],
         responses={
             (200, "text/csv"): CSV_RESPONSE,
+            400: OpenApiResponse(description='detail is not 0 or 1: {"detail": ["..."]}'),
             404: OpenApiResponse(description="No such statement that you may read."),
         },
     )
@@ -253,9 +255,7 @@ class PayeeStatementView(APIView):
         # someone else: telling them apart would tell a reader which run ids exist.
         if result is None or not _may_read_statement(actor, result):
             raise NotFound("No such statement that you may read.")
-        run = result.run
-        filename = f"kalipxo-statement-{month_label(run.month)}-{payee}.csv".replace('"', "")
-        return _csv(statements.statement_rows(run, result), filename)
+        return statement_export.statement_response(request, result)
 
 
 def _check_message(value: Any) -> str | None:

@@ -1,4 +1,6 @@
-"""CSV exports of a run: the payouts file (one row per payee) and per-payee statements.
+"""CSV exports of a run: the payouts file (one row per payee) and the per-payee statements'
+machine-readable detail; every CSV of the service is written through `csv_lines` or
+`SafeWriter` (the readable statement: payouts.statement_document).
 
 Names and titles come from distributors and may start with "=" or "+": a spreadsheet
 would run such a cell as a formula. Every cell that starts with = + - @, a tab or a
@@ -33,10 +35,20 @@ class _Echo:
         return value
 
 
+class SafeWriter:
+    """csv.writer's writerow for any file, with every cell through `safe_cell`."""
+
+    def __init__(self, file: Any) -> None:
+        self._writer = csv.writer(file)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow([safe_cell(cell) for cell in row])
+
+
 def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
+        yield writer.writerow(row)
 
 
 def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:

@@ -12,18 +12,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient, Artist, Distributor, Payee
 from payouts import services
 from payouts.models import PayeeResult, PayoutRun
-from payouts.statements import safe_cell
+from payouts.statements import csv_lines, safe_cell
 from streams.ingest import stream_events_ingest
 from streams.revenue import revenue_records_ingest
 from tests.payouts.months import MONTH, Month, cents, expected_payouts
 
 pytestmark = pytest.mark.django_db
 
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE = ('=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tTab", "\rReturn")
 
 
@@ -53,16 +55,68 @@ def month_run(distributor_api: APIClient) -> PayoutRun:
     return services.run_drive(run_id=run.pk)
 
 
+def content(answer: Any) -> bytes:
+    """The body of a streamed response."""
+    return b"".join(answer.streaming_content)
+
+
 def rows_of(answer: Any) -> list[list[str]]:
     assert answer.status_code == 200, answer.content
     assert answer["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(content(answer).decode())))
 
 
 def test_safe_cell_neutralises_formulas() -> None:
     for text in HOSTILE:
         assert safe_cell(text) == "'" + text
     assert safe_cell("Artist") == "Artist" and safe_cell("0.64") == "0.64" and safe_cell(None) == ""
+
+
+def test_csv_lines_defuse_every_cell_in_every_column() -> None:
+    rows = [
+        [text if column == position else "ok" for column in range(4)]
+        for position in range(4)
+        for text in HOSTILE
+    ]
+    read = list(csv.reader(io.StringIO("".join(csv_lines(rows)))))
+    assert len(read) == len(rows)
+    for row, sent in zip(read, rows, strict=True):
+        assert row == [("'" + cell if cell in HOSTILE else cell) for cell in sent]
+
+
+def _cells_are_safe(text: str) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    for row in rows:
+        assert not any(cell.startswith(DANGEROUS_FIRST) for cell in row), row
+    return rows
+
+
+def test_no_cell_of_any_csv_starts_a_formula(
+    month_run: PayoutRun, admin_api: APIClient, django_user_model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """payouts.csv, every payee's statement and its detail, and the dashboard's payout history."""
+    services.payout_run_finalize(run_id=month_run.pk)
+    base = f"/api/v1/payout-runs/{month_run.pk}"
+    texts = {"payouts": content(admin_api.get(f"{base}/payouts.csv")).decode()}
+    for payee in ("art-1", "art-2", "lbl-1"):
+        for query in ("", "?detail=1"):
+            answer = admin_api.get(f"{base}/statements/{payee}.csv{query}")
+            texts[payee + query] = content(answer).decode()
+    cells = {name: [cell for row in _cells_are_safe(text) for cell in row] for name, text in texts.items()}
+    # The hostile names and title are there, defused, in the files a person opens.
+    assert '\'=HYPERLINK("http://x")' in cells["art-1"] and "'=1+1" in cells["art-1"]
+    assert "'@SUM(A1)" in cells["lbl-1"] and "'+Two" in cells["art-2"] and "'+Two" in cells["payouts"]
+
+    # The dashboard's CSV writes selector values: a hostile one must come out defused too.
+    staff = django_user_model.objects.create_user("staff-csv", password="x", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    hostile = dict.fromkeys(("month", "run_id", "gross", "amount", "streams", "listeners"), "-2+3")
+    monkeypatch.setattr("frontend.selectors.final_months", lambda artist_id: [hostile | {"amount": "=1+1"}])
+    history = client.get("/dashboard/art-1/payouts.csv")
+    assert history.status_code == 200
+    rows = _cells_are_safe(history.content.decode())
+    assert rows[1][:7] == ["art-1", "'-2+3", "'-2+3", "'-2+3", "'=1+1", "'-2+3", "'-2+3"]
 
 
 def test_payouts_csv_one_row_per_payee(month_run: PayoutRun, admin_api: APIClient) -> None:
@@ -83,7 +137,12 @@ def test_payouts_csv_one_row_per_payee(month_run: PayoutRun, admin_api: APIClien
 
 
 def test_a_statement_chains_allocation_split_and_payee(month_run: PayoutRun, admin_api: APIClient) -> None:
-    rows = rows_of(admin_api.get(f"/api/v1/payout-runs/{month_run.pk}/statements/art-1.csv"))
+    """The machine-readable detail (?detail=1), as it has always been written."""
+    rows = rows_of(admin_api.get(f"/api/v1/payout-runs/{month_run.pk}/statements/art-1.csv?detail=1"))
+    assert rows[0] == [
+        "run", "month", "currency", "payee", "stage", "isrc", "title", "track_artist", "country", "tier",
+        "streams", "from_listener_pools", "from_unallocated_pools", "track_amount", "share", "amount",
+    ]  # fmt: skip
     header = rows[0]
     lines = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     detail = [line for line in lines if line["stage"] == "line"]

@@ -1,0 +1,137 @@
+"""A payee's statement as a document a person reads in a spreadsheet (docs/rules.md §4
+Statements): a header block, the lines in cents with a totals line that adds up, a note
+on rounding and the run's policy values, each block under its own title.
+
+The machine-readable detail with exact amounts stays `payouts.statements.statement_rows`.
+"""
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kalipxo.validation import month_label
+from payouts.models import ArtistResult, PayeeResult, PayoutRun
+from payouts.selectors import exact_str, minor_str, payee_lines
+from payouts.statement_cents import ExactLine, lines_in_minor
+
+TITLE = "Kalipxo royalty statement"
+DRAFT = "DRAFT"
+UNALLOCATED_POLICIES = {
+    "pro_rata": (
+        "pro_rata: spread evenly over every qualifying stream of the month, then split like any other money"
+    ),
+    "retain": "retain: kept by the platform",
+}
+Row = tuple[Any, ...]
+
+
+def is_draft(run: PayoutRun) -> bool:
+    """Statements are issued at finalize; before that an admin may read a draft."""
+    return run.status != PayoutRun.Status.FINALIZED
+
+
+def _percent(share: Decimal) -> str:
+    return format((share * 100).normalize(), "f") + "%"
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else ""
+
+
+def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
+    places = int(run.policy.get("minor_exponent", 2))
+    currency = run.policy.get("currency", "")
+    lines = payee_lines(run, result.payee)
+    cents = lines_in_minor(
+        [
+            ExactLine(
+                from_listeners=line["listeners_amount"] * line["share"],
+                from_unallocated=line["unallocated_amount"] * line["share"],
+                amount=line["amount"],
+            )
+            for line in lines
+        ],
+        result.amount_minor,
+        scale=10**places,
+    )
+    artist_names = dict(
+        ArtistResult.objects.filter(run=run, artist__in={line["track_artist"] for line in lines}).values_list(
+            "artist", "name"
+        )
+    )
+
+    def money(minor: int) -> str:
+        return minor_str(minor, places)
+
+    yield from _header(run, result, currency, money)
+    yield ()
+    yield ("Lines",)
+    yield (
+        "Track", "ISRC", "Track artist", "Territory", "Tier", "Streams", "Your share",
+        f"From listeners' own pools ({currency})", f"From unallocated pools ({currency})",
+        f"Amount ({currency})",
+    )  # fmt: skip
+    for line, line_cents in zip(lines, cents, strict=True):
+        yield (
+            line["title"], line["isrc"], artist_names.get(line["track_artist"], line["track_artist"]),
+            line["country"], line["tier"], line["streams"], _percent(line["share"]),
+            money(line_cents.from_listeners), money(line_cents.from_unallocated), money(line_cents.amount),
+        )  # fmt: skip
+    # The totals line adds up the cells above it; it equals the header's total by construction
+    # of the cents (payouts.statement_cents), and tests hold it to the payouts CSV.
+    yield (
+        "Total", "", "", "", "", sum(line["streams"] for line in lines), "",
+        money(sum(c.from_listeners for c in cents)), money(sum(c.from_unallocated for c in cents)),
+        money(sum(c.amount for c in cents)),
+    )  # fmt: skip
+    yield ()
+    yield (
+        "Rounding",
+        f"The run rounded this payee's exact total of {exact_str(result.amount_exact, 10)} "
+        f"{currency} once, to {money(result.amount_minor)} {currency} (largest remainder over the "
+        f"run's payees, suspense and retained). The lines share out those {money(result.amount_minor)} "
+        "by largest remainder over their exact amounts, so they add up to it exactly. "
+        "Exact amounts per line: this statement with ?detail=1.",
+    )
+    yield ()
+    yield from _policy(run)
+
+
+def _header(run: PayoutRun, result: PayeeResult, currency: str, money: Callable[[int], str]) -> Iterator[Row]:
+    month = month_label(run.month)
+    if is_draft(run):
+        yield (TITLE, DRAFT)
+        yield (
+            "Status",
+            f"DRAFT: run {run.pk} for {month} is {run.status}, not finalized. Statements are "
+            "issued to payees when the run is finalized; until then this is not a statement of account.",
+        )
+    else:
+        yield (TITLE,)
+        yield ("Status", f"Final: issued when run {run.pk} was finalized on {_day(run.finalized_at)}")
+    yield ("Payee", result.name)
+    yield ("Payee id", result.payee)
+    yield ("Kind", result.kind)
+    yield ("Month", month)
+    yield ("Run", run.pk)
+    yield ("Currency", currency)
+    yield ("Streams", result.streams)
+    yield (f"Total ({currency})", money(result.amount_minor))
+
+
+def _policy(run: PayoutRun) -> Iterator[Row]:
+    policy = run.policy
+    unallocated = str(policy.get("unallocated_policy", ""))
+    yield ("Policy", f"the values run {run.pk} used, recorded when it started on {_day(run.created_at)}")
+    yield (
+        "Rights share",
+        policy.get("rights_share", ""),
+        "of each listener's net payment goes to rights holders",
+    )
+    yield ("Minimum play (ms)", policy.get("min_play_ms", ""), "a shorter play counts toward nothing")
+    yield ("Unallocated pools", UNALLOCATED_POLICIES.get(unallocated, unallocated))
+    yield (
+        "Rounding",
+        "largest remainder, once per payee; lines share out the payee's total by largest remainder",
+    )
