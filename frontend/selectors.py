@@ -458,6 +458,14 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
 _CHAIN_LABELS = {"Your exact share": "Your share before rounding"}
 
 
+def _exact_digits(amount: Decimal, places: int) -> str:
+    """An exact amount with the trailing zeros past the cents dropped: "15.062000" -> "15.062"."""
+    text = format(amount, "f")
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(places, "0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
 def chain_shown(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The settlement chain as the page shows it: each stage in cents with its exact value
     kept for the hover and the statement CSV; stages of exactly zero left out (the gross
@@ -474,7 +482,7 @@ def chain_shown(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 **step,
                 "label": _CHAIN_LABELS.get(step["label"], step["label"]),
-                "exact": step["amount"],
+                "exact": _exact_digits(exact, places),
                 "amount": str(cents),
                 "under_a_cent": bool(exact) and not cents,
                 "rounded": exact != cents,
