@@ -417,6 +417,14 @@ def test_days_without_plays_are_on_the_daily_axis_at_zero(artist_client: Client)
             assert day["streams"] == 0
 
 
+def test_the_bound_note_is_shown_only_from_half_a_cent(artist_client: Client) -> None:
+    html = artist_client.get("/dashboard/art-a/").content.decode()
+    bound = Decimal(artist_client.get("/api/v1/artists/art-a/earnings").json().get("bound", "0"))
+    hidden = re.search(r'<p class="small muted" id="est-bound"( hidden)?>', html)
+    assert hidden is not None
+    assert bool(hidden[1]) == (bound < Decimal("0.005"))
+
+
 def test_payout_history_csv_has_a_header_row(artist_client: Client) -> None:
     response = artist_client.get("/dashboard/art-a/payouts.csv")
     assert response.status_code == 200
