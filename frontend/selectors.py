@@ -18,19 +18,22 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from artists.access import Actor
-from artists.models import Artist
+from artists.models import Artist, Track
 from artists.selectors import artists_visible_to
 from artists.settlement import track_settlements
+from frontend import pace
 from frontend.templatetags.kx import currency_symbol
-from kalipxo.money import format_amount
+from kalipxo.money import format_amount, minor_exponent, quantize_money
 from kalipxo.months import add_months, current_month
 from payouts import run_window as run_rules
 from payouts import selectors as payout_runs
 from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
 from payouts.maths.progressive import DEFAULT_PARAMS, allocate_progressive
+from payouts.models import Hold, PayoutRun
 from streams import reports
 from streams.live.estimates import live_track_estimates
+from streams.selectors import qualifying_streams
 
 AMOUNT_PLACES = 2
 RATE_PLACES = 4
@@ -193,23 +196,35 @@ def open_month_progressive(*, artist_id: str, month: date) -> ProgressiveCompari
     return ProgressiveComparison(amount, artist_plays, max(keys.values()), base_plays)
 
 
-def progressive_note(comparison: ProgressiveComparison) -> str:
-    """One sentence on why the progressive figure is what it is."""
+def progressive_note(comparison: ProgressiveComparison, *, progressive: str, pro_rata: str) -> str:
+    """One sentence on how the progressive figure compares with pro-rata, stated from the two
+    amounts as the page shows them (cents), and why where the plays explain it."""
     base = f"{comparison.base_plays:,}"
-    if comparison.top_plays <= comparison.base_plays:
+    symbol = currency_symbol()
+    difference = Decimal(progressive) - Decimal(pro_rata)
+    if not difference:
+        if comparison.top_plays <= comparison.base_plays:
+            return (
+                f"No artist has passed {base} plays this month, so every play is still worth the full "
+                f"base value and the progressive model pays what pro-rata pays ({symbol}{progressive})."
+            )
+        return f"The progressive model pays you what pro-rata pays ({symbol}{progressive})."
+    gap = f"{symbol}{abs(difference):,}"
+    if difference > 0:
+        told = f"The progressive model pays you {gap} more than pro-rata"
+        if comparison.artist_plays <= comparison.base_plays < comparison.top_plays:
+            return (
+                f"{told}: all your plays are within the first {base}, which it values most, while "
+                "the busiest artists' later plays are worth less."
+            )
+        return f"{told}."
+    told = f"The progressive model pays you {gap} less than pro-rata"
+    if comparison.artist_plays > comparison.base_plays:
         return (
-            f"No artist has passed {base} plays this month, so every play is still worth the full "
-            "base value and the progressive model pays exactly what pro-rata pays."
+            f"{told}: your plays beyond the first {base} are worth less under it, which moves "
+            "money to smaller artists."
         )
-    if comparison.artist_plays <= comparison.base_plays:
-        return (
-            f"All your plays are within the first {base}, which the progressive model values most, "
-            "while the busiest artists' later plays are worth less, so it pays you more than pro-rata."
-        )
-    return (
-        f"Your plays beyond the first {base} are worth less under the progressive model, which moves "
-        "money from the busiest artists to smaller ones."
-    )
+    return f"{told}."
 
 
 def open_month_tracks(*, artist_id: str, month: date) -> list[dict[str, Any]]:
@@ -270,6 +285,82 @@ def why_models_differ(*, uc_rate: str, pr_rate: str, streams: int) -> str:
     return "Your listeners play about as much as the average listener, so both models pay the same rate."
 
 
+def streams_until(*, artist_id: str, month: date, until: datetime, run: PayoutRun | None) -> int:
+    """The artist's qualifying streams of a month that started before `until`. For a
+    finalized month, as its run counted them: its data cut and minimum play, rejected
+    listeners left out."""
+    if run is None:
+        events = qualifying_streams(month)
+    else:
+        events = qualifying_streams(
+            month, min_play_ms=run.policy.get("min_play_ms"), up_to_event=run.cutoff_event_id
+        ).exclude(
+            listener_id__in=Hold.objects.filter(run=run, decision=Hold.Decision.REJECT).values("listener_id")
+        )
+    own = Track.objects.filter(artist_id=artist_id).values("isrc")
+    return int(events.filter(isrc__in=own, started_at__lt=until).count())
+
+
+def month_pace(
+    *, artist_id: str, now: datetime, streams: int, last_amount: Fraction, last_run: PayoutRun | None
+) -> dict[str, Any]:
+    """This month so far against last month at the same point, and the month end that pace
+    projects (both estimates; dashboard.js recomputes them as the streams move)."""
+    point = pace.same_point_last_month(now)
+    previous = add_months(current_month(now), -1)
+    by_then = streams_until(artist_id=artist_id, month=previous, until=point, run=last_run)
+    projected = pace.projected_amount(last_amount=last_amount, streams=streams, last_streams_by_then=by_then)
+    return {
+        "last_streams_by_then": by_then,
+        "point": f"{point.day} {calendar.month_name[point.month]}, {point:%H:%M} UTC",
+        "change": pace.percent_change(streams, by_then),
+        "last_amount": format_amount(last_amount, AMOUNT_PLACES),
+        "projected": (
+            format_amount(Fraction(pace.cents_half_even(projected), 100), AMOUNT_PLACES)
+            if projected is not None
+            else None
+        ),
+    }
+
+
+def finals_change(final_rows: list[dict[str, Any]]) -> str | None:
+    """A whole month against the whole month before it, only when both are final (an open
+    month is compared by pace instead): "October 2026 paid you $12.00, +20.0% against
+    September 2026 ($10.00)." """
+    if len(final_rows) < 2:
+        return None
+    newest, before = final_rows[0], final_rows[1]
+    if add_months(month_from_key(newest["month"]), -1) != month_from_key(before["month"]):
+        return None
+    new_cents = int(Decimal(str(newest["amount"])) * 100)
+    old_cents = int(Decimal(str(before["amount"])) * 100)
+    change = pace.percent_change(new_cents, old_cents)
+    symbol = currency_symbol()
+    paid = f"{newest['month_name']} paid you {symbol}{Decimal(str(newest['amount'])):,}"
+    against = f"{before['month_name']} ({symbol}{Decimal(str(before['amount'])):,})"
+    if change is None:
+        return f"{paid}; {against} paid nothing."
+    return f"{paid}, {change} against {against}."
+
+
+def review_outcomes(*, months: list[str], final_months: list[str]) -> dict[str, str]:
+    """What happens to a review request, per month of the holds: before the month is paid
+    the reviewer's decision still counts; a paid month is never edited, so a review upheld
+    then is corrected in a later month (docs/rules.md §2 Deductions: final months)."""
+    outcomes = {}
+    for key in months:
+        name = month_name(month_from_key(key))
+        if key in final_months:
+            outcomes[key] = (
+                f"Sent. {name} is already paid and will not change: an admin will review your request, "
+                "and if it is upheld, the correction is made in a later month's payout and shown on that "
+                "month's statement; otherwise the request is refused."
+            )
+        else:
+            outcomes[key] = f"Sent. An admin will look at it before {name} is paid."
+    return outcomes
+
+
 def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, Any]:
     """Everything the artist dashboard shows, for one artist."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -301,7 +392,14 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
         pr_rate=comparison["pro_rata"]["per_stream"],
         streams=earnings["streams"],
     )
-    comparison["progressive_note"] = progressive_note(progressive_comparison)
+    comparison["progressive_note"] = progressive_note(
+        progressive_comparison,
+        progressive=comparison["progressive"]["amount"],
+        pro_rata=comparison["pro_rata"]["amount"],
+    )
+    # The three figures and both sentences are one snapshot; the page says when the live
+    # estimate has moved away from it rather than mixing live and snapshot figures.
+    comparison["as_of"] = f"{now:%H:%M} UTC"
 
     history: list[dict[str, Any]] = []
     for offset in range(HISTORY_MONTHS - 1, -1, -1):
@@ -316,6 +414,7 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
             history.append({"month": key, "amount": None, "status": "none"})
 
     final_keys = sorted(finals, reverse=True)
+    last_amount = Fraction(Decimal(str(last["amount"])))
     return {
         "artist": {"id": artist.id, "name": artist.name},
         "month": month_key(month),
@@ -332,7 +431,20 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
             "amount": str(last["amount"]),
             "streams": last.get("streams"),
         },
+        "pace": month_pace(
+            artist_id=artist.id,
+            now=now,
+            streams=earnings["streams"],
+            last_amount=last_amount,
+            last_run=payout_runs.final_run(previous),
+        ),
         "comparison": comparison,
+        "finals_change": finals_change(
+            [
+                {"month": key, "month_name": month_name(month_from_key(key)), **finals[key]}
+                for key in final_keys
+            ]
+        ),
         "history": history,
         "daily": _daily(artist.id, month, now.date()),
         "fans": artist_top_fans(artist_id=artist.id, month=month, limit=FANS_SHOWN),
@@ -342,11 +454,67 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
     }
 
 
+# The chain's stage named as what the page shows: its figure is in cents like every other.
+_CHAIN_LABELS = {"Your exact share": "Your share before rounding"}
+
+
+def _exact_digits(amount: Decimal, places: int) -> str:
+    """An exact amount with the trailing zeros past the cents dropped: "15.062000" -> "15.062"."""
+    text = format(amount, "f")
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(places, "0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def chain_shown(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settlement chain as the page shows it: each stage in cents with its exact value
+    kept for the hover and the statement CSV; stages of exactly zero left out (the gross
+    and the payable always shown). docs/rules.md §2 Rounding: the payable is rounded once."""
+    places = minor_exponent()
+    shown = []
+    for index, step in enumerate(steps):
+        exact = Decimal(step["amount"])
+        always = index == len(steps) - 1 or step["label"].startswith("Gross")
+        if not exact and not always:
+            continue
+        cents = quantize_money(exact, places)
+        shown.append(
+            {
+                **step,
+                "label": _CHAIN_LABELS.get(step["label"], step["label"]),
+                "exact": _exact_digits(exact, places),
+                "amount": str(cents),
+                "under_a_cent": bool(exact) and not cents,
+                "rounded": exact != cents,
+            }
+        )
+    return shown
+
+
+def rounding_note(steps: list[dict[str, Any]]) -> str | None:
+    """How far the single rounding (largest remainder) moved the payable away from the
+    artist's share rounded alone; None when it did not."""
+    shares = [step for step in steps if step["stage"] == "payee"]
+    if len(shares) < 2:
+        return None
+    places = minor_exponent()
+    share, payable = quantize_money(Decimal(shares[-2]["amount"]), places), Decimal(shares[-1]["amount"])
+    if share == payable:
+        return None
+    direction = "more" if payable > share else "less"
+    return (
+        "Rounding every payee once so that the month adds up to the cent gave you "
+        f"{currency_symbol()}{abs(payable - share):,} {direction} than rounding your share alone."
+    )
+
+
 def final_month_details(*, artist_id: str, month: date) -> dict[str, Any]:
     """Per-track money and the settlement chain of a finalized month."""
+    steps = payout_runs.artist_settlement_chain(artist_id, month)
     return {
         "tracks": payout_runs.artist_final_tracks(artist_id, month),
-        "chain": payout_runs.artist_settlement_chain(artist_id, month),
+        "chain": chain_shown(steps),
+        "chain_note": rounding_note(steps),
     }
 
 

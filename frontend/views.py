@@ -122,10 +122,11 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
     final = (
         selectors.final_month_details(artist_id=artist.id, month=selectors.month_from_key(settle_month))
         if settle_month
-        else {"tracks": [], "chain": None}
+        else {"tracks": [], "chain": None, "chain_note": None}
     )
     this_month = selectors.month_from_key(data["month"])
     hold_months = [this_month, selectors.add_months(this_month, -1), selectors.add_months(this_month, -2)]
+    holds = selectors.artist_holds(artist_id=artist.id, months=hold_months)
     context = {
         "nav": "dashboard",
         "data": data,
@@ -142,7 +143,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
             [] if detail_month else selectors.open_month_tracks(artist_id=artist.id, month=this_month)
         ),
         "final": final,
-        "holds": selectors.artist_holds(artist_id=artist.id, months=hold_months),
+        "holds": holds,
         "statements": selectors.artist_statements(artist_id=artist.id),
         "page_data": {
             "artist": artist.id,
@@ -152,6 +153,11 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
             "history": data["history"],
             "daily": data["daily"],
             "fans": data["fans"],
+            "pace": data["pace"],
+            "comparison": {key: data["comparison"][key] for key in ("user_centric", "pro_rata")},
+            "review_outcomes": selectors.review_outcomes(
+                months=sorted({hold["month"] for hold in holds}), final_months=final_months
+            ),
             "poll_seconds": 4,
         },
     }

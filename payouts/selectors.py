@@ -27,7 +27,7 @@ from payouts.models import (
 )
 from payouts.run_window import run_opens_at
 from payouts.waiting import run_waiting
-from streams.live.estimates import fan_names
+from streams.live.estimates import fan_name
 from streams.models import RevenueRecord, StreamEvent
 from streams.selectors import month_bounds, qualifying_streams
 
@@ -370,8 +370,8 @@ def artist_statements(artist_id: str) -> list[dict[str, Any]]:
 
 def artist_holds(artist_id: str, month: date) -> list[dict[str, Any]]:
     """Holds of the month's run on listeners who streamed the artist's tracks: the fan's
-    display name or pseudonym (never a listener id), reason, the artist's streams held,
-    decision."""
+    pseudonym (never a listener id, and never a display name, even an opted-in one: a
+    name is not shown beside a fraud hold), reason, the artist's streams held, decision."""
     run = PayoutRun.objects.exclude(status=Status.FAILED).filter(month=month).first()
     if run is None or run.cutoff_event_id is None:
         return []
@@ -392,7 +392,7 @@ def artist_holds(artist_id: str, month: date) -> list[dict[str, Any]]:
         .values_list("listener_id")
         .annotate(n=Count("id"))
     )
-    names = fan_names(sorted(streams))
+    names = {listener: fan_name(listener, "", False) for listener in streams}
     return [
         {
             "hold_id": holds[listener].pk,

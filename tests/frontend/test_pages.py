@@ -1,8 +1,10 @@
 """The pages through HTTP: who may open what, what they show, and the strict CSP they run under."""
 
 import re
-from datetime import date
-from decimal import Decimal
+import uuid
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from html.parser import HTMLParser
 from typing import Any
 
@@ -11,8 +13,12 @@ from django.test import Client
 from django.utils import timezone
 
 from frontend import selectors
+from frontend.pace import same_point_last_month
+from kalipxo.months import add_months, current_month, month_end, month_start
 from payouts.models import PayoutRun, ReviewRequest
 from payouts.services import review_request_create
+from streams.live import dispatch, updates
+from streams.models import StreamEvent
 from tests.factories import ArtistFactory
 from tests.frontend.conftest import PASSWORD
 
@@ -302,6 +308,121 @@ def test_history_has_twelve_months_ending_with_this_months_estimate(artist_clien
     assert len(history) == 12
     assert history[-1]["status"] == "estimate"
     assert history[-1]["month"] == selectors.month_key(selectors.current_month())
+
+
+def _text_of(html: str, element_id: str) -> str:
+    """The text of the element with this id, tags dropped and white space collapsed."""
+    found = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert found, element_id
+    return " ".join(re.sub(r"<[^>]+>", "", found[2]).split())
+
+
+def test_the_progressive_note_states_what_the_two_figures_on_the_page_show(artist_client: Client) -> None:
+    html = artist_client.get("/dashboard/art-a/").content.decode()
+    progressive, pro_rata = _text_of(html, "cmp-pg"), _text_of(html, "cmp-pr")
+    note = _text_of(html, "cmp-why")
+    assert progressive == pro_rata
+    assert f"pays what pro-rata pays ({progressive})" in note
+
+
+@pytest.mark.parametrize(
+    ("progressive", "pro_rata", "says", "never"),
+    [
+        ("12.34", "12.31", "pays you $0.03 more than pro-rata", "pays what pro-rata pays"),
+        ("12.30", "12.31", "pays you $0.01 less than pro-rata", "pays what pro-rata pays"),
+        ("12.31", "12.31", "pays what pro-rata pays ($12.31)", "more than"),
+    ],
+)
+def test_the_progressive_note_never_claims_equal_figures_that_differ(
+    progressive: str, pro_rata: str, says: str, never: str
+) -> None:
+    # Nobody past the base plays: the note used to say "exactly what pro-rata pays" whatever
+    # the two amounts were.
+    quiet_month = selectors.ProgressiveComparison(
+        Fraction(0), artist_plays=10, top_plays=40, base_plays=500_000
+    )
+    note = selectors.progressive_note(quiet_month, progressive=progressive, pro_rata=pro_rata)
+    assert says in note
+    assert never not in note
+
+
+def _plays_last_month(listener: str, isrc: str, times: list[datetime]) -> None:
+    StreamEvent.objects.bulk_create(
+        StreamEvent(
+            event_id=f"lm-{uuid.uuid4()}", listener_id=listener, isrc=isrc, started_at=at,
+            duration_ms=200_000, country="US", tier="premium",
+        )
+        for at in times
+    )  # fmt: skip
+
+
+def test_this_month_is_paced_against_the_same_point_of_last_month(artist_client: Client) -> None:
+    now = datetime.now(UTC)
+    previous = add_months(current_month(now), -1)
+    point = same_point_last_month(now)
+    start = month_start(previous)
+    before = [start + (point - start) / 2] * 4
+    after = [point + (month_end(previous) - point) / 2] * 3 if point < month_end(previous) else []
+    _plays_last_month("LT0", "QZKPX2600101", before + after)
+    if dispatch.live_enabled():
+        updates.rebuild_month(previous)
+
+    html = artist_client.get("/dashboard/art-a/").content.decode()
+    now_api = artist_client.get("/api/v1/artists/art-a/earnings").json()
+    last_api = artist_client.get(f"/api/v1/artists/art-a/earnings?month={previous:%Y-%m}").json()
+    streams = now_api["streams"]
+    # Against the 4 plays by the same point, not the 7 of the whole month.
+    change = (Decimal(streams - 4) * 100 / 4).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert _text_of(html, "pace-change") == f"{'+' if change > 0 else ''}{change}%".replace("-", "−")
+    projected = (Decimal(last_api["amount"]) * streams / 4).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_EVEN
+    )
+    assert _text_of(html, "pace-projected") == f"${projected:,}"
+    note = _text_of(html, "pace-note")
+    assert (
+        f"{streams:,} streams so far, against 4 by the same point of {selectors.month_name(previous)}" in note
+    )
+    assert f"${Decimal(last_api['amount']):,}" in note
+    assert "estimate" in _text_of(html, "pace-note")
+
+
+def test_with_no_plays_by_the_same_point_last_month_there_is_no_pace(artist_client: Client) -> None:
+    html = artist_client.get("/dashboard/art-a/").content.decode()
+    assert _text_of(html, "pace-change") == "–"
+    assert _text_of(html, "pace-projected") == "–"
+    assert "there is no pace or projection yet" in _text_of(html, "pace-note")
+
+
+def test_a_whole_month_is_compared_only_between_two_final_months() -> None:
+    rows = [
+        {"month": "2026-10", "month_name": "October 2026", "amount": "12.00"},
+        {"month": "2026-09", "month_name": "September 2026", "amount": "10.00"},
+    ]
+    assert (
+        selectors.finals_change(rows)
+        == "October 2026 paid you $12.00, +20.0% against September 2026 ($10.00)."
+    )
+    assert selectors.finals_change(rows[:1]) is None
+    assert selectors.finals_change([rows[0], {**rows[1], "month": "2026-08"}]) is None
+
+
+def test_days_without_plays_are_on_the_daily_axis_at_zero(artist_client: Client) -> None:
+    data = artist_client.get("/dashboard/art-a/").context["data"]
+    today = datetime.now(UTC).date()
+    expected = [f"{today.replace(day=day):%Y-%m-%d}" for day in range(1, today.day + 1)]
+    assert [d["day"] for d in data["daily"]] == expected
+    played = {e.started_at.date() for e in StreamEvent.objects.filter(duration_ms__gte=30_000)}
+    for day in data["daily"]:
+        if date.fromisoformat(day["day"]) not in played:
+            assert day["streams"] == 0
+
+
+def test_the_bound_note_is_shown_only_from_half_a_cent(artist_client: Client) -> None:
+    html = artist_client.get("/dashboard/art-a/").content.decode()
+    bound = Decimal(artist_client.get("/api/v1/artists/art-a/earnings").json().get("bound", "0"))
+    hidden = re.search(r'<p class="small muted" id="est-bound"( hidden)?>', html)
+    assert hidden is not None
+    assert bool(hidden[1]) == (bound < Decimal("0.005"))
 
 
 def test_payout_history_csv_has_a_header_row(artist_client: Client) -> None:

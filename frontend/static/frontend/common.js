@@ -85,14 +85,33 @@ window.Kx = (function () {
 
   /* Percentage change from `before` to `after` (decimal strings), one decimal, or null. */
   function percentChange(after, before) {
-    const b = cents(before);
+    return change(cents(after), cents(before));
+  }
+
+  /* Percentage change between two whole numbers (BigInt), one decimal half away from zero,
+     or null when `b` is 0 (frontend/pace.py rounds the same way). */
+  function change(a, b) {
     if (b === 0n) return null;
-    const a = cents(after);
     const tenths = ((a - b) * 2000n) / b; // twice the tenths of a percent, for rounding
     const rounded = tenths >= 0n ? (tenths + 1n) / 2n : (tenths - 1n) / 2n;
     const sign = rounded > 0n ? "+" : rounded < 0n ? "−" : "";
     const abs = rounded < 0n ? -rounded : rounded;
     return { text: sign + (abs / 10n).toString() + "." + (abs % 10n).toString() + "%", sign: Number(rounded > 0n) - Number(rounded < 0n) };
+  }
+
+  /* `amount` (a decimal string) × numerator / denominator (whole numbers), to the cent,
+     half even: "12.34" × 3 / 2 -> "18.51". */
+  function scaleMoney(amount, numerator, denominator) {
+    const d = BigInt(denominator);
+    if (d === 0n) return null;
+    const product = cents(amount) * BigInt(numerator);
+    const negative = product < 0n;
+    const whole = negative ? -product : product;
+    let q = whole / d;
+    const twice = 2n * (whole % d);
+    if (twice > d || (twice === d && q % 2n === 1n)) q += 1n;
+    const units = (q / 100n).toString() + "." + (q % 100n).toString().padStart(2, "0");
+    return negative ? "-" + units : units;
   }
 
   function setText(id, text) {
@@ -152,9 +171,31 @@ window.Kx = (function () {
     return Object.keys(d).map(function (k) { return k + ": " + [].concat(d[k]).join(" "); }).join("; ");
   }
 
+  /* A table box that scrolls sideways must be reachable with the keyboard and named
+     (axe's scrollable-region-focusable): focusable, a region named by the table's caption.
+     Boxes that fit are left alone, so they add no stop to the tab order. */
+  function scrollBoxes() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      const scrolls = box.scrollWidth > box.clientWidth;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        const caption = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)");
+      } else if (!scrolls && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollBoxes);
+  window.addEventListener("resize", scrollBoxes);
+
   return {
+    scrollBoxes: scrollBoxes,
     api: api, data: data, group: group, money: money, count: count, plot: plot, cents: cents,
-    percentChange: percentChange, setText: setText, shortCount: shortCount, colors: colors,
+    percentChange: percentChange, change: change, scaleMoney: scaleMoney, setText: setText, shortCount: shortCount, colors: colors,
     chart: chart, monthLabel: monthLabel, errorText: errorText, symbol: symbol,
   };
 })();

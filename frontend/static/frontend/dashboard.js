@@ -8,18 +8,44 @@
   const charts = {};
   let ticks = 0;
 
-  function changeText() {
-    const change = Kx.percentChange(state.earnings.amount, state.last.amount);
-    const node = document.getElementById("est-change");
-    if (!node) return;
+  /* This month's streams against last month's by the same point, and the month end that
+     pace projects: the arithmetic of frontend/pace.py on the live stream count (the
+     baseline is fixed when the page loads). */
+  function renderPace() {
+    const pace = state.pace;
+    if (!pace || !pace.last_streams_by_then) return;
+    const streams = BigInt(state.earnings.streams);
+    const change = Kx.change(streams, BigInt(pace.last_streams_by_then));
+    const node = document.getElementById("pace-change");
     node.classList.remove("up", "down");
-    if (!change) {
-      node.textContent = "–";
+    node.textContent = change ? change.text : "–";
+    if (change && change.sign > 0) node.classList.add("up");
+    if (change && change.sign < 0) node.classList.add("down");
+    Kx.setText("pace-streams", Kx.count(state.earnings.streams));
+    Kx.setText("pace-projected", Kx.money(Kx.scaleMoney(pace.last_amount, state.earnings.streams, pace.last_streams_by_then)));
+  }
+
+  /* The model comparison is one snapshot (figures and sentences computed together); once
+     the live estimate leaves it, say so with both figures instead of mixing the two. */
+  function renderComparisonAge() {
+    const snapshot = state.comparison.user_centric.amount;
+    const live = state.earnings.amount;
+    Kx.setText("cmp-moved", live === snapshot ? "" :
+      "Your live estimate has since moved from " + Kx.money(snapshot) + " to " + Kx.money(live) +
+      "; reload the page to compare the three models again.");
+  }
+
+  /* An estimate can move while the artist's own streams stand still: its listeners' plays
+     of other artists thin their share, and recorded payments replace list prices. */
+  function renderMove(before, after) {
+    if (!before || before.amount === after.amount) return;
+    if (before.streams !== after.streams) {
+      Kx.setText("est-moved", "");
       return;
     }
-    node.textContent = change.text;
-    if (change.sign > 0) node.classList.add("up");
-    if (change.sign < 0) node.classList.add("down");
+    Kx.setText("est-moved", "Moved from " + Kx.money(before.amount) + " to " + Kx.money(after.amount) +
+      " while your streams stayed at " + Kx.count(after.streams) + ": your listeners' plays of other music " +
+      "and their recorded payments change how much of their subscriptions reaches you.");
   }
 
   function renderEstimate() {
@@ -34,13 +60,12 @@
     const bounded = Boolean(e.bound) && Number(e.bound) >= 0.005;
     document.getElementById("est-bound").hidden = !bounded;
     if (bounded) Kx.setText("est-bound-amount", Kx.money(e.bound));
-    Kx.setText("cmp-uc", Kx.money(e.amount));
-    Kx.setText("cmp-pr", Kx.money(e.pro_rata_amount));
     if (e.updated_at) {
       const when = new Date(e.updated_at);
       Kx.setText("est-updated", "Last change " + when.toLocaleTimeString() + ".");
     }
-    changeText();
+    renderPace();
+    renderComparisonAge();
   }
 
   // ------------------------------------------------------------------ charts
@@ -69,7 +94,18 @@
     });
   }
 
+  const DAY_LABEL_PX = 18; // room a day's number needs along the axis
+
+  /* Every day of the month so far on the axis, days without plays included: upright bars
+     where each day's number fits under its bar, otherwise (a phone) one row per day. */
   function dailyChart() {
+    const canvas = document.getElementById("daily-chart");
+    if (!canvas) return;
+    const box = canvas.parentElement;
+    const sideways = box.clientWidth / Math.max(state.daily.length, 1) < DAY_LABEL_PX;
+    box.classList.toggle("days-down", sideways);
+    const dayAxis = { title: { display: true, text: "Day of the month (UTC)" }, ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } };
+    const countAxis = { beginAtZero: true, ticks: { precision: 0 } };
     charts.daily = Kx.chart("daily-chart", {
       type: "bar",
       data: {
@@ -77,10 +113,27 @@
         datasets: [{ label: "Streams", data: state.daily.map(function (d) { return d.streams; }), backgroundColor: Kx.colors.brand }],
       },
       options: {
+        indexAxis: sideways ? "y" : "x",
         plugins: { legend: { display: false }, tooltip: { callbacks: { title: function (items) { return items.length ? state.daily[items[0].dataIndex].day : ""; } } } },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { title: { display: true, text: "Day of the month (UTC)" } } },
+        scales: sideways ? { y: dayAxis, x: countAxis } : { x: dayAxis, y: countAxis },
       },
     });
+  }
+
+  /* A page left open past midnight (UTC) gains the new day, at zero until plays arrive. */
+  function addMissingDays() {
+    const today = new Date().toISOString().slice(0, 10);
+    if (today.slice(0, 7) !== state.month || !state.daily.length) return false;
+    let added = false;
+    let last = state.daily[state.daily.length - 1].day;
+    while (last < today) {
+      const next = new Date(last + "T00:00:00Z");
+      next.setUTCDate(next.getUTCDate() + 1);
+      last = next.toISOString().slice(0, 10);
+      state.daily.push({ day: last, streams: 0, listeners: 0 });
+      added = true;
+    }
+    return added;
   }
 
   function fansChart() {
@@ -148,8 +201,10 @@
     const result = await Kx.api(base + "/earnings?month=" + state.month);
     if (result.ok && result.data) {
       const added = result.data.streams - state.earnings.streams;
+      const before = state.earnings;
       state.earnings = result.data;
       renderEstimate();
+      renderMove(before, result.data);
       const last = state.history.length - 1;
       if (last >= 0 && state.history[last].month === state.month) {
         state.history[last].amount = result.data.amount;
@@ -158,6 +213,7 @@
           charts.history.update("none");
         }
       }
+      if (addMissingDays()) dailyChart();
       const index = todayIndex();
       if (added > 0 && index >= 0 && charts.daily) {
         state.daily[index].streams += added;
@@ -195,7 +251,8 @@
         body: { month: document.getElementById("review-month").value, message: message.value.trim() },
       });
       button.disabled = false;
-      out.textContent = result.ok ? "Sent. An admin will look at it before the month is paid." : Kx.errorText(result);
+      const month = document.getElementById("review-month").value;
+      out.textContent = result.ok ? (state.review_outcomes[month] || "Sent.") : Kx.errorText(result);
       if (result.ok) message.value = "";
     });
   }
