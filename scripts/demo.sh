@@ -6,6 +6,16 @@ cd "$(dirname "$0")/.."
 port="${1:-${PORT:-8000}}"
 scripts/bootstrap.sh base
 export DEBUG="${DEBUG:-1}"
+# Commands typed in another terminal (the README's API tour) must see the same settings:
+# without DEBUG, settings refuse to start with no SECRET_KEY.
+if [ ! -e .env ]; then
+    cat > .env <<'ENV'
+# Written by scripts/demo.sh for the embedded demo (SQLite, tasks in-process); never committed.
+# Delete it, or replace it with a copy of .env.example, to run anything else.
+DEBUG=1
+ENV
+    echo "Wrote .env (DEBUG=1) for the demo."
+fi
 py=.venv/bin/python
 $py manage.py migrate --no-input -v0
 $py manage.py load_demo_data

@@ -5,15 +5,20 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from rest_framework.test import APIClient
 
-from artists.models import ApiClient, Artist, Distributor, Payee, Release, Split, Track
+from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
 from artists.tokens import api_client_create
+from payouts import services
+from payouts.models import PayoutRun
 from streams.demo import live_slice
+from streams.management.commands.load_demo_data import Command as LoadDemoData
 from streams.models import Listener, RevenueRecord, StreamEvent
 
 MONTH = "2025-06"
@@ -168,3 +173,65 @@ def test_the_live_slice_follows_the_elapsed_share_of_the_month() -> None:
     assert live_slice(streams=3_000, month=month, now=datetime(2026, 11, 1, tzinfo=UTC)) == 0
     assert live_slice(streams=3_000, month=month, now=datetime(2026, 11, 16, tzinfo=UTC)) == 1_500
     assert live_slice(streams=3_000, month=month, now=datetime(2026, 12, 5, tzinfo=UTC)) == 3_000
+
+
+# ---------------------------------------------------------------------------- the defaults
+
+
+def default_options() -> dict[str, int]:
+    """What `load_demo_data` loads when given no options, as its own parser reads them."""
+    parser = LoadDemoData().create_parser("manage.py", "load_demo_data")
+    options = vars(parser.parse_args([]))
+    return {name: options[name] for name in ("listeners", "streams", "artists", "seed")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_final_demo_month_pays_a_real_services_rate_per_stream(admin_api: APIClient) -> None:
+    """A listener of the default demo plays about 650 times a month, so a finalized month pays
+    between 1 and 1.6 cents a stream, like the landing page's worked example (1.27 cents).
+    Loaded at a quarter of the default listeners and the same plays per listener."""
+    defaults = default_options()
+    listeners = defaults["listeners"] // 4
+    streams = defaults["streams"] * listeners // defaults["listeners"]
+    call_command("load_demo_data", month=MONTH, listeners=listeners, streams=streams, stdout=StringIO())
+    month = date(2025, 6, 1)
+    run, _ = services.payout_run_start(month=month, requested_by="test", dispatch=False)
+    run = services.run_drive(run_id=run.pk)
+    assert run.status == PayoutRun.Status.REVIEW  # the planted bot and shared device
+    for hold in run.holds.all():
+        services.hold_decide(
+            run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="test", dispatch=False
+        )
+    run = services.run_drive(run_id=run.pk)
+    assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
+    services.payout_run_finalize(run_id=run.pk, finalized_by="test")
+
+    totals = admin_api.get(f"/api/v1/payout-runs/{run.pk}").json()["totals"]
+    qualifying = month_events().filter(duration_ms__gte=settings.MIN_PLAY_MS).count()
+    assert Decimal("0.010") < Decimal(totals["pools"]) / qualifying < Decimal("0.016")
+    # The artist the demo's "artist" login sees; other artists' rates differ, as user-centric
+    # rates do (an artist of heavy listeners earns less a stream).
+    call_command("create_demo_logins", stdout=StringIO())
+    artist = PortalAccount.objects.get(user__username="artist").artist_id
+    earnings = admin_api.get(f"/api/v1/artists/{artist}/earnings?month=2025-06").json()
+    assert earnings["status"] == "final"
+    assert Decimal("0.010") < Decimal(earnings["per_stream"]) < Decimal("0.016"), earnings
+
+
+def test_the_readme_states_what_the_loader_loads(db: None) -> None:
+    """The README's demo paragraph against the command's defaults and the catalog they build."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    stated = re.search(
+        r"\(([\d,]+) distributors, ([\d,]+) artists, ([\d,]+) tracks with splits, ([\d,]+) listeners "
+        r"playing ([\d,]+) streams in the month",
+        " ".join(readme.split()),
+    )
+    assert stated, "the README's demo paragraph no longer lists the figures"
+    distributors, artists, tracks, listeners, streams = (int(g.replace(",", "")) for g in stated.groups())
+    defaults = default_options()
+    assert (listeners, streams, artists) == (defaults["listeners"], defaults["streams"], defaults["artists"])
+    # The default seed builds the same catalog whatever the listening, so load none.
+    out = StringIO()
+    call_command("load_demo_data", month=MONTH, listeners=1, streams=0, stdout=out)
+    assert f"{distributors} distributors, {artists} artists, " in out.getvalue()
+    assert f" releases, {tracks} tracks," in out.getvalue()

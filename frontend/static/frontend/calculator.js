@@ -1,4 +1,8 @@
-/* Public earnings calculator: every figure comes from GET /api/v1/calculator. */
+/* Public earnings calculator: every figure comes from GET /api/v1/calculator.
+
+   The page reads what a visitor types the way a person writes numbers ("14,99", "1,000",
+   "10 000 000"), says in words what is wrong and under the one field at fault, and greys
+   out results that no longer match the inputs until they are fixed. */
 "use strict";
 
 (function () {
@@ -12,25 +16,122 @@
     };
   }
 
-  function value(id) {
-    return document.getElementById(id).value.trim().replace(/[,_\s]/g, "");
+  // ------------------------------------------------------------------ reading numbers
+
+  const GROUPED = /^\d{1,3}(?:([,.' ])\d{3})(?:\1\d{3})*$/;  // 1,000 / 1.000.000 / 10 000
+
+  /* A whole number as typed -> {value} (ASCII digits) or {error}. Thousands separators are
+     accepted when they group by three; anything else is refused rather than guessed. */
+  function readCount(text) {
+    const t = text.replace(/[\u00a0\u202f]/g, " ").trim();
+    if (/^\d+$/.test(t)) return { value: t.replace(/^0+(?=\d)/, "") };
+    if (GROUPED.test(t)) return { value: t.replace(/[,.' ]/g, "") };
+    if (/^-/.test(t)) return { error: "Enter a number of plays, not a negative number." };
+    if (/^\d+[.,]\d+$/.test(t)) return { error: "Plays are counted in whole numbers." };
+    return { error: "“" + t.slice(0, 20) + "” is not a number of plays." };
   }
 
-  /* Show the API's per-parameter messages next to the inputs they belong to. */
-  function showErrors(fieldIds, errors) {
-    Object.keys(fieldIds).forEach(function (param) {
-      const input = document.getElementById(fieldIds[param]);
-      const box = document.getElementById(fieldIds[param] + "-error");
-      const messages = errors && errors[param] ? [].concat(errors[param]).join(" ") : "";
-      if (box) box.textContent = messages;
-      if (messages) {
-        input.setAttribute("aria-invalid", "true");
-        input.setAttribute("aria-describedby", fieldIds[param] + "-error");
-      } else {
-        input.removeAttribute("aria-invalid");
-      }
-    });
+  /* A decimal as typed -> {value, note} or {error}. A lone comma is the decimal separator
+     ("14,99" is 14.99); with both marks, the last one is the decimal separator and the
+     other must group by three ("1,234.56", "1.234,56"). The note says how it was read. */
+  function readDecimal(text) {
+    const t = text.replace(/[\u00a0\u202f]/g, " ").trim().replace(/ /g, "");
+    if (/^-/.test(t)) return { error: "Enter an amount of 0 or more, not a negative one." };
+    let value = null;
+    if (/^(\d+(\.\d*)?|\.\d+)$/.test(t)) value = t;
+    else if (/^(\d+,\d*|,\d+)$/.test(t)) value = t.replace(",", ".");
+    else if (/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(t)) value = t.replace(/,/g, "");
+    else if (/^\d{1,3}(\.\d{3})+,\d*$/.test(t)) value = t.replace(/\./g, "").replace(",", ".");
+    if (value === null) return { error: "“" + t.slice(0, 20) + "” is not an amount; write it like 14.99 or 14,99." };
+    if (value.startsWith(".")) value = "0" + value;
+    if (value.endsWith(".")) value = value.slice(0, -1);
+    return { value: value, note: value !== t ? "Read as " + value + "." : "" };
   }
+
+  /* The API's messages name its parameters; on the page each field speaks in words. */
+  function inWords(message, field) {
+    return String(message)
+      .replace(/\s*Send e\.g\. [a-z_]+=(\S+)\.?$/, " For example " + field.example + ".")
+      .replace(/\b\d{5,}\b/g, function (n) { return Kx.count(n); });
+  }
+
+  // ------------------------------------------------------------------ one form
+
+  /* A form whose fields are read, checked and marked together. `fields` maps an API
+     parameter to {id, kind: "count"|"decimal", name (words), example}. */
+  function Section(options) {
+    this.fields = options.fields;
+    this.results = document.getElementById(options.results);
+    this.notice = document.getElementById(options.notice);
+    this.lastChanged = null;
+    this.sequence = 0;
+    this.hasResult = false;
+  }
+
+  /* Every field read; `errors` holds messages in words per parameter. */
+  Section.prototype.read = function () {
+    const values = {}, errors = {}, fields = this.fields;
+    Object.keys(fields).forEach(function (param) {
+      const field = fields[param];
+      const text = document.getElementById(field.id).value;
+      let result;
+      if (!text.trim()) result = { error: "Enter " + field.name + ", for example " + field.example + "." };
+      else result = field.kind === "count" ? readCount(text) : readDecimal(text);
+      if (result.error) errors[param] = result.error;
+      else values[param] = result.value;
+      const note = document.getElementById(field.id + "-read");
+      if (note) note.textContent = result.note || "";
+    });
+    return { values: values, errors: errors };
+  };
+
+  /* Two fields that must keep an order (e.g. your plays within the listener's): the error
+     goes under the one the visitor changed last, the other stays unmarked. */
+  Section.prototype.order = function (state, low, high, messages) {
+    const v = state.values;
+    if (v[low] === undefined || v[high] === undefined) return;
+    const tooHigh = messages.strict ? BigInt(v[low]) >= BigInt(v[high]) : BigInt(v[low]) > BigInt(v[high]);
+    if (!tooHigh) return;
+    const blame = this.lastChanged === this.fields[high].id ? high : low;
+    state.errors[blame] = blame === low ? messages.low(Kx.count(v[high])) : messages.high(Kx.count(v[low]));
+  };
+
+  Section.prototype.mark = function (errors) {
+    const fields = this.fields;
+    Object.keys(fields).forEach(function (param) {
+      const input = document.getElementById(fields[param].id);
+      const box = document.getElementById(fields[param].id + "-error");
+      const message = errors[param] ? [].concat(errors[param]).map(function (m) { return inWords(m, fields[param]); }).join(" ") : "";
+      box.textContent = message;
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    });
+  };
+
+  /* Results that no longer match the inputs are greyed and say so; a new result clears it. */
+  Section.prototype.stale = function (why) {
+    this.results.classList.toggle("stale", Boolean(why) && this.hasResult);
+    this.notice.hidden = !why;
+    this.notice.textContent = why ? why + (this.hasResult ? " The results below are for your previous numbers." : "") : "";
+  };
+
+  Section.prototype.fresh = function () {
+    this.hasResult = true;
+    this.stale("");
+  };
+
+  Section.prototype.fieldNames = function (errors) {
+    const fields = this.fields;
+    return Object.keys(errors).filter(function (p) { return fields[p]; }).map(function (p) { return fields[p].name; });
+  };
+
+  /* Show the problems (local or the API's) and grey out the results. */
+  Section.prototype.fail = function (errors, fallback) {
+    this.mark(errors);
+    const names = this.fieldNames(errors);
+    if (names.length) this.stale("Check " + names.join(" and ") + ".");
+    else this.stale(fallback || "The results could not be updated.");
+  };
 
   function query(params) {
     return API + "?" + new URLSearchParams(params).toString();
@@ -44,31 +145,58 @@
     return (tenths / 10n).toString() + "." + (tenths % 10n).toString();
   }
 
+  function apiProblem(result) {
+    if (result.status === 0) return "The server could not be reached.";
+    return "The server could not answer (" + Kx.errorText(result) + ").";
+  }
+
   // ------------------------------------------------------------------ one listener
 
-  const listenerFields = { price: "price", listener_streams: "listener_streams", artist_streams: "artist_streams" };
+  const listener = new Section({
+    fields: {
+      price: { id: "price", kind: "decimal", name: "the monthly price", example: "14.99" },
+      listener_streams: { id: "listener_streams", kind: "count", name: "the listener's plays", example: "1000" },
+      artist_streams: { id: "artist_streams", kind: "count", name: "your plays", example: "50" },
+      rate: { id: "pro_rata_rate", kind: "decimal", name: "the shared-pot rate", example: "0.003" },
+    },
+    results: "listener-results",
+    notice: "listener-notice",
+  });
   let listenerChart = null;
 
   async function updateListener() {
-    const uc = { model: "user_centric", price: value("price"), listener_streams: value("listener_streams"), artist_streams: value("artist_streams") };
-    const pr = { model: "pro_rata", plays: value("artist_streams"), rate: value("pro_rata_rate") };
+    const turn = ++listener.sequence;
+    const state = listener.read();
+    listener.order(state, "artist_streams", "listener_streams", {
+      low: function (most) { return "Your plays are part of the listener's, so at most " + most + "."; },
+      high: function (least) { return "The listener's plays include your " + least + ", so at least " + least + "."; },
+    });
+    if (Object.keys(state.errors).length) return listener.fail(state.errors);
+    const v = state.values;
+    const uc = { model: "user_centric", price: v.price, listener_streams: v.listener_streams, artist_streams: v.artist_streams };
+    const pr = { model: "pro_rata", plays: v.artist_streams, rate: v.rate };
     const results = await Promise.all([Kx.api(query(uc)), Kx.api(query(pr))]);
+    if (turn !== listener.sequence) return;  // a newer input is on its way
     const ucResult = results[0], prResult = results[1];
-    showErrors(listenerFields, ucResult.ok ? {} : ucResult.data);
-    const rateErrors = prResult.ok ? {} : { rate: prResult.data && prResult.data.rate };
-    showErrors({ rate: "pro_rata_rate" }, rateErrors);
     if (!ucResult.ok || !prResult.ok) {
-      Kx.setText("listener-sentence", "Fix the highlighted values to see the results.");
-      return;
+      const errors = {};
+      [ucResult, prResult].forEach(function (r) {
+        if (r.ok || r.status !== 400 || !r.data) return;
+        Object.keys(r.data).forEach(function (p) { errors[p === "plays" ? "artist_streams" : p] = r.data[p]; });
+      });
+      return listener.fail(errors, apiProblem(ucResult.ok ? prResult : ucResult));
     }
+    listener.mark({});
+    listener.fresh();
     Kx.setText("uc-payout", Kx.money(ucResult.data.payout));
     Kx.setText("uc-rate", Kx.money(ucResult.data.per_stream));
     Kx.setText("pr-payout", Kx.money(prResult.data.payout));
     Kx.setText("pr-rate", Kx.money(prResult.data.per_stream));
     const times = ratio(ucResult.data.payout, prResult.data.payout);
     let sentence = "Your " + Kx.count(uc.artist_streams) + " plays take " + Kx.money(ucResult.data.payout) +
-      " from this listener's own subscription, because it is shared only among the " +
-      Kx.count(uc.listener_streams) + " plays they made.";
+      " from this listener's own " + Kx.money(uc.price) + " (what is left after tax and payment fees), because" +
+      " the rights holders' share of it is divided only among the " + Kx.count(uc.listener_streams) +
+      " plays they made: " + Kx.money(ucResult.data.per_stream) + " a play.";
     sentence += " In a shared pot at " + Kx.money(prResult.data.per_stream) + " a play they would earn " +
       Kx.money(prResult.data.payout) + (times ? " (user-centric pays " + times + " times as much)." : ".");
     Kx.setText("listener-sentence", sentence);
@@ -99,37 +227,70 @@
 
   // ------------------------------------------------------------------ progressive
 
-  const progressiveFields = {
-    plays: "plays", base: "base", base_plays: "base_plays", curve_plays: "curve_plays",
-    floor_ratio: "floor_ratio", exponent: "exponent", rate: "compare_rate",
-  };
+  const progressive = new Section({
+    fields: {
+      plays: { id: "plays", kind: "count", name: "your plays", example: "10000000" },
+      base: { id: "base", kind: "decimal", name: "the base value", example: "0.0087" },
+      base_plays: { id: "base_plays", kind: "count", name: "the plays paid the base value", example: "500000" },
+      curve_plays: { id: "curve_plays", kind: "count", name: "where the curve ends", example: "50000000" },
+      floor_ratio: { id: "floor_ratio", kind: "decimal", name: "the floor", example: "0.03" },
+      exponent: { id: "exponent", kind: "decimal", name: "the curve exponent", example: "1.2" },
+      rate: { id: "compare_rate", kind: "decimal", name: "the flat rate", example: "0.004" },
+    },
+    results: "progressive-results",
+    notice: "progressive-notice",
+  });
   let curveChart = null;
 
+  /* What crossover_plays means for these plays: how many of them are worth the flat rate. */
+  function crossoverWords(crossover, plays, rate) {
+    const n = BigInt(plays);
+    const all = crossover === null || crossover === undefined || BigInt(crossover) >= n;
+    const worth = all ? n : BigInt(crossover);
+    const flat = "the flat rate of " + Kx.money(rate) + " a play";
+    let sentence;
+    if (n === 0n) sentence = "With no plays there is nothing to compare with " + flat + ".";
+    else if (crossover === null || crossover === undefined) sentence = "Every play is worth at least " + flat + ": the curve's floor does not go below it.";
+    else if (all) sentence = "All " + Kx.count(plays) + " of your plays are worth at least " + flat + "; plays would be worth less only after the first " + Kx.count(crossover) + ".";
+    else if (worth === 0n) sentence = "None of your " + Kx.count(plays) + " plays is worth " + flat + ": even the first play earns less.";
+    else sentence = "The first " + Kx.count(crossover) + " of your " + Kx.count(plays) + " plays are worth at least " + flat + "; the other " + Kx.count((n - worth).toString()) + " are worth less.";
+    return {
+      count: Kx.count(worth.toString()),
+      of: n === 0n ? "" : all ? "all of your plays" : "of your " + Kx.count(plays),
+      sentence: sentence,
+    };
+  }
+
   async function updateProgressive() {
-    const params = { model: "progressive", curve: "1" };
-    Object.keys(progressiveFields).forEach(function (param) { params[param] = value(progressiveFields[param]); });
+    const turn = ++progressive.sequence;
+    const state = progressive.read();
+    progressive.order(state, "base_plays", "curve_plays", {
+      strict: true,
+      low: function (end) { return "The base value must stop before the curve ends, so fewer than " + end + "."; },
+      high: function (start) { return "The curve must end after the " + start + " plays paid the base value."; },
+    });
+    if (Object.keys(state.errors).length) return progressive.fail(state.errors);
+    const params = Object.assign({ model: "progressive", curve: "1" }, state.values);
     const flat = { model: "pro_rata", plays: params.plays, rate: params.rate };
     const results = await Promise.all([Kx.api(query(params)), Kx.api(query(flat))]);
+    if (turn !== progressive.sequence) return;
     const pg = results[0], fl = results[1];
-    showErrors(progressiveFields, pg.ok ? {} : pg.data);
     if (!pg.ok || !fl.ok) {
-      Kx.setText("progressive-sentence", "Fix the highlighted values to see the results.");
-      return;
+      return progressive.fail(pg.status === 400 && pg.data ? pg.data : fl.status === 400 && fl.data ? fl.data : {}, apiProblem(pg.ok ? fl : pg));
     }
+    progressive.mark({});
+    progressive.fresh();
     Kx.setText("pg-payout", Kx.money(pg.data.payout));
     Kx.setText("pg-rate", Kx.money(pg.data.per_stream));
     Kx.setText("flat-payout", Kx.money(fl.data.payout));
-    const crossover = pg.data.crossover_plays;
-    let crossoverText;
-    if (crossover === null || crossover === undefined) crossoverText = "all of them";
-    else crossoverText = "the first " + Kx.count(crossover);
-    Kx.setText("pg-crossover", crossover === null || crossover === undefined ? "all" : Kx.count(crossover));
+    const crossover = crossoverWords(pg.data.crossover_plays, params.plays, fl.data.per_stream);
+    Kx.setText("pg-crossover", crossover.count);
+    Kx.setText("pg-crossover-of", crossover.of);
     const change = Kx.percentChange(pg.data.payout, fl.data.payout);
     let sentence = Kx.count(params.plays) + " plays earn " + Kx.money(pg.data.payout) + " under this progressive model and " +
       Kx.money(fl.data.payout) + " at a flat " + Kx.money(fl.data.per_stream) + " a play";
     sentence += change ? " (" + change.text + ")." : ".";
-    sentence += " Of an artist's plays in a month, " + crossoverText + " are worth at least the flat rate.";
-    Kx.setText("progressive-sentence", sentence);
+    Kx.setText("progressive-sentence", sentence + " " + crossover.sentence);
     drawCurve(pg.data.curve || [], params);
   }
 
@@ -171,15 +332,15 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    const listenerForm = document.getElementById("listener-form");
-    const progressiveForm = document.getElementById("progressive-form");
-    const l = debounce(updateListener, 250);
-    const p = debounce(updateProgressive, 250);
-    listenerForm.addEventListener("input", l);
-    progressiveForm.addEventListener("input", p);
-    listenerForm.addEventListener("submit", function (e) { e.preventDefault(); updateListener(); });
-    progressiveForm.addEventListener("submit", function (e) { e.preventDefault(); updateProgressive(); });
-    updateListener();
-    updateProgressive();
+    [[listener, "listener-form", updateListener], [progressive, "progressive-form", updateProgressive]].forEach(function (entry) {
+      const section = entry[0], form = document.getElementById(entry[1]), update = entry[2];
+      const later = debounce(update, 250);
+      form.addEventListener("input", function (e) {
+        section.lastChanged = e.target.id;
+        later();
+      });
+      form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
+      update();
+    });
   });
 })();
