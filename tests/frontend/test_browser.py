@@ -267,7 +267,9 @@ def test_calculator_names_a_bad_parameter_next_to_its_input(page: Page, live_ser
     page.goto(f"{live_server.url}/calculator/")
     expect(page.locator("#uc-payout")).to_have_text("$0.64")
     page.get_by_label("Of those, plays of your music").fill("5000")
-    expect(page.locator("#artist_streams-error")).to_contain_text("listener_streams")
+    error = page.locator("#artist_streams-error")
+    expect(error).to_contain_text("at most 1,000")  # in words, not the API's parameter name
+    expect(error).not_to_contain_text("listener_streams")
     expect(page.get_by_label("Of those, plays of your music")).to_have_attribute("aria-invalid", "true")
 
 
