@@ -21,6 +21,17 @@ from payouts.earnings import artist_earnings
 from payouts.models import PayoutRun
 
 ARTISTS_PER_PAGE = 20
+# The run page's payee table: (sort key or "" when not sortable, heading, numeric).
+PAYEE_COLUMNS = [
+    ("name", "Payee", False),
+    ("", "Kind", False),
+    ("streams", "Streams", True),
+    ("amount", "This run", True),
+    ("pro_rata", "Pro-rata", True),
+    ("", "Progressive", True),
+    ("difference", "Difference", True),
+    ("", "Statement", False),
+]
 MAX_QUERY = 100
 
 
@@ -46,12 +57,13 @@ def run_page(run_id: int, params: Any) -> dict[str, Any]:
     the request's query: q, sort, dir, page)."""
     run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None or not run.computed_at:
-        return {"comparison": None, "payees": None}
+        return {"comparison": None, "payees": None, "payee_columns": PAYEE_COLUMNS}
     try:
         page = max(1, int(params.get("page", "1")))
     except ValueError:
         page = 1
     return {
+        "payee_columns": PAYEE_COLUMNS,
         "comparison": console.comparison_view(run, currency_symbol()),
         "payees": console.payee_table(
             run,
