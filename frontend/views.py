@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from artists.access import Actor, can_view_artist
 from artists.models import Artist
-from frontend import selectors
+from frontend import console_selectors, selectors
 from frontend.forms import LoginForm, PasswordForm
 from kalipxo.validation import parse_month
 from payouts.statements import SafeWriter
@@ -91,11 +91,11 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("artist")
     if chosen:
         return redirect("artist-dashboard", artist_id=_visible_artist(actor, chosen).id)
-    return render(
-        request,
-        "frontend/artist_picker.html",
-        {"nav": "dashboard", "artists": selectors.visible_artists(actor)},
+    page = request.GET.get("page", "1")
+    picker = console_selectors.artist_picker(
+        actor, query=request.GET.get("q", ""), page=int(page) if page.isdigit() else 1
     )
+    return render(request, "frontend/artist_picker.html", {"nav": "dashboard", "picker": picker})
 
 
 def _month_param(request: HttpRequest, name: str = "month") -> date | None:
@@ -210,7 +210,8 @@ def console(request: HttpRequest) -> HttpResponse:
         "frontend/console.html",
         {
             "nav": "console",
-            "runs": selectors.runs_overview(),
+            "runs": console_selectors.runs_with_labels(selectors.runs_overview()),
+            "status_labels": console_selectors.status_labels(),
             "review_requests": selectors.open_review_requests(),
             "default_month": window["max_month"],
             "window": window,
@@ -225,13 +226,16 @@ def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
     detail = selectors.run_detail(run_id)
     if detail is None:
         raise Http404("No such payout run.")
-    holds = selectors.run_holds(run_id)
+    holds = console_selectors.hold_rows(run_id)
     return render(
         request,
         "frontend/run.html",
         {
             "nav": "console",
             "run": detail,
+            "status_label": console_selectors.status_label(detail["status"]),
+            "status_labels": console_selectors.status_labels(),
+            **console_selectors.run_page(run_id, request.GET),
             "replaced_by": selectors.run_replacing(run_id),
             "period": selectors.month_period(selectors.month_from_key(detail["month"])),
             "holds": holds,

@@ -144,6 +144,38 @@ class Hold(models.Model):
         return f"Hold {self.pk} {self.listener_id} ({self.decision or 'pending'})"
 
 
+class HoldDecisionRecord(models.Model):
+    """One decision on a hold, the first or a change: the audit trail. Append-only (the
+    database refuses updates): a changed decision adds a record, the earlier ones stay.
+
+    A decision may change until the run starts computing (docs/rules.md §2 Fraud holds: the
+    decisions are what the computation counts)."""
+
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(max_length=8, choices=Hold.Decision.choices)
+    previous = models.CharField(
+        max_length=8,
+        choices=Hold.Decision.choices,
+        null=True,
+        blank=True,
+        help_text="Empty: the first decision.",
+    )
+    decided_by = models.CharField(max_length=200)
+    decided_at = models.DateTimeField()
+    chosen_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="How the hold was chosen: one hold, by reason, by device, selected rows.",
+    )
+
+    class Meta:
+        ordering = ["hold", "id"]
+        indexes = [models.Index(fields=["hold", "id"], name="hold_decision_record_hold")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.hold_id}: {self.previous or 'pending'} → {self.decision} by {self.decided_by}"
+
+
 class RunTrack(models.Model):
     """The catalog as the run computed it: each ISRC's artist and title."""
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from artists.access import Actor, allow_roles, require_actor
 from artists.models import ApiClient, Artist
 from kalipxo.validation import month_label, parse_month
-from payouts import selectors, services, statement_export, statements
+from payouts import console, hold_decisions, selectors, services, statement_export, statements
 from payouts.models import PayeeResult, PayoutRun
 from payouts.run_window import MonthNotOver
 
@@ -54,6 +54,38 @@ HoldSerializer = inline_serializer(
         "reason": serializers.CharField(),
         "decision": serializers.ChoiceField(choices=["release", "reject"], allow_null=True),
         "evidence": serializers.DictField(help_text="Streams per UTC day, top tracks, shared devices."),
+        "streams": serializers.IntegerField(help_text="The listener's qualifying streams in the month."),
+        "pool": serializers.CharField(help_text="The listener's pool, exact: retained if rejected."),
+        "history": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="Every decision on the hold, oldest first: decision, previous, decided_by, "
+            "decided_at, chosen_by. Kept when a decision changes.",
+        ),
+    },
+)
+BulkDecisionSerializer = inline_serializer(
+    name="HoldDecisionBulk",
+    fields={
+        "decision": serializers.ChoiceField(choices=["release", "reject"]),
+        "holds": serializers.ListField(child=serializers.IntegerField(), required=False),
+        "rule": serializers.ChoiceField(choices=list(hold_decisions.RULES), required=False),
+        "device": serializers.CharField(required=False),
+        "change": serializers.BooleanField(
+            required=False, help_text="Also change holds decided the other way (only while in review)."
+        ),
+    },
+)
+BulkOutcomeSerializer = inline_serializer(
+    name="HoldDecisionBulkOutcome",
+    fields={
+        "decision": serializers.CharField(),
+        "decided": serializers.ListField(child=serializers.IntegerField()),
+        "changed": serializers.ListField(child=serializers.IntegerField()),
+        "kept": serializers.ListField(
+            child=serializers.IntegerField(), help_text="Decided the other way and left so (no change)."
+        ),
+        "unchanged": serializers.ListField(child=serializers.IntegerField()),
+        "run_status": serializers.CharField(),
     },
 )
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="text/csv")
@@ -147,7 +179,39 @@ class PayoutRunHoldsView(APIView):
     )
     def get(self, request: Request, run_id: int) -> Response:
         _run(run_id)
-        return Response(selectors.run_holds(run_id))
+        return Response(console.hold_rows(run_id))
+
+    @extend_schema(
+        operation_id="payout_run_holds_decide",
+        summary="Decide many holds at once: listed ids, every hold of a rule (by reason) or of a device",
+        description="All or nothing. Holds decided the other way are changed only with "
+        '"change": true, and only while the run waits in review; after the last decision the '
+        "run computes by itself and decisions are final (409).",
+        request=BulkDecisionSerializer,
+        responses={
+            200: BulkOutcomeSerializer,
+            400: OpenApiResponse(description='e.g. {"rule": ["One of: ..."]}'),
+            409: OpenApiResponse(description="The run no longer waits for decisions."),
+        },
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        actor = require_actor(request)
+        body = _body(request, fields=("decision", "holds", "rule", "device", "change"))
+        _run(run_id)
+        change = body.get("change", False)
+        try:
+            if not isinstance(change, bool):
+                raise services.RunInvalid("true or false.", field="change")
+            outcome = hold_decisions.decide(
+                run_id=run_id,
+                decision=body.get("decision"),
+                choice=hold_decisions.parse_choice(body),
+                decided_by=actor.name,
+                change=change,
+            )
+        except services.RunProblem as exc:
+            return _problem(exc)
+        return Response(outcome.as_dict())
 
 
 class PayoutRunHoldDecisionView(APIView):

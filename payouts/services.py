@@ -339,27 +339,15 @@ def _merge_begin(run: PayoutRun, *, dispatch: bool) -> None:
 def hold_decide(*, run_id: int, hold_id: int, decision: str, decided_by: str, dispatch: bool = True) -> Hold:
     """Release (counted normally) or reject (streams count nowhere, pool retained) a hold.
 
-    Deciding the same way again is a no-op; changing a decision is refused. When the last
-    hold of a run in review is decided, the run goes on computing by itself.
+    Deciding the same way again is a no-op; changing a decision is refused here (see
+    `payouts.hold_decisions.decide`). When the last hold of a run in review is decided, the
+    run goes on computing by itself. Every decision is recorded in the audit trail.
     """
-    if decision not in Hold.Decision.values:
-        raise RunInvalid('Use "release" or "reject".', field="decision")
-    with transaction.atomic():
-        run = _locked(run_id)
-        hold = Hold.objects.select_for_update().filter(run=run, pk=hold_id).first()
-        if hold is None:
-            raise RunNotFound(f"No hold {hold_id} in payout run {run_id}.")
-        if hold.decision == decision:
-            return hold
-        if hold.decision is not None:
-            raise RunProblem(f"Hold {hold_id} was already decided: {hold.decision}.")
-        if run.status != Status.REVIEW:
-            raise RunProblem(f"Payout run {run_id} is {run.status}; holds are decided during review.")
-        hold.decision, hold.decided_at, hold.decided_by = decision, timezone.now(), decided_by[:200]
-        hold.save(update_fields=["decision", "decided_at", "decided_by"])
-        if not run.holds.filter(decision__isnull=True).exists():
-            _compute_begin(run, dispatch=dispatch)
-    return hold
+    from payouts import hold_decisions  # it builds on this module's locking and computing
+
+    return hold_decisions.decide_one(
+        run_id=run_id, hold_id=hold_id, decision=decision, decided_by=decided_by, dispatch=dispatch
+    )
 
 
 # ---------------------------------------------------------------------------- computing

@@ -3,7 +3,16 @@
 
 (function () {
   const ACTIVE = ["queued", "screening", "computing"];
+  const LABELS = Kx.data("status-labels") || {};
   let runs = Kx.data("runs-data") || [];
+
+  /* An API refusal in the page's words: the messages, without the API's field names. */
+  function problemText(result) {
+    const d = result && result.data;
+    if (!d || typeof d !== "object") return Kx.errorText(result);
+    if (d.detail) return String(d.detail);
+    return Object.keys(d).map(function (k) { return [].concat(d[k]).join(" "); }).join(" ");
+  }
 
   function runUrl(id) {
     return "/console/runs/" + encodeURIComponent(id) + "/";
@@ -43,7 +52,8 @@
       row.appendChild(th);
       const badge = document.createElement("span");
       badge.className = "badge " + run.status;
-      badge.textContent = run.status;
+      badge.dataset.status = run.status;
+      badge.textContent = LABELS[run.status] || run.status;
       cell(row, badge);
       const bar = document.createElement("progress");
       bar.max = 1;
@@ -95,7 +105,7 @@
         return;
       }
       input.setAttribute("aria-invalid", "true");
-      error.textContent = Kx.errorText(result);
+      error.textContent = problemText(result);
     });
     setInterval(function () {
       if (!document.hidden && runs.some(function (r) { return ACTIVE.indexOf(r.status) >= 0; })) refresh();

@@ -7,6 +7,7 @@
   if (!page) return;
   const base = "/api/v1/payout-runs/" + encodeURIComponent(page.run);
   const ACTIVE = ["queued", "screening", "computing"];
+  const DONE = ["computed", "finalized"];
   const STEPS = {
     queued: "Queued: waiting for a worker to pick the run up.",
     screening: "Screening the month's listening for unusual patterns…",
@@ -16,6 +17,7 @@
     finalized: "Finalized. The month is closed and statements are issued.",
     failed: "The run failed: see why below.",
   };
+  const LABELS = Kx.data("status-labels") || {};
   let run = Kx.data("run-data") || {};
   let holds = Kx.data("holds-data") || [];
   const evidence = {}; // hold id -> evidence, kept when a refresh answers without it
@@ -27,7 +29,8 @@
     const status = run.status || "queued";
     const badge = document.getElementById("run-status");
     badge.className = "badge " + status;
-    badge.textContent = status;
+    badge.dataset.status = status;
+    badge.textContent = LABELS[status] || status;
     const progress = Number(run.progress || 0);
     document.getElementById("run-progress").value = progress;
     Kx.setText("run-percent", Math.round(progress * 100) + "%");
@@ -63,7 +66,6 @@
     );
     document.getElementById("failed").classList.toggle("hidden", status !== "failed");
     if (status === "failed") Kx.setText("failure-reason", run.failure_reason || "No reason was recorded.");
-    renderComparison();
   }
 
   /* A failed run is never resumed: starting its month again makes a new run (the same
@@ -79,67 +81,17 @@
         window.location.assign("/console/runs/" + encodeURIComponent(result.data.id) + "/");
         return;
       }
-      Kx.setText("start-again-note", Kx.errorText(result));
+      Kx.setText("start-again-note", problemText(result));
       button.disabled = false;
     });
   }
 
-  function renderComparison() {
-    const box = document.getElementById("comparison");
-    const comparison = run.comparison;
-    if (!comparison) return;
-    box.replaceChildren();
-    const totals = document.createElement("dl");
-    totals.className = "kpis";
-    [["User-centric (this run)", comparison.total_user_centric], ["Pro-rata", comparison.total_pro_rata],
-     ["Progressive", comparison.total_progressive]].forEach(function (pair) {
-      const div = document.createElement("div");
-      div.className = "kpi";
-      const dt = document.createElement("dt");
-      dt.textContent = pair[0];
-      const dd = document.createElement("dd");
-      dd.textContent = Kx.money(pair[1]);
-      div.append(dt, dd);
-      totals.appendChild(div);
-    });
-    box.appendChild(totals);
-    const intro = document.createElement("p");
-    intro.className = "small muted";
-    intro.textContent = "The same pools shared by each model. Artists whose pay differs most between user-centric and pro-rata:";
-    box.appendChild(intro);
-    const wrap = document.createElement("div");
-    wrap.className = "table-scroll";
-    const table = document.createElement("table");
-    table.id = "comparison-table";
-    const head = table.createTHead().insertRow();
-    ["Artist", "User-centric", "Pro-rata", "Progressive", "Difference", "Statement"].forEach(function (label, i) {
-      const th = document.createElement("th");
-      th.scope = "col";
-      th.textContent = label;
-      if (i && i < 5) th.className = "num";
-      head.appendChild(th);
-    });
-    const body = table.createTBody();
-    (comparison.payees || []).forEach(function (r) {
-      const tr = body.insertRow();
-      const th = document.createElement("th");
-      th.scope = "row";
-      th.textContent = r.name || r.payee;
-      tr.appendChild(th);
-      [r.amount, r.pro_rata_amount, r.progressive_amount, r.difference].forEach(function (value) {
-        const td = tr.insertCell();
-        td.className = "num";
-        td.textContent = Kx.money(value);
-      });
-      const link = document.createElement("a");
-      link.href = base + "/statements/" + encodeURIComponent(r.payee) + ".csv";
-      link.textContent = "CSV";
-      link.setAttribute("download", "");
-      link.setAttribute("aria-label", "Statement of " + (r.name || r.payee) + " (CSV)");
-      tr.insertCell().appendChild(link);
-    });
-    wrap.appendChild(table);
-    box.appendChild(wrap);
+  /* An API refusal in the page's words: the message, without the API's field names. */
+  function problemText(result) {
+    const d = result && result.data;
+    if (!d || typeof d !== "object") return Kx.errorText(result);
+    if (d.detail) return String(d.detail);
+    return Object.keys(d).map(function (k) { return [].concat(d[k]).join(" "); }).join(" ");
   }
 
   // ------------------------------------------------------------------ holds
@@ -175,12 +127,124 @@
     return "Waiting for a decision";
   }
 
+  /* Exact sums of decimal strings (pools have up to 6 places), as BigInt millionths. */
+  const PLACES = 6;
+  function micro(value) {
+    const text = String(value || "0");
+    const negative = text.startsWith("-");
+    const parts = (negative ? text.slice(1) : text).split(".");
+    const frac = ((parts[1] || "") + "000000").slice(0, PLACES);
+    const n = BigInt(parts[0] || "0") * 1000000n + BigInt(frac);
+    return negative ? -n : n;
+  }
+  function exactSum(values) {
+    let total = 0n;
+    values.forEach(function (v) { total += micro(v); });
+    const negative = total < 0n;
+    const abs = negative ? -total : total;
+    let frac = (abs % 1000000n).toString().padStart(PLACES, "0").replace(/0+$/, "");
+    if (frac.length < 2) frac = frac.padEnd(2, "0");
+    return (negative ? "-" : "") + (abs / 1000000n).toString() + "." + frac;
+  }
+  function streamsOf(list) {
+    return list.reduce(function (n, h) { return n + Number(h.streams || 0); }, 0);
+  }
+  function plural(n, one, many) { return Kx.count(n) + " " + (n === 1 ? one : many); }
+
+  const RULE_WORDS = {
+    streams_per_day: "Reason: too many streams in one day",
+    track_plays_per_day: "Reason: one track played too often in one day",
+    shared_device: "Reason: device shared by too many listeners",
+  };
+  const selected = new Set(); // ids of waiting holds ticked in the cards
+
+  function devicesOf(hold) {
+    const e = evidence[hold.id] || hold.evidence || {};
+    return ((e.devices) || []).filter(function (d) { return Number(d.listeners) > 1; }).map(function (d) { return d.device; });
+  }
+
+  /* Groups of waiting holds that one click can decide: by reason (rule) and by shared device. */
+  function groups(waiting) {
+    const out = [];
+    Object.keys(RULE_WORDS).forEach(function (rule) {
+      const members = waiting.filter(function (h) { return (h.rules || []).indexOf(rule) >= 0; });
+      if (members.length > 1) out.push({ label: RULE_WORDS[rule], choice: { rule: rule }, holds: members });
+    });
+    const byDevice = {};
+    waiting.forEach(function (h) {
+      devicesOf(h).forEach(function (d) { (byDevice[d] = byDevice[d] || []).push(h); });
+    });
+    Object.keys(byDevice).sort().forEach(function (device) {
+      if (byDevice[device].length > 1) out.push({ label: "Device " + device, choice: { device: device }, holds: byDevice[device] });
+    });
+    return out;
+  }
+
+  function renderBulk(waiting, decidable) {
+    const box = document.getElementById("bulk");
+    box.classList.toggle("hidden", waiting.length < 2 || !decidable);
+    const body = document.querySelector("#bulk-table tbody");
+    body.replaceChildren();
+    groups(waiting).forEach(function (g) {
+      const tr = body.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = g.label;
+      tr.appendChild(th);
+      [Kx.count(g.holds.length), Kx.count(streamsOf(g.holds)), Kx.money(exactSum(g.holds.map(function (h) { return h.pool; })))].forEach(function (text) {
+        const td = tr.insertCell();
+        td.className = "num";
+        td.textContent = text;
+      });
+      const actions = tr.insertCell();
+      actions.className = "button-row";
+      const n = g.holds.length;
+      const release = document.createElement("button");
+      release.type = "button";
+      release.className = "button good bulk-release";
+      release.textContent = "Release " + n;
+      release.append(hiddenText(" holds, " + g.label.toLowerCase()));
+      const reject = document.createElement("button");
+      reject.type = "button";
+      reject.className = "button danger bulk-reject";
+      reject.textContent = "Reject " + n;
+      reject.append(hiddenText(" holds, " + g.label.toLowerCase()), "…");
+      release.addEventListener("click", function () { decideMany(g.choice, "release", g.holds, false); });
+      reject.addEventListener("click", function () { decideMany(g.choice, "reject", g.holds, false); });
+      actions.append(release, reject);
+    });
+    renderSelected(waiting);
+  }
+
+  function hiddenText(text) {
+    const span = document.createElement("span");
+    span.className = "visually-hidden";
+    span.textContent = text;
+    return span;
+  }
+
+  function renderSelected(waiting) {
+    const chosen = waiting.filter(function (h) { return selected.has(h.id); });
+    Kx.setText("selected-summary", chosen.length
+      ? plural(chosen.length, "hold", "holds") + " selected: " + plural(streamsOf(chosen), "stream", "streams") + ", " + Kx.money(exactSum(chosen.map(function (h) { return h.pool; }))) + " of pools at stake."
+      : "No hold selected.");
+    document.getElementById("release-selected").disabled = !chosen.length;
+    document.getElementById("reject-selected").disabled = !chosen.length;
+  }
+
+  function selectedHolds() {
+    return holds.filter(function (h) { return !h.decision && selected.has(h.id); });
+  }
+
   function renderHolds() {
     const list = document.getElementById("holds-list");
     const template = document.getElementById("hold-template");
     const waiting = holds.filter(function (h) { return !h.decision; });
     const decided = holds.filter(function (h) { return h.decision; });
-    Kx.setText("holds-summary", holds.length ? Kx.count(waiting.length) + " of " + Kx.count(holds.length) + " waiting" : "");
+    Array.from(selected).forEach(function (id) { if (!waiting.some(function (h) { return h.id === id; })) selected.delete(id); });
+    Kx.setText("holds-summary", holds.length
+      ? Kx.count(waiting.length) + " of " + Kx.count(holds.length) + " waiting · " + Kx.money(exactSum(waiting.map(function (h) { return h.pool; }))) + " of pools at stake"
+      : "");
     holds.forEach(function (hold) { if (hold.evidence) evidence[hold.id] = hold.evidence; });
     Object.keys(holdCharts).forEach(function (id) { holdCharts[id].destroy(); delete holdCharts[id]; });
     if (holds.length) {
@@ -193,6 +257,7 @@
       }
     }
     const decidable = run.status === "review";
+    renderBulk(waiting, decidable);
     waiting.forEach(function (hold) {
       const e = evidence[hold.id] || {};
       const node = template.content.firstElementChild.cloneNode(true);
@@ -205,7 +270,8 @@
       badge.classList.add("pending");
       node.querySelector(".hold-reason").textContent = hold.reason;
       node.querySelector(".hold-device").textContent = deviceText(e);
-      node.querySelector(".hold-streams").textContent = Kx.count(e.streams !== undefined ? e.streams : hold.streams);
+      node.querySelector(".hold-streams").textContent = Kx.count(hold.streams);
+      node.querySelector(".hold-pool").textContent = Kx.money(hold.pool);
       const tracks = node.querySelector(".hold-tracks tbody");
       const top = topTracks(e);
       if (!top.length) {
@@ -224,16 +290,27 @@
           td.textContent = text;
         });
       });
+      node.querySelector(".table-scroll").setAttribute("aria-label", "Most played tracks of listener " + hold.listener);
       const canvas = node.querySelector(".hold-chart");
       canvas.id = "hold-chart-" + hold.id;
       canvas.setAttribute("aria-label", "Streams per UTC day by listener " + hold.listener);
+      const box = node.querySelector(".hold-select");
+      box.id = "select-" + hold.id;
+      box.checked = selected.has(hold.id);
+      box.disabled = !decidable;
+      node.querySelector(".select-text").append(hiddenText(" listener " + hold.listener));
+      box.addEventListener("change", function () {
+        if (box.checked) selected.add(hold.id); else selected.delete(hold.id);
+        renderSelected(holds.filter(function (h) { return !h.decision; }));
+      });
       const release = node.querySelector(".hold-release");
       const reject = node.querySelector(".hold-reject");
-      release.setAttribute("aria-label", "Release listener " + hold.listener);
-      reject.setAttribute("aria-label", "Reject listener " + hold.listener);
+      release.append(hiddenText(" listener " + hold.listener));
+      reject.textContent = "Reject";
+      reject.append(hiddenText(" listener " + hold.listener), "…");
       release.disabled = reject.disabled = !decidable;
-      release.addEventListener("click", function () { decide(hold, "release", node); });
-      reject.addEventListener("click", function () { decide(hold, "reject", node); });
+      release.addEventListener("click", function () { decideMany({ holds: [hold.id] }, "release", [hold], false); });
+      reject.addEventListener("click", function () { decideMany({ holds: [hold.id] }, "reject", [hold], false); });
       list.appendChild(node);
       const days = perDay(e);
       holdCharts[hold.id] = Kx.chart(canvas.id, {
@@ -245,39 +322,111 @@
         options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
       });
     });
+    renderDecided(decided, decidable);
+  }
+
+  function when(iso) {
+    return iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
+  }
+
+  function historyText(hold) {
+    const trail = hold.history || [];
+    if (!trail.length) return hold.decided_by ? decisionLabel(hold.decision) + " by " + hold.decided_by : "";
+    return trail.map(function (r) {
+      return (r.previous ? "Changed to " + r.decision : decisionLabel(r.decision)) + " by " + r.decided_by + ", " + when(r.decided_at) + (r.chosen_by ? " (" + r.chosen_by + ")" : "");
+    }).join("; ");
+  }
+
+  function renderDecided(decided, decidable) {
     const box = document.getElementById("decided");
     box.classList.toggle("hidden", !decided.length);
+    Kx.setText("decided-note", decidable
+      ? "A decision can still be changed: the run has not started computing."
+      : "Decisions are final: the run " + (run.status === "review" ? "waits" : "has moved on to " + (LABELS[run.status] || run.status).toLowerCase()) + ".");
     const body = document.querySelector("#decided-table tbody");
     body.replaceChildren();
     decided.forEach(function (hold) {
       const tr = body.insertRow();
+      tr.dataset.hold = hold.id;
       const th = document.createElement("th");
       th.scope = "row";
       th.textContent = hold.listener;
       tr.appendChild(th);
       tr.insertCell().textContent = hold.reason;
-      const n = tr.insertCell();
-      n.className = "num";
-      n.textContent = Kx.count(hold.streams);
+      [Kx.count(hold.streams), Kx.money(hold.pool)].forEach(function (text) {
+        const n = tr.insertCell();
+        n.className = "num";
+        n.textContent = text;
+      });
       const badge = document.createElement("span");
       badge.className = "badge " + hold.decision;
       badge.textContent = decisionLabel(hold.decision);
       tr.insertCell().appendChild(badge);
-      tr.insertCell().textContent = hold.decided_by || "";
+      const trail = tr.insertCell();
+      trail.className = "small history";
+      trail.textContent = historyText(hold);
+      const cell = tr.insertCell();
+      if (decidable) {
+        const other = hold.decision === "release" ? "reject" : "release";
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "button secondary change-decision";
+        button.textContent = other === "reject" ? "Change to reject" : "Change to release";
+        button.append(hiddenText(" for listener " + hold.listener));
+        if (other === "reject") button.append("…");
+        button.addEventListener("click", function () { decideMany({ holds: [hold.id] }, other, [hold], true); });
+        cell.appendChild(button);
+      }
     });
   }
 
-  async function decide(hold, decision, node) {
-    node.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    const result = await Kx.api(base + "/holds/" + encodeURIComponent(hold.id), { method: "POST", body: { decision: decision } });
+  /* Reject asks first: what it covers, its streams and pools, and whether it is the last
+     decision (after which the run computes and nothing can change). */
+  function confirmReject(covered) {
+    const dialog = document.getElementById("reject-dialog");
+    const waitingAfter = holds.filter(function (h) { return !h.decision && covered.indexOf(h) < 0; }).length;
+    const n = covered.length;
+    Kx.setText("reject-title", "Reject " + plural(n, "hold", "holds") + "?");
+    const text = document.getElementById("reject-text");
+    text.replaceChildren();
+    const p1 = document.createElement("p");
+    p1.textContent = (n === 1 ? "Listener " + covered[0].listener + ": " : "") + plural(streamsOf(covered), "stream", "streams") +
+      " will count toward nothing and " + Kx.money(exactSum(covered.map(function (h) { return h.pool; }))) + " of pools will be retained.";
+    const p2 = document.createElement("p");
+    p2.textContent = waitingAfter
+      ? "You can change this until the run starts computing (" + plural(waitingAfter, "hold is", "holds are") + " still waiting)."
+      : "This decides the last waiting holds: the run then starts computing and decisions can no longer change.";
+    text.append(p1, p2);
+    Kx.setText("confirm-reject", "Yes, reject " + plural(n, "hold", "holds"));
+    return new Promise(function (resolve) {
+      dialog.addEventListener("close", function () { resolve(dialog.returnValue === "confirm"); }, { once: true });
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
+  }
+
+  async function decideMany(choice, decision, covered, change) {
+    if (decision === "reject" && !(await confirmReject(covered))) return;
+    const buttons = document.querySelectorAll("#holds button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    Kx.setText("bulk-result", "Saving…");
+    const body = Object.assign({ decision: decision, change: change }, choice);
+    const result = await Kx.api(base + "/holds", { method: "POST", body: body });
     if (!result.ok) {
-      node.querySelector(".hold-result").textContent = Kx.errorText(result);
-      node.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      Kx.setText("bulk-result", problemText(result));
+      buttons.forEach(function (b) { b.disabled = false; });
+      await refreshHolds();
       return;
     }
-    hold.decision = decision;
+    const r = result.data || {};
+    const done = (r.decided || []).length + (r.changed || []).length;
+    const kept = (r.kept || []).length;
+    covered.forEach(function (h) { selected.delete(h.id); });
     await refreshHolds();
     await refreshRun();
+    // Said once the queue shows the outcome.
+    Kx.setText("bulk-result", (decision === "release" ? "Released " : "Rejected ") + plural(done, "hold", "holds") + "." +
+      (kept ? " " + plural(kept, "hold was", "holds were") + " already decided the other way and kept so." : ""));
     const next = document.querySelector("#holds-list .hold-release:not([disabled])");
     if (next) next.focus();
     else document.getElementById("holds-title").focus();
@@ -298,6 +447,11 @@
     run = Object.assign({}, run, result.data);
     renderRun();
     if (run.status !== lastStatus) {
+      // The comparison and payee table are drawn by the server once the run has computed.
+      if (DONE.indexOf(run.status) >= 0 && DONE.indexOf(lastStatus) < 0) {
+        window.location.reload();
+        return;
+      }
       lastStatus = run.status;
       await refreshHolds();
     }
@@ -318,7 +472,7 @@
       Kx.setText("finalize-note", "Finalizing…");
       const result = await Kx.api(base + "/finalize", { method: "POST", body: {} });
       if (!result.ok) {
-        Kx.setText("finalize-note", Kx.errorText(result));
+        Kx.setText("finalize-note", problemText(result));
         button.disabled = false;
         return;
       }
@@ -326,7 +480,19 @@
     });
   }
 
+  function selectedFlow() {
+    document.getElementById("release-selected").addEventListener("click", function () {
+      const chosen = selectedHolds();
+      decideMany({ holds: chosen.map(function (h) { return h.id; }) }, "release", chosen, false);
+    });
+    document.getElementById("reject-selected").addEventListener("click", function () {
+      const chosen = selectedHolds();
+      decideMany({ holds: chosen.map(function (h) { return h.id; }) }, "reject", chosen, false);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    selectedFlow();
     renderRun();
     renderHolds();
     finalizeFlow();
