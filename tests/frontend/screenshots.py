@@ -55,25 +55,26 @@ def payout_run(browser: Browser, base: str, out: Path) -> None:
     page.get_by_role("button", name="Start the payout run").click()
     page.wait_for_url(re.compile(r".*/console/runs/\d+/$"))
     status = page.locator("#run-status")
-    expect(status).to_have_text(re.compile("review|computed|finalized"), timeout=LONG)
-    if status.inner_text() == "review":
+    expect(status).to_have_attribute("data-status", re.compile("review|computed|finalized"), timeout=LONG)
+    if status.get_attribute("data-status") == "review":
         page.locator(".hold").first.wait_for()
         page.set_viewport_size({"width": 1280, "height": 1500})
         page.wait_for_timeout(800)
         shoot(page, out, "run-holds", full_page=False)
         # The planted bot plays far over the daily limit: reject it; release the rest.
-        bot = page.locator('#holds-list .hold[data-rules~="streams_per_day"] .hold-reject')
+        bot = page.locator('#holds-list .hold[data-rules~="streams_per_day"]')
         if bot.count():
-            bot.first.click()
+            bot.first.get_by_role("button", name=re.compile("^Reject")).click()
+            page.get_by_role("button", name=re.compile("^Yes, reject")).click()  # reject asks first
             page.wait_for_timeout(500)
         while page.locator("#holds-list .hold-release:not([disabled])").count():
             page.locator("#holds-list .hold-release:not([disabled])").first.click()
             page.wait_for_timeout(500)
-    expect(status).to_have_text(re.compile("computed|finalized"), timeout=LONG)
-    if status.inner_text() == "computed":
+    expect(status).to_have_attribute("data-status", re.compile("computed|finalized"), timeout=LONG)
+    if status.get_attribute("data-status") == "computed":
         page.get_by_role("button", name=re.compile("^Finalize")).click()
         page.get_by_role("button", name="Yes, finalize").click()
-        expect(status).to_have_text("finalized", timeout=LONG)
+        expect(status).to_have_attribute("data-status", "finalized", timeout=LONG)
     page.wait_for_timeout(800)
     shoot(page, out, "run")
     page.goto(f"{base}/console/")
