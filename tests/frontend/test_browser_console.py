@@ -5,7 +5,7 @@ comparison and the payee table, at 360 px and checked by axe.
 
 import csv
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -42,10 +42,9 @@ def exact_sum(values: list[str]) -> Decimal:
     return sum((Decimal(v) for v in values), Decimal(0))
 
 
-def exact_money(amount: Decimal) -> str:
-    """An exact amount as the page writes it: as many places as it needs, at least two."""
-    whole, _, fraction = format(amount, "f").partition(".")
-    return money(f"{whole}.{fraction.rstrip('0').ljust(2, '0')}")
+def cents_money(amount: Decimal) -> str:
+    """A pool as the page writes it: in cents, half away from zero (the exact one on hover)."""
+    return money(str(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
 
 
 def release_the_rest(page: Page) -> None:
@@ -82,7 +81,7 @@ def test_holds_are_decided_by_reason_after_a_confirmation_and_can_change_until_c
     row = page.locator("#bulk-table tbody tr", has_text="Reason: device shared by too many listeners")
     expect(row.locator("td").nth(0)).to_have_text(str(len(shared)))
     expect(row.locator("td").nth(1)).to_have_text(f"{streams:,}")
-    expect(row.locator("td").nth(2)).to_have_text(exact_money(at_stake))
+    expect(row.locator("td").nth(2)).to_have_text(cents_money(at_stake))
     fits_and_is_clean(page, "the run page in review")
 
     # Reject asks first, with what is at stake; cancelling decides nothing.
@@ -92,7 +91,7 @@ def test_holds_are_decided_by_reason_after_a_confirmation_and_can_change_until_c
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(f"Reject {len(shared)} holds?")
     expect(dialog).to_contain_text(f"{streams:,} streams will count toward nothing")
-    expect(dialog).to_contain_text(f"{exact_money(at_stake)} of pools will be retained")
+    expect(dialog).to_contain_text(f"{cents_money(at_stake)} of pools will be retained")
     expect(dialog).to_contain_text("still waiting")  # the bot waits: not the last decision
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()

@@ -62,6 +62,20 @@ window.Kx = (function () {
     return text.startsWith("-") ? "−" + symbol + group(text.slice(1)) : symbol + group(text);
   }
 
+  /* A decimal string of any places shown in cents, rounded half away from zero, exactly
+     (pools carry up to six places; people read cents, the exact value goes in a title). */
+  function moneyCents(value) {
+    if (value === null || value === undefined || value === "") return "–";
+    const text = String(value);
+    const negative = text.startsWith("-");
+    const parts = (negative ? text.slice(1) : text).split(".");
+    const frac = (parts[1] || "") + "000";
+    let units = BigInt(parts[0] || "0") * 100n + BigInt(frac.slice(0, 2));
+    if (frac.charAt(2) >= "5") units += 1n;
+    const shown = (units / 100n).toString() + "." + (units % 100n).toString().padStart(2, "0");
+    return money((negative && units > 0n ? "-" : "") + shown);
+  }
+
   function count(value) {
     return group(value === null || value === undefined ? "" : String(value));
   }
@@ -194,7 +208,7 @@ window.Kx = (function () {
 
   return {
     scrollBoxes: scrollBoxes,
-    api: api, data: data, group: group, money: money, count: count, plot: plot, cents: cents,
+    api: api, data: data, group: group, money: money, moneyCents: moneyCents, count: count, plot: plot, cents: cents,
     percentChange: percentChange, change: change, scaleMoney: scaleMoney, setText: setText, shortCount: shortCount, colors: colors,
     chart: chart, monthLabel: monthLabel, errorText: errorText, symbol: symbol,
   };

@@ -191,7 +191,7 @@
       th.scope = "row";
       th.textContent = g.label;
       tr.appendChild(th);
-      [Kx.count(g.holds.length), Kx.count(streamsOf(g.holds)), Kx.money(exactSum(g.holds.map(function (h) { return h.pool; })))].forEach(function (text) {
+      [Kx.count(g.holds.length), Kx.count(streamsOf(g.holds)), Kx.moneyCents(exactSum(g.holds.map(function (h) { return h.pool; })))].forEach(function (text) {
         const td = tr.insertCell();
         td.className = "num";
         td.textContent = text;
@@ -226,7 +226,7 @@
   function renderSelected(waiting) {
     const chosen = waiting.filter(function (h) { return selected.has(h.id); });
     Kx.setText("selected-summary", chosen.length
-      ? plural(chosen.length, "hold", "holds") + " selected: " + plural(streamsOf(chosen), "stream", "streams") + ", " + Kx.money(exactSum(chosen.map(function (h) { return h.pool; }))) + " of pools at stake."
+      ? plural(chosen.length, "hold", "holds") + " selected: " + plural(streamsOf(chosen), "stream", "streams") + ", " + Kx.moneyCents(exactSum(chosen.map(function (h) { return h.pool; }))) + " of pools at stake."
       : "No hold selected.");
     document.getElementById("release-selected").disabled = !chosen.length;
     document.getElementById("reject-selected").disabled = !chosen.length;
@@ -243,7 +243,7 @@
     const decided = holds.filter(function (h) { return h.decision; });
     Array.from(selected).forEach(function (id) { if (!waiting.some(function (h) { return h.id === id; })) selected.delete(id); });
     Kx.setText("holds-summary", holds.length
-      ? Kx.count(waiting.length) + " of " + Kx.count(holds.length) + " waiting · " + Kx.money(exactSum(waiting.map(function (h) { return h.pool; }))) + " of pools at stake"
+      ? Kx.count(waiting.length) + " of " + Kx.count(holds.length) + " waiting · " + Kx.moneyCents(exactSum(waiting.map(function (h) { return h.pool; }))) + " of pools at stake"
       : "");
     holds.forEach(function (hold) { if (hold.evidence) evidence[hold.id] = hold.evidence; });
     Object.keys(holdCharts).forEach(function (id) { holdCharts[id].destroy(); delete holdCharts[id]; });
@@ -271,7 +271,8 @@
       node.querySelector(".hold-reason").textContent = hold.reason;
       node.querySelector(".hold-device").textContent = deviceText(e);
       node.querySelector(".hold-streams").textContent = Kx.count(hold.streams);
-      node.querySelector(".hold-pool").textContent = Kx.money(hold.pool);
+      node.querySelector(".hold-pool").textContent = Kx.moneyCents(hold.pool);
+      node.querySelector(".hold-pool").title = "Exactly " + Kx.money(hold.pool);
       const tracks = node.querySelector(".hold-tracks tbody");
       const top = topTracks(e);
       if (!top.length) {
@@ -353,11 +354,12 @@
       th.textContent = hold.listener;
       tr.appendChild(th);
       tr.insertCell().textContent = hold.reason;
-      [Kx.count(hold.streams), Kx.money(hold.pool)].forEach(function (text) {
+      [Kx.count(hold.streams), Kx.moneyCents(hold.pool)].forEach(function (text) {
         const n = tr.insertCell();
         n.className = "num";
         n.textContent = text;
       });
+      tr.cells[tr.cells.length - 1].title = "Exactly " + Kx.money(hold.pool);
       const badge = document.createElement("span");
       badge.className = "badge " + hold.decision;
       badge.textContent = decisionLabel(hold.decision);
@@ -391,7 +393,7 @@
     text.replaceChildren();
     const p1 = document.createElement("p");
     p1.textContent = (n === 1 ? "Listener " + covered[0].listener + ": " : "") + plural(streamsOf(covered), "stream", "streams") +
-      " will count toward nothing and " + Kx.money(exactSum(covered.map(function (h) { return h.pool; }))) + " of pools will be retained.";
+      " will count toward nothing and " + Kx.moneyCents(exactSum(covered.map(function (h) { return h.pool; }))) + " of pools will be retained.";
     const p2 = document.createElement("p");
     p2.textContent = waitingAfter
       ? "You can change this until the run starts computing (" + plural(waitingAfter, "hold is", "holds are") + " still waiting)."
