@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -253,6 +254,57 @@ def live_worker(env: dict[str, str], *, concurrency: int, log: Path) -> Iterator
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+# --- A redis-server of the benchmark's own ---------------------------------------------
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """Start a redis-server of our own on a free loopback port and yield its URL.
+
+    Nothing else uses it, so its CPU figures (`redis_cpu_s`) are the benchmark's alone and
+    it can be filled and flushed freely. It keeps nothing on disk and is always stopped, by
+    its PID, on the way out, also when the benchmark fails.
+    """
+    if shutil.which("redis-server") is None:
+        raise BenchError("needs redis-server on PATH (apt-get install redis-server)")
+    folder = Path(tempfile.mkdtemp(prefix="kalipxo-bench-redis-"))
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), "--busy-reply-threshold", "120000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(f"redis-server exited with {proc.returncode}")
+            try:
+                redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+                break
+            except (redis.ConnectionError, OSError):
+                if time.monotonic() > deadline:
+                    raise BenchError(f"redis-server did not answer within {START_TIMEOUT_S:.0f} s") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=STOP_TIMEOUT_S)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def redis_cpu_s(url: str) -> float:
+    """CPU seconds the redis-server at `url` has used so far (INFO cpu: user + system)."""
+    info = redis.Redis.from_url(url, socket_connect_timeout=2).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 # --- Where the CPU went ------------------------------------------------------------------
@@ -507,7 +559,7 @@ DOC_HEADER = """# Benchmarks
 Figures measured on a single machine: the service, PostgreSQL, Redis and the load generator
 share the same cores. `make bench` (`python -m bench`) measures the full size and writes
 docs/benchmarks.md; `make bench-quick` (`python -m bench --quick`) measures the same at a
-small size in under two minutes and writes bench/results/quick.md (git-ignored), so a quick
+small size in two to three minutes and writes bench/results/quick.md (git-ignored), so a quick
 run never replaces the full-size figures. The Summary comes first; each section after it is
 rewritten by its own tool between its `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`
 markers; edit outside them.

@@ -15,10 +15,7 @@ listener) to go through the lazy repricing cycles, not only between them.
 import argparse
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -27,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    BenchError,
     Headline,
     Result,
     default_output,
-    free_port,
     machine_summary,
+    private_redis,
+    redis_cpu_s,
     source_revision,
     update_doc_section,
 )
@@ -40,28 +39,6 @@ MONTH = date(2030, 6, 1)
 PLAN_UNITS = 12_741_500_000  # 14.99 × 0.85 in 1e-9 units
 BATCH = 1_000
 EXACT_BATCHES = 30
-
-
-def _start_redis() -> tuple[subprocess.Popen[bytes], str, Path]:
-    if shutil.which("redis-server") is None:
-        raise SystemExit("bench.live_depth: needs redis-server on PATH")
-    folder = Path(tempfile.mkdtemp(prefix="kalipxo-bench-redis-"))
-    port = free_port()
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder), "--busy-reply-threshold", "120000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return proc, url, folder
 
 
 class Month:
@@ -106,14 +83,8 @@ class Month:
         return plays
 
 
-def _redis_cpu(client: Any) -> float:
-    info = client.info("cpu")
-    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
-
-
 def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> list[dict[str, Any]]:
-    proc, url, folder = _start_redis()
-    try:
+    with private_redis() as url:
         os.environ["REDIS_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalipxo.settings_test")
         import django
@@ -129,7 +100,7 @@ def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> li
             settings.LIVE_REPRICE_STEP = Decimal(step)
             client.flushdb()
             month = Month(listeners=listeners, tracks=10_000, plays=plays)
-            started, cpu = time.monotonic(), _redis_cpu(client)
+            started, cpu = time.monotonic(), redis_cpu_s(url)
             chunk: dict[int, dict[int, int]] = {}
             prefilled = 0
             for listener in range(listeners):
@@ -141,13 +112,13 @@ def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> li
                 if len(chunk) == 100 or listener == listeners - 1:
                     store.apply_update(month=MONTH, payload=month.payload(chunk))
                     chunk = {}
-            prefill_s, prefill_cpu = time.monotonic() - started, _redis_cpu(client) - cpu
-            started, cpu = time.monotonic(), _redis_cpu(client)
+            prefill_s, prefill_cpu = time.monotonic() - started, redis_cpu_s(url) - cpu
+            started, cpu = time.monotonic(), redis_cpu_s(url)
             # Exact pricing costs the same on every batch: fewer of them measure it as well.
             runs = min(batches, EXACT_BATCHES) if Decimal(step) == 0 else batches
             for n in range(runs):
                 store.apply_update(month=MONTH, payload=month.payload(month.batch()), marker=f"b{n}")
-            apply_s, apply_cpu = time.monotonic() - started, _redis_cpu(client) - cpu
+            apply_s, apply_cpu = time.monotonic() - started, redis_cpu_s(url) - cpu
             rows.append(
                 {
                     "step": step,
@@ -161,10 +132,6 @@ def measure(*, listeners: int, plays: int, steps: list[str], batches: int) -> li
             )
             print(rows[-1], flush=True)
         return rows
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -197,7 +164,11 @@ def main() -> None:
     args = parser.parse_args()
     listeners, batches = (1_000, 20) if args.quick else (args.listeners, args.batches)
     steps = args.steps.split(",")
-    rows = measure(listeners=listeners, plays=args.plays, steps=steps, batches=batches)
+    try:
+        rows = measure(listeners=listeners, plays=args.plays, steps=steps, batches=batches)
+    except BenchError as exc:
+        print(f"bench.live_depth: {exc}", file=sys.stderr)
+        sys.exit(1)
     command = (
         f"python -m bench.live_depth --listeners {listeners} --plays {args.plays} --steps {args.steps} "
         f"--batches {batches}"
