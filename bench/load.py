@@ -271,6 +271,7 @@ def run(
     *, size: prefill.Size, quick: bool, seconds: int, rate: int, batch: int, artists: int, senders: int,
     output: Path | None,
 ) -> int:  # fmt: skip
+    load_average = os.getloadavg()[0]
     batches = rate * seconds // batch
     load, alone = Load(), Load()  # alone: the same reads before ingestion starts, the baseline
     with private_redis() as redis_url:
@@ -355,7 +356,9 @@ def run(
         )
         intro = (
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
-            f"{machine_summary()}. Command: `{command}`: gunicorn {GUNICORN.label}, one Celery worker "
+            f"{machine_summary()}; load average {load_average:.2f} when the run started (anything else "
+            f"running on the cores lowers every figure). Command: `{command}`: gunicorn {GUNICORN.label}, "
+            "one Celery worker "
             "(2 processes) on the `live` queue, a redis-server of the benchmark's own, PostgreSQL and the "
             f"load generator on the same cores; the service's default rate limits. {month_text} {senders} "
             f"sender threads post batches of {batch} "
