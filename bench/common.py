@@ -411,6 +411,43 @@ class CpuSample:
         return max(0.0, self.machine - self.service - self.postgres - self.generator)
 
 
+class OtherWork:
+    """CPU the machine spent on anything but this benchmark since `restart`: this process and
+    every process it started (the service, workers, redis-server) and its database's
+    PostgreSQL processes excluded. Shows how much of the cores the figures had to share."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.restart()
+
+    def _ours(self) -> dict[int, float]:
+        """CPU seconds so far of each process of this benchmark."""
+        stats = _proc_stats()
+        children: dict[int, list[int]] = {}
+        for pid, (_, ppid, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        ours, todo = {}, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            if pid in stats:
+                ours[pid] = stats[pid][2]
+            todo += children.get(pid, [])
+        for pid, (name, _, cpu) in stats.items():
+            if name.startswith("postgres") and _serves_database(pid, self.database):
+                ours[pid] = cpu
+        return ours
+
+    def restart(self) -> None:
+        self.began, self.machine, self.ours = time.monotonic(), _machine_busy_s(), self._ours()
+
+    def cores(self) -> float:
+        """Cores busy with other work, on average since `restart`."""
+        seconds = time.monotonic() - self.began
+        ours = sum(cpu - self.ours.get(pid, 0.0) for pid, cpu in self._ours().items())
+        other = _machine_busy_s() - self.machine - ours
+        return max(0.0, other) / seconds if seconds > 0 else 0.0
+
+
 # --- Figures -----------------------------------------------------------------------------
 
 

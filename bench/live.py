@@ -51,10 +51,12 @@ import orjson
 
 from bench import prefill
 from bench.common import (
+    CORES,
     ROOT,
     BenchError,
     GunicornConfig,
     Headline,
+    OtherWork,
     Result,
     bench_targets,
     create_token,
@@ -218,6 +220,7 @@ class Backlog:
     ended: float  # drained, or when the wait gave up
     apply_cpu_s: float  # Redis CPU from the worker's start to `ended`
     samples: list[tuple[float, int]]
+    other_cores: float  # cores busy with work not this benchmark's meanwhile
 
     @property
     def initial(self) -> float:
@@ -375,6 +378,7 @@ class Steady:
     redis_cpu_s: float
     events: int
     samples: list[tuple[float, int]]  # the queue's, during the phase
+    other_cores: float  # cores busy with work not this benchmark's while sending
 
     @property
     def queue_kept_up(self) -> bool:
@@ -390,12 +394,12 @@ def _steady(
     watch: QueueWatch, redis_url: str,
 ) -> Steady:  # fmt: skip
     seconds, batch = options.seconds, options.batch
-    cpu = redis_cpu_s(redis_url)
+    cpu, other = redis_cpu_s(redis_url), OtherWork(watch.database_name)
     timeline = _measure(
         port, admin=admin, ingest=ingest, month=month, bodies=bodies, rate=options.rate / batch,
         senders=options.steady_senders,
     )  # fmt: skip
-    cpu = redis_cpu_s(redis_url) - cpu
+    cpu, other_cores = redis_cpu_s(redis_url) - cpu, other.cores()
     early_s = min(10.0, seconds / 6)
     late_s = float(seconds)
     return Steady(
@@ -409,6 +413,7 @@ def _steady(
         redis_cpu_s=cpu,
         events=len(timeline.sent) * batch,
         samples=list(watch.samples),
+        other_cores=other_cores,
     )
 
 
@@ -546,7 +551,7 @@ def run_month(options: Options, output: Path | None) -> int:
             time.sleep(2 * watch.every)  # a sample of the whole backlog before the worker starts
             initial = watch.last
             with live_worker(env, concurrency=options.concurrency, log=WORKER_LOG):
-                launched, cpu = time.monotonic(), redis_cpu_s(redis_url)
+                launched, cpu, other = time.monotonic(), redis_cpu_s(redis_url), OtherWork(service.database)
                 drained = watch.wait_empty(options.drain_timeout)
                 ended = drained or time.monotonic()
                 backlog = Backlog(
@@ -558,6 +563,7 @@ def run_month(options: Options, output: Path | None) -> int:
                     ended=ended,
                     apply_cpu_s=redis_cpu_s(redis_url) - cpu,
                     samples=list(watch.samples),
+                    other_cores=other.cores(),
                 )
                 print(f"(a) applied {backlog.applied:,.0f} events at {backlog.rate:,.0f}/s"
                       f"{'' if drained else ' (not drained)'}; (b) steady rate", flush=True)  # fmt: skip
@@ -673,6 +679,11 @@ def _month_rows(
             f"rebuild {rebuilt.cpu_ms_per_1000(loaded.events):,.1f} ms per 1,000",
         ),
         (
+            "(a) other work on the machine meanwhile (not this benchmark's)",
+            f"{backlog.other_cores:.2f} of {CORES} cores",
+            "",
+        ),
+        (
             "(a) queue depth (events) from the first batch applied",
             prefill.depth_timeline(backlog.samples, backlog.began, end),
             "",
@@ -699,6 +710,11 @@ def _steady_rows(steady: Steady, options: Options) -> list[tuple[str, str, str]]
             f"(b) queue depth at {steady.early_s:.0f} s → {steady.late_s:.0f} s (events)",
             f"{steady.queue_early:,.0f} → {steady.queue_late:,.0f}",
             f"goal: at most {GOAL_QUEUE_GROWTH:,} more: {_met(steady.queue_kept_up)}",
+        ),
+        (
+            "(b) other work on the machine meanwhile (not this benchmark's)",
+            f"{steady.other_cores:.2f} of {CORES} cores",
+            "",
         ),
         (
             "(b) queue depth (events) while sending",

@@ -46,9 +46,11 @@ import orjson
 
 from bench import prefill
 from bench.common import (
+    CORES,
     BenchError,
     GunicornConfig,
     Headline,
+    OtherWork,
     Result,
     bench_targets,
     create_token,
@@ -265,6 +267,7 @@ class Queue:
     end: float  # when the last reader stopped
     early_s: float
     late_s: float
+    other_cores: float  # cores busy with work not this benchmark's during the load
 
 
 def run(
@@ -309,7 +312,7 @@ def run(
                 worker_ready()
                 _warm_up(service.port, tokens)
                 _run_threads(_readers(service.port, tokens, time.monotonic() + POLL_S, alone), POLL_S)
-                started = time.monotonic()
+                started, other = time.monotonic(), OtherWork(service.database)
                 threads = [
                     threading.Thread(
                         target=_send,
@@ -320,7 +323,7 @@ def run(
                     for k in range(senders)
                 ]  # fmt: skip
                 _run_threads(threads + _readers(service.port, tokens, started + seconds, load), seconds)
-                elapsed = time.monotonic() - started
+                elapsed, other_cores = time.monotonic() - started, other.cores()
                 early_s = min(10.0, seconds / 6)
                 queue = Queue(
                     early=watch.at(started + early_s),
@@ -328,6 +331,7 @@ def run(
                     end=watch.last,
                     early_s=early_s,
                     late_s=float(seconds),
+                    other_cores=other_cores,
                 )
     table = _table(load, alone, seconds=seconds, elapsed=elapsed, rate=rate, batch=batch, queue=queue)
     print(table)
@@ -448,7 +452,8 @@ def _table(
         f"Events: {sent:,} sent in {elapsed:.1f} s ({sent / elapsed:,.0f}/s for a {rate:,}/s target), "
         f"{load.accepted:,} accepted. Live queue (events accepted, not applied yet): {queue.early:,.0f} at "
         f"{queue.early_s:.0f} s, {queue.late:,.0f} at {queue.late_s:.0f} s, {queue.end:,.0f} when the last "
-        "request ended.",
+        f"request ended. Other work on the machine (not this benchmark's) meanwhile: {queue.other_cores:.2f} "
+        f"of {CORES} cores.",
     ]
     return "\n".join(lines)
 

@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate, pairwise
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -352,6 +353,10 @@ class QueueWatch:
         with conn:
             while not self._stop.wait(self.every):
                 self.samples.append((time.monotonic(), pending_events(conn)))
+
+    @property
+    def database_name(self) -> str:
+        return urlsplit(self.database_url).path.lstrip("/")
 
     @property
     def last(self) -> int:
