@@ -1,8 +1,8 @@
 """Every benchmark in turn, then one summary table: `python -m bench [--quick] [--output FILE]`.
 
 `make bench` is `python -m bench`: the full size, written to docs/benchmarks.md.
-`make bench-quick` is `python -m bench --quick`: the same measurements at a small size, in
-under two minutes, written to bench/results/quick.md (git-ignored) so that the documented
+`make bench-quick` is `python -m bench --quick`: the same measurements at a small size,
+in two to three minutes, written to bench/results/quick.md (git-ignored) so that the documented
 full-size figures stay as they are; `--output` picks another file.
 
 Each benchmark runs in its own process (each sets up its own databases and environment),
@@ -115,7 +115,7 @@ def summary(outcomes: Sequence[Outcome], *, quick: bool, started: datetime, seco
             + (
                 ""
                 if quick
-                else " `make bench-quick` measures the same at a small size in under two minutes and "
+                else " `make bench-quick` measures the same at a small size in two to three minutes and "
                 "writes to bench/results/quick.md, leaving this file as it is."
             ),
         ]

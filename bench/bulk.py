@@ -14,6 +14,9 @@ import psycopg
 COPY_CHUNK = 1 << 20  # characters per COPY write
 EVENT_COLUMNS = "event_id, listener_id, isrc, started_at, duration_ms, country, tier, device"
 REVENUE_COLUMNS = "id, listener_id, month, source, plan, country, gross, tax, fees"
+# Events that arrived through ingestion batches: their own ids, so batches can name ranges.
+BATCHED_EVENT_COLUMNS = f"id, {EVENT_COLUMNS}, batch_id"
+BATCH_COLUMNS = "batch_id, first_id, last_id, events, created_at, applied_at"
 
 
 def timestamp(month: date, seconds: int) -> str:
@@ -60,6 +63,24 @@ def copy_tracks(conn: psycopg.Connection, tracks: Iterable[tuple[str, str]]) -> 
         conn,
         "COPY artists_track (isrc, title, duration_ms, artist_id, created_at, updated_at) FROM STDIN",
         (f"{isrc}\tTrack {isrc}\t200000\t{artist}\tnow\tnow\n" for isrc, artist in tracks),
+    )
+
+
+def copy_label_payees(conn: psycopg.Connection, labels: Iterable[str]) -> None:
+    """Label payees named after their ids (no artist of their own)."""
+    copy_lines(
+        conn,
+        "COPY artists_payee (id, kind, name, artist_id, created_at) FROM STDIN",
+        (f"{label}\tlabel\tLabel {label}\t\\N\tnow\n" for label in labels),
+    )
+
+
+def copy_splits(conn: psycopg.Connection, splits: Iterable[tuple[str, str, str]]) -> None:
+    """(isrc, payee, share) rows; a track's shares must sum to exactly 1."""
+    copy_lines(
+        conn,
+        "COPY artists_split (track_id, payee_id, share) FROM STDIN",
+        (f"{isrc}\t{payee}\t{share}\n" for isrc, payee, share in splits),
     )
 
 
@@ -111,6 +132,19 @@ def events_unindexed(conn: psycopg.Connection) -> Iterator[None]:
     conn.execute("CHECKPOINT")
 
 
-def copy_events(conn: psycopg.Connection, lines: Iterable[str]) -> None:
-    """Stream events as tab-separated lines of EVENT_COLUMNS (inside `events_unindexed`)."""
-    copy_lines(conn, f"COPY streams_streamevent ({EVENT_COLUMNS}) FROM STDIN", lines)
+def copy_events(conn: psycopg.Connection, lines: Iterable[str], *, columns: str = EVENT_COLUMNS) -> None:
+    """Stream events as tab-separated lines of `columns` (inside `events_unindexed`)."""
+    copy_lines(conn, f"COPY streams_streamevent ({columns}) FROM STDIN", lines)
+
+
+def copy_batches(conn: psycopg.Connection, lines: Iterable[str]) -> None:
+    """Ingestion batches as tab-separated lines of BATCH_COLUMNS."""
+    copy_lines(conn, f"COPY streams_ingestbatch ({BATCH_COLUMNS}) FROM STDIN", lines)
+
+
+def follow_event_ids(conn: psycopg.Connection) -> None:
+    """Move the event id sequence past ids that were copied in, so the service goes on from there."""
+    conn.execute(
+        "SELECT setval(pg_get_serial_sequence('streams_streamevent', 'id'), "
+        "(SELECT coalesce(max(id), 0) + 1 FROM streams_streamevent), false)"
+    )

@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -255,6 +256,57 @@ def live_worker(env: dict[str, str], *, concurrency: int, log: Path) -> Iterator
         worker.wait(timeout=30)
 
 
+# --- A redis-server of the benchmark's own ---------------------------------------------
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """Start a redis-server of our own on a free loopback port and yield its URL.
+
+    Nothing else uses it, so its CPU figures (`redis_cpu_s`) are the benchmark's alone and
+    it can be filled and flushed freely. It keeps nothing on disk and is always stopped, by
+    its PID, on the way out, also when the benchmark fails.
+    """
+    if shutil.which("redis-server") is None:
+        raise BenchError("needs redis-server on PATH (apt-get install redis-server)")
+    folder = Path(tempfile.mkdtemp(prefix="kalipxo-bench-redis-"))
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), "--busy-reply-threshold", "120000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(f"redis-server exited with {proc.returncode}")
+            try:
+                redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+                break
+            except (redis.ConnectionError, OSError):
+                if time.monotonic() > deadline:
+                    raise BenchError(f"redis-server did not answer within {START_TIMEOUT_S:.0f} s") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=STOP_TIMEOUT_S)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def redis_cpu_s(url: str) -> float:
+    """CPU seconds the redis-server at `url` has used so far (INFO cpu: user + system)."""
+    info = redis.Redis.from_url(url, socket_connect_timeout=2).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 # --- Where the CPU went ------------------------------------------------------------------
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -357,6 +409,43 @@ class CpuSample:
     def other(self) -> float:
         """CPU time nobody in this benchmark used: other work sharing the cores."""
         return max(0.0, self.machine - self.service - self.postgres - self.generator)
+
+
+class OtherWork:
+    """CPU the machine spent on anything but this benchmark since `restart`: this process and
+    every process it started (the service, workers, redis-server) and its database's
+    PostgreSQL processes excluded. Shows how much of the cores the figures had to share."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.restart()
+
+    def _ours(self) -> dict[int, float]:
+        """CPU seconds so far of each process of this benchmark."""
+        stats = _proc_stats()
+        children: dict[int, list[int]] = {}
+        for pid, (_, ppid, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        ours, todo = {}, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            if pid in stats:
+                ours[pid] = stats[pid][2]
+            todo += children.get(pid, [])
+        for pid, (name, _, cpu) in stats.items():
+            if name.startswith("postgres") and _serves_database(pid, self.database):
+                ours[pid] = cpu
+        return ours
+
+    def restart(self) -> None:
+        self.began, self.machine, self.ours = time.monotonic(), _machine_busy_s(), self._ours()
+
+    def cores(self) -> float:
+        """Cores busy with other work, on average since `restart`."""
+        seconds = time.monotonic() - self.began
+        ours = sum(cpu - self.ours.get(pid, 0.0) for pid, cpu in self._ours().items())
+        other = _machine_busy_s() - self.machine - ours
+        return max(0.0, other) / seconds if seconds > 0 else 0.0
 
 
 # --- Figures -----------------------------------------------------------------------------
@@ -507,7 +596,7 @@ DOC_HEADER = """# Benchmarks
 Figures measured on a single machine: the service, PostgreSQL, Redis and the load generator
 share the same cores. `make bench` (`python -m bench`) measures the full size and writes
 docs/benchmarks.md; `make bench-quick` (`python -m bench --quick`) measures the same at a
-small size in under two minutes and writes bench/results/quick.md (git-ignored), so a quick
+small size in two to three minutes and writes bench/results/quick.md (git-ignored), so a quick
 run never replaces the full-size figures. The Summary comes first; each section after it is
 rewritten by its own tool between its `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`
 markers; edit outside them.
