@@ -21,6 +21,6 @@ bench:  ## every benchmark at full size, then the summary; writes docs/benchmark
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench
 
-bench-quick:  ## the same at a small size in under 2 minutes; writes bench/results/quick.md
+bench-quick:  ## the same at a small size in about 3 minutes; writes bench/results/quick.md
 	scripts/bootstrap.sh dev
 	.venv/bin/python -m bench --quick

@@ -361,30 +361,34 @@ class DataFloor:
         return 1000 * percentile(self.times, q)
 
 
-def live_earnings(client: redis.Redis, month: date) -> int:
-    """What the live earnings read fetches: the artist's totals and the month's, in one MULTI."""
-    p = f"kx:live:{month:%Y-%m}"
-    pipe = client.pipeline(transaction=True)
-    for key in ("gross", "amount", "streams", "listeners", "pweights"):
-        pipe.hget(f"{p}:{key}", STAR)
-    pipe.hmget(f"{p}:totals", "pools", "streams", "unallocated", "updated_at")
-    return int(pipe.execute()[2] or 0)  # streams, to check against the API
+def _live_pricing() -> Any:
+    """This process's view of the live pools (streams/live/pricing.py), on the bench's Redis,
+    computing at every read: the floor is the computation, not a shared copy of it."""
+    os.environ["REDIS_URL"] = os.environ["LIVE_REDIS_URL"] = REDIS_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalipxo.settings_test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from streams.live import pricing, store
+
+    settings.LIVE_REDIS_URL = REDIS_URL
+    settings.LIVE_READ_CACHE_SECONDS = 0
+    store.reset_client()
+    return pricing
 
 
-def live_fans(client: redis.Redis, month: date) -> list[tuple[Decimal, int]]:
-    """What the live top-fans read fetches: the top of the artist's sorted set, each fan's plays."""
-    p = f"kx:live:{month:%Y-%m}"
-    top: list[tuple[str, float]] = client.zrevrange(  # type: ignore[assignment]
-        f"{p}:fans:{STAR}", 0, FANS_SHOWN - 1, withscores=True
-    )
-    pipe = client.pipeline(transaction=False)
-    for listener, _ in top:
-        pipe.hmget(f"{p}:l:{listener}", f"w:a:{STAR}", f"w:b:{STAR}")
-    plays = pipe.execute()
-    return [
-        ((Decimal(int(score)) / UNITS).quantize(CENT), sum(int(c or 0) for c in counts))
-        for (_, score), counts in zip(top, plays, strict=True)
-    ]
+def live_earnings(pricing: Any, month: date) -> int:
+    """What the live earnings read computes: the artist's money from its listeners, over the
+    16 shards (streams/live/artist.lua), and its streams."""
+    return int(pricing.read_artist(month=month, artist_id=STAR).streams)  # to check against the API
+
+
+def live_fans(pricing: Any, month: date) -> list[tuple[Decimal, int]]:
+    """What the live top-fans read computes: the same pass, keeping the top fans."""
+    money = pricing.artist_money(month=month, artist_id=STAR, fans=FANS_SHOWN)
+    return [((Decimal(units) / UNITS).quantize(CENT), streams) for _, units, streams in money.fans]
 
 
 FINAL_EARNINGS_SQL = """
@@ -446,11 +450,11 @@ def final_fans(conn: psycopg.Connection, month: date) -> list[tuple[Decimal, int
 
 def data_floors(setup: Setup, size: Size) -> list[DataFloor]:
     """Each endpoint's figures read straight from Redis or with one SQL statement."""
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    pricing = _live_pricing()
     with psycopg.connect(DATABASE_URL) as conn:
         reads: list[tuple[str, Callable[[], Any]]] = [  # in the order of the API reads
-            ("Redis: the live earnings MULTI", lambda: live_earnings(client, setup.this)),
-            ("Redis: ZREVRANGE and the fans' plays", lambda: live_fans(client, setup.this)),
+            ("Redis: the artist's listeners priced, 16 shards", lambda: live_earnings(pricing, setup.this)),
+            ("Redis: the same pass, with the top fans", lambda: live_fans(pricing, setup.this)),
             ("SQL: the run's stored results", lambda: final_earnings(conn, setup.last)),
             ("SQL: one statement ranking the fans", lambda: final_fans(conn, setup.last)),
         ]

@@ -323,9 +323,12 @@ LIVE_REDIS_CLUSTER = env.bool("LIVE_REDIS_CLUSTER", default=False)
 if LIVE_REDIS_CLUSTER and not LIVE_REDIS_URL:
     raise ImproperlyConfigured("LIVE_REDIS_CLUSTER needs LIVE_REDIS_URL (or REDIS_URL).")
 # Live money is computed at read time from the artist's listeners; the figures of an artist
-# with at least this many are kept in Redis for LIVE_READ_CACHE_SECONDS (0: never kept).
+# with at least this many are shared in Redis and computed again in the background once
+# older than LIVE_READ_CACHE_SECONDS (0: never kept, always computed at read).
 LIVE_READ_CACHE_LISTENERS = env.int("LIVE_READ_CACHE_LISTENERS", default=2000)
 LIVE_READ_CACHE_SECONDS = env.float("LIVE_READ_CACHE_SECONDS", default=1.0)
+# ... and dropped when nobody read them for this long (the next read computes them again).
+LIVE_READ_CACHE_KEEP_SECONDS = env.float("LIVE_READ_CACHE_KEEP_SECONDS", default=60.0)
 
 # Events this far in the future are refused (clock skew allowance).
 STREAM_MAX_FUTURE_SECONDS = env.int("STREAM_MAX_FUTURE_SECONDS", default=300)

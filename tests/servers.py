@@ -235,7 +235,7 @@ class RedisClusterNodes:
             RedisServer(
                 # The bus port named: by default it is the port + 10,000, which may be taken.
                 options=("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{n}.conf",
-                         "--cluster-node-timeout", "2000", "--cluster-port", str(free_port())),
+                         "--cluster-node-timeout", "15000", "--cluster-port", str(free_port())),
                 folder=self.folder / str(n),
             )
             for n in range(size)

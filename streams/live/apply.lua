@@ -7,8 +7,10 @@
 -- ARGV[3] update time (ISO 8601)
 -- ARGV[4] a rebuild's token when called by that rebuild (it holds the shard's rebuild flag)
 -- ARGV[5] 'existing' when the month was written to before, so the shard's state must be here
--- ARGV[6...] one record per listener: id, streams to add, plan pool, recorded-revenue pool
---            ('' when none), the number k of targets, then k pairs (target, weight to add)
+-- ARGV[6] a JSON array of one record per listener, flat: id, streams to add, plan pool,
+--         recorded-revenue pool (false when none), the number k of targets, then k pairs
+--         (target, weight to add). One argument rather than thousands: the client packs
+--         each argument on its own, and that cost more than the script.
 --
 -- Targets: 'a:<artist>' (weight = streams), 'p:<payee>' (weight = streams x share x 1e6),
 -- 'b:<artist>' (a track paying 100% to its artist: both at once), 's:<isrc>' (unmatched:
@@ -65,17 +67,18 @@ local function add(hash, id, delta)
 end
 
 local pools, streams_of, recorded = p .. ':P', p .. ':T', p .. ':R'
-local i = 6
-local n = #ARGV
+local r = cjson.decode(ARGV[6])
+local i = 1
+local n = #r
 while i <= n do
-  local listener = ARGV[i]
-  local plays, plan, rev, k = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3], tonumber(ARGV[i + 4])
+  local listener = r[i]
+  local plays, plan, rev, k = r[i + 1], r[i + 2], r[i + 3], r[i + 4]
   local old_pool = tonumber(redis.call('HGET', pools, listener)) or 0
   local streams = redis.call('HINCRBY', streams_of, listener, plays)
   local old_streams = streams - plays
   local pool = old_pool
-  if rev ~= '' then
-    pool = tonumber(rev)
+  if rev then
+    pool = rev
     redis.call('SADD', recorded, listener)
   elseif plan > pool and redis.call('SISMEMBER', recorded, listener) == 0 then
     pool = plan
@@ -88,7 +91,7 @@ while i <= n do
   add(':totals', 'unallocated', new_unallocated - old_unallocated)
 
   for j = i + 5, i + 4 + 2 * k, 2 do
-    local target, inc = ARGV[j], tonumber(ARGV[j + 1])
+    local target, inc = r[j], r[j + 1]
     local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
     if kind == 'b' then
       redis.call('ZINCRBY', p .. ':m:' .. id, inc, listener)

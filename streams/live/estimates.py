@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from django.conf import settings
 
-from streams.live import store
+from streams.live import pricing, store
 from streams.models import Listener
 
 
@@ -47,7 +47,7 @@ def _spread(unallocated: int, weight: int, month_streams: int, scale: int = 1) -
 
 
 def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
-    live = store.read_artist(month=month, artist_id=artist_id)
+    live = pricing.read_artist(month=month, artist_id=artist_id)
     units = store.UNITS
     share_scale = store.SHARE_SCALE
     gross = Fraction(live.gross) + _spread(live.month_unallocated, live.streams, live.month_streams)
@@ -59,7 +59,7 @@ def live_artist_estimate(*, artist_id: str, month: date) -> ArtistEstimate:
         if live.month_streams
         else Fraction(0)
     )
-    bound = store.rounding_bound(live.contributions)
+    bound = pricing.rounding_bound(live.contributions)
     return ArtistEstimate(
         gross=gross / units,
         amount=amount / units,
@@ -81,13 +81,13 @@ class TrackEstimate:
 
 def live_track_estimates(*, month: date, isrcs: list[str]) -> dict[str, TrackEstimate]:
     """Catalog tracks' estimates from the live pools, spread as for artists."""
-    tracks, unallocated, month_streams = store.read_tracks(month=month, isrcs=isrcs)
+    tracks, unallocated, month_streams = pricing.read_tracks(month=month, isrcs=isrcs)
     return {
         isrc: TrackEstimate(
             gross=(Fraction(live.gross) + _spread(unallocated, live.streams, month_streams)) / store.UNITS,
             streams=live.streams,
             listeners=live.listeners,
-            bound=Fraction(store.rounding_bound(live.listeners), store.UNITS),
+            bound=Fraction(pricing.rounding_bound(live.listeners), store.UNITS),
         )
         for isrc, live in tracks.items()
     }
@@ -113,7 +113,7 @@ def fan_names(listener_ids: list[str]) -> dict[str, str]:
 
 def live_top_fans(*, artist_id: str, month: date, limit: int) -> list[FanShare]:
     """Top fans by money their own pools gave the artist's tracks this month."""
-    money = store.artist_money(month=month, artist_id=artist_id, fans=limit)
+    money = pricing.artist_money(month=month, artist_id=artist_id, fans=limit)
     top = money.fans[:limit]
     if not top:
         return []

@@ -17,7 +17,7 @@ from django.db.models import Count
 
 from artists.models import Track
 from streams import selectors
-from streams.live import store, updates
+from streams.live import pricing, store, updates
 from streams.models import IngestBatch
 
 logger = logging.getLogger(__name__)
@@ -94,10 +94,10 @@ def reconcile_month(month: date, *, sample: int = 20, repair: bool = True) -> Re
             gross, streams, listeners = exact_artist(artist_id=artist, month=month)
         except OverflowError:
             continue
-        live = store.read_artist(month=month, artist_id=artist)
+        live = pricing.read_artist(month=month, artist_id=artist)
         report.checked.append(artist)
         # Each listener's contribution was rounded to a unit: within that bound is not drift.
-        bound = Fraction(store.rounding_bound(live.contributions), store.UNITS)
+        bound = Fraction(pricing.rounding_bound(live.contributions), store.UNITS)
         if abs(Fraction(live.gross, store.UNITS) - gross) > TOLERANCE + bound:
             report.drifts.append(Drift(artist, "gross", Fraction(live.gross, store.UNITS), gross))
         if (live.streams, live.listeners) != (streams, listeners):

@@ -40,8 +40,6 @@ ERRORS: tuple[type[Exception], ...] = (RedisError, RedisClusterException)
 
 _HERE = Path(__file__).parent
 _APPLY = (_HERE / "apply.lua").read_text()
-_ARTIST = (_HERE / "artist.lua").read_text()
-_TRACKS = (_HERE / "tracks.lua").read_text()
 
 
 def _balanced_tag(shard: int) -> str:
@@ -102,7 +100,7 @@ def _by_node(keys: Sequence[str]) -> list[tuple[redis.Redis, list[int]]]:
     return list(groups.values())
 
 
-def _run_scripts(script: str, calls: Sequence[tuple[str, Sequence[str]]]) -> list[Any]:
+def run_scripts(script: str, calls: Sequence[tuple[str, Sequence[str | bytes]]]) -> list[Any]:
     """Run `script` once per (key, args), one pipeline per Redis node; answers in order.
 
     A call that did not run is sent again alone: to a Redis that restarted and forgot the
@@ -143,23 +141,18 @@ def to_units(amount: Decimal) -> int:
     return int(amount * UNITS)
 
 
-def _records(payload: dict[str, dict[str, Any]]) -> list[list[str]]:
-    """The apply script's flat listener records, per shard."""
-    shards: list[list[str]] = [[] for _ in range(SHARDS)]
+def _records(payload: dict[str, dict[str, Any]]) -> list[bytes]:
+    """The apply script's listener records, per shard, as one flat JSON array each."""
+    shards: list[list[Any]] = [[] for _ in range(SHARDS)]
     for listener, entry in payload.items():
         weights = entry.get("w") or {}
         rev = entry.get("rev")
         record = shards[shard_of(listener)]
-        record += [
-            listener,
-            str(entry.get("n", 0)),
-            str(entry.get("plan", 0)),
-            "" if rev is None else str(rev),
-        ]
-        record.append(str(len(weights)))
+        record += [listener, entry.get("n", 0), entry.get("plan", 0), False if rev is None else rev]
+        record.append(len(weights))
         for target, weight in weights.items():
-            record += [target, str(weight)]
-    return shards
+            record += [target, weight]
+    return [orjson.dumps(records) for records in shards]
 
 
 def apply_update(
@@ -180,12 +173,12 @@ def apply_update(
     (an empty part too), so a month that exists has all of them.
     """
     now = datetime.now(UTC).isoformat()
-    head = [marker, now, rebuild, "existing" if existing else ""]
-    calls = [
-        (f"{shard_prefix(month, shard)}:totals", [shard_prefix(month, shard), *head, *records])
+    head: list[str | bytes] = [marker, now, rebuild, "existing" if existing else ""]
+    calls: list[tuple[str, Sequence[str | bytes]]] = [
+        (f"{shard_prefix(month, shard)}:totals", [shard_prefix(month, shard), *head, records])
         for shard, records in enumerate(_records(payload))
     ]
-    statuses = set(_run_scripts(_APPLY, calls))
+    statuses = set(run_scripts(_APPLY, calls))
     for status in ("lost", "busy", "ok"):
         if status in statuses:
             return status
@@ -316,106 +309,10 @@ def read_totals(month: date) -> MonthTotals:
     return MonthTotals(pools, streams, unallocated, datetime.fromisoformat(max(updated)) if updated else None)
 
 
-@dataclass(frozen=True)
-class ArtistMoney:
-    """An artist's live money (units) and what it is made of, computed from its listeners."""
-
-    gross: int
-    amount: int
-    payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
-    listeners: int
-    contributions: int  # listeners' contributions added up, each rounded to a unit once
-    fans: tuple[tuple[str, int, int], ...]  # (listener, units, streams), best first
-
-
-FANS_KEPT = 100  # the fans API's largest limit
-
-
-def _cache_key(month: date, artist_id: str, fans: int) -> str:
-    # In the month's key space, so that clearing or rebuilding the month drops it too.
-    return f"{prefix(month)}:cache:{fans}:{artist_id}"
-
-
-def artist_money(*, month: date, artist_id: str, fans: int = 0) -> ArtistMoney:
-    """Gross, amount and the top `fans` of one artist, from its listeners in every shard.
-
-    The cost grows with the artist's listeners, so the figures of an artist with many (at
-    least LIVE_READ_CACHE_LISTENERS) are kept in Redis for LIVE_READ_CACHE_SECONDS and shared
-    by every web process; a smaller one is computed on every read.
-    """
-    fans = min(fans, FANS_KEPT)
-    cache = _cache_key(month, artist_id, fans)
-    ttl_ms = int(settings.LIVE_READ_CACHE_SECONDS * 1000)
-    if ttl_ms > 0 and (kept := client().get(cache)):
-        g, a, w, n, c, shown = orjson.loads(kept)
-        return ArtistMoney(g, a, w, n, c, fans=tuple((fan, units, streams) for fan, units, streams in shown))
-    calls = [
-        (f"{shard_prefix(month, shard)}:m:{artist_id}", [shard_prefix(month, shard), artist_id, str(fans)])
-        for shard in range(SHARDS)
-    ]
-    sums = [0, 0, 0, 0, 0]
-    top: list[tuple[str, int, int]] = []
-    for answer in _run_scripts(_ARTIST, calls):
-        for i in range(5):
-            sums[i] += int(answer[i])
-        rest = answer[5:]
-        top += [(rest[i], int(rest[i + 1]), int(rest[i + 2])) for i in range(0, len(rest), 3)]
-    top.sort(key=lambda fan: (-fan[1], fan[0]))
-    gross, amount, payee_weight, listeners, contributions = sums
-    money = ArtistMoney(gross, amount, payee_weight, listeners, contributions, fans=tuple(top[:fans]))
-    if ttl_ms > 0 and listeners >= settings.LIVE_READ_CACHE_LISTENERS:
-        client().set(cache, orjson.dumps([*sums, money.fans]), px=ttl_ms)
-    return money
-
-
-@dataclass(frozen=True)
-class LiveArtist:
-    """An artist's live figures in 1e-9 units, before the unallocated spread."""
-
-    gross: int
-    amount: int
-    streams: int
-    listeners: int
-    payee_weight: int  # streams × share × 1e6, summed over the artist's tracks as a payee
-    contributions: int  # rounded contributions that make up gross and amount
-    month_pools: int
-    month_streams: int
-    month_unallocated: int
-    updated_at: datetime | None
-
-
-def rounding_bound(contributions: int) -> int:
-    """The largest possible error (units) of a sum of `contributions` live contributions,
-    each rounded to a whole unit once (half a unit, and a margin for the script's floating
-    point, which is exact to ~1e-6 of a unit at these sizes)."""
-    return contributions
-
-
-def read_artist(*, month: date, artist_id: str) -> LiveArtist:
+def read_artist_streams(*, month: date, artist_id: str) -> int:
+    """The artist's qualifying streams this month (its own tracks, however split)."""
     ((streams,),) = _summed(month, [(":streams", [artist_id])])
-    totals = read_totals(month)
-    money = artist_money(month=month, artist_id=artist_id)
-    return LiveArtist(
-        gross=money.gross,
-        amount=money.amount,
-        streams=streams,
-        listeners=money.listeners,
-        payee_weight=money.payee_weight,
-        contributions=money.contributions,
-        month_pools=totals.pools,
-        month_streams=totals.streams,
-        month_unallocated=totals.unallocated,
-        updated_at=totals.updated_at,
-    )
-
-
-@dataclass(frozen=True)
-class LiveTrack:
-    """A catalog track's live figures in 1e-9 units, before the unallocated spread."""
-
-    gross: int
-    streams: int
-    listeners: int
+    return streams
 
 
 def read_track_counts(*, month: date, isrcs: list[str]) -> dict[str, tuple[int, int]]:
@@ -431,28 +328,6 @@ def read_track_counts(*, month: date, isrcs: list[str]) -> dict[str, tuple[int, 
     for index, count in enumerate(pipe.execute()):
         listeners[index % len(isrcs)] += int(count)
     return {isrc: (streams[i], listeners[i]) for i, isrc in enumerate(isrcs)}
-
-
-def read_tracks(*, month: date, isrcs: list[str]) -> tuple[dict[str, LiveTrack], int, int]:
-    """Live figures of these tracks (zeros for tracks nobody played yet), with the month's
-    unallocated pools and streams for the spread. The money is computed from each track's
-    listeners, so this costs as many reads as the tracks have listeners."""
-    totals = read_totals(month)
-    counts = read_track_counts(month=month, isrcs=isrcs)
-    gross: dict[str, int] = defaultdict(int)
-    if isrcs:
-        calls = [
-            (f"{shard_prefix(month, shard)}:totals", [shard_prefix(month, shard), *isrcs])
-            for shard in range(SHARDS)
-        ]
-        for answer in _run_scripts(_TRACKS, calls):
-            for i, isrc in enumerate(isrcs):
-                gross[isrc] += int(answer[2 * i])
-    tracks = {
-        isrc: LiveTrack(gross=gross[isrc], streams=counts[isrc][0], listeners=counts[isrc][1])
-        for isrc in isrcs
-    }
-    return tracks, totals.unallocated, totals.streams
 
 
 def _all_fields(month: date, suffix: str) -> dict[str, int]:

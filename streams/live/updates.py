@@ -6,7 +6,7 @@ batch is one atomic script call per month, however many events it holds.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,10 @@ from streams.live import dispatch, store
 from streams.models import IngestBatch, StreamEvent
 
 logger = logging.getLogger(__name__)
-REBUILD_CHUNK = 4000  # listeners per update (one script call per shard) during a rebuild
+# A rebuild writes listeners in updates of about this many (listener, track) pairs: one
+# script call per shard each, short enough (a few tenths of a second) not to hold up reads
+# or, on a cluster, to pass for a node that stopped answering.
+REBUILD_PAIRS = 100_000
 
 
 class LiveBusy(Exception):
@@ -187,6 +190,20 @@ def revenue_sweep(now: datetime) -> int:
     return enqueued
 
 
+def _chunks(listeners: list[str], plays: dict[str, dict[str, int]]) -> Iterator[list[str]]:
+    """The listeners in runs of about REBUILD_PAIRS (listener, track) pairs."""
+    chunk: list[str] = []
+    pairs = 0
+    for listener in listeners:
+        chunk.append(listener)
+        pairs += 1 + len(plays.get(listener, ()))
+        if pairs >= REBUILD_PAIRS:
+            yield chunk
+            chunk, pairs = [], 0
+    if chunk:
+        yield chunk
+
+
 def rebuild_month(month: date) -> dict[str, int]:
     """Recreate a month's live pools from PostgreSQL (the truth), while updates wait.
 
@@ -221,8 +238,7 @@ def rebuild_month(month: date) -> dict[str, int]:
         store.clear_month(month)
         store.mark_batches(month, batch_ids)
         listeners = sorted(set(plan) | set(revenue) | set(plays))
-        for first in range(0, len(listeners), REBUILD_CHUNK):
-            chunk = listeners[first : first + REBUILD_CHUNK]
+        for chunk in _chunks(listeners, plays):
             payload = _month_payload(
                 month,
                 plays={k: plays[k] for k in chunk if k in plays},

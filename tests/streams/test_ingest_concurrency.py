@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from artists.models import ApiClient
 from artists.tokens import api_client_create
-from streams.live import store
+from streams.live import pricing, store
 from streams.models import IngestBatch, StreamEvent
 from tests.servers import Answer, WebServer
 from tests.streams.test_live_pools import MONTH, all_applied, assert_live_matches, catalog, events, pools_for
@@ -107,7 +107,7 @@ def test_one_batch_posted_five_times_concurrently_is_stored_and_estimated_once(
     pools: dict[str, Decimal] = pools_for({f"L{n}": "14.99" for n in range(500)})
     want_streams = {"art-1": 500 * 10, "art-2": 250 * 10}
     for artist, streams in want_streams.items():
-        live = store.read_artist(month=MONTH, artist_id=artist)
+        live = pricing.read_artist(month=MONTH, artist_id=artist)
         assert live.streams == streams, artist
         assert live.month_streams == REQUESTS * PER_REQUEST
         assert live.month_pools == store.to_units(sum(pools.values(), Decimal(0)))

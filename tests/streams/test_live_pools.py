@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from frontend import selectors as page
 from streams import reports
-from streams.live import dispatch, store, updates
+from streams.live import dispatch, pricing, store, updates
 from streams.live.estimates import live_artist_estimate, live_track_estimates
 from streams.models import IngestBatch, RevenueRecord
 from streams.tasks import apply_live_batch, sweep_live_batches
@@ -141,7 +141,7 @@ def test_estimates_follow_events_and_revenue_through_a_real_worker(
     pools = pools_for({"L1": "14.99", "L2": "14.99", "L3": "8.49", "L4": "14.99"})
     wait_until(
         lambda: (
-            store.read_artist(month=MONTH, artist_id="art-1").month_pools
+            pricing.read_artist(month=MONTH, artist_id="art-1").month_pools
             == store.to_units(sum(pools.values(), Decimal(0)))
         )
     )
@@ -168,7 +168,7 @@ def test_estimates_follow_events_and_revenue_through_a_real_worker(
     pools["L2"] = Decimal("4.99") * SHARE
     wait_until(
         lambda: (
-            store.read_artist(month=MONTH, artist_id="art-1").month_pools
+            pricing.read_artist(month=MONTH, artist_id="art-1").month_pools
             == store.to_units(sum(pools.values(), Decimal(0)))
         )
     )
@@ -182,13 +182,13 @@ def test_a_redelivered_batch_changes_nothing(
     catalog(admin_api)
     ingest_api.post("/api/v1/streams", events(PLAYS), format="json")
     wait_until(all_applied)
-    before = store.read_artist(month=MONTH, artist_id="art-2")
+    before = pricing.read_artist(month=MONTH, artist_id="art-2")
 
     batch = IngestBatch.objects.get()
     IngestBatch.objects.update(applied_at=None)  # as if the worker died before recording it
     apply_live_batch.apply(args=(str(batch.batch_id),))
 
-    assert store.read_artist(month=MONTH, artist_id="art-2") == before
+    assert pricing.read_artist(month=MONTH, artist_id="art-2") == before
     assert all_applied()
 
 
@@ -199,13 +199,13 @@ def test_flushed_pools_are_rebuilt_from_postgresql(
     catalog(admin_api)
     ingest_api.post("/api/v1/streams", events(PLAYS), format="json")
     wait_until(all_applied)
-    before = {a: store.read_artist(month=MONTH, artist_id=a) for a in ("art-1", "art-2")}
+    before = {a: pricing.read_artist(month=MONTH, artist_id=a) for a in ("art-1", "art-2")}
 
     store.clear_month(MONTH)
-    assert store.read_artist(month=MONTH, artist_id="art-1").gross == 0
+    assert pricing.read_artist(month=MONTH, artist_id="art-1").gross == 0
     call_command("rebuild_live_pools", f"{MONTH:%Y-%m}")
 
-    after = {a: store.read_artist(month=MONTH, artist_id=a) for a in ("art-1", "art-2")}
+    after = {a: pricing.read_artist(month=MONTH, artist_id=a) for a in ("art-1", "art-2")}
     assert {a: (v.gross, v.amount, v.streams, v.listeners) for a, v in after.items()} == {
         a: (v.gross, v.amount, v.streams, v.listeners) for a, v in before.items()
     }
@@ -213,7 +213,7 @@ def test_flushed_pools_are_rebuilt_from_postgresql(
     IngestBatch.objects.update(applied_at=None)
     for batch in IngestBatch.objects.all():
         apply_live_batch.apply(args=(str(batch.batch_id),))
-    assert store.read_artist(month=MONTH, artist_id="art-1").gross == after["art-1"].gross
+    assert pricing.read_artist(month=MONTH, artist_id="art-1").gross == after["art-1"].gross
 
 
 @pytest.mark.fault
@@ -301,7 +301,7 @@ def test_revenue_whose_update_never_reached_the_broker_is_applied_by_the_sweep(
 
     pools = pools_for({"L1": "14.99", "L2": "4.99", "L4": "14.99"})
     want = store.to_units(sum(pools.values(), Decimal(0)))
-    wait_until(lambda: store.read_artist(month=MONTH, artist_id="art-1").month_pools == want)
+    wait_until(lambda: pricing.read_artist(month=MONTH, artist_id="art-1").month_pools == want)
     assert_live_matches(PLAYS, pools)
 
 
@@ -351,10 +351,10 @@ def test_a_listener_with_thousands_of_targets_is_updated_exactly(live_redis: Non
     )
     assert store.apply_update(month=MONTH, payload={"L1": {"rev": 7 * 10**9}}) == "ok"  # every target moves
 
-    tracks_read, _, _ = store.read_tracks(month=MONTH, isrcs=[f"T{n:05d}" for n in range(tracks)])
+    tracks_read, _, _ = pricing.read_tracks(month=MONTH, isrcs=[f"T{n:05d}" for n in range(tracks)])
     want = {f"T{n:05d}": round(Fraction(7 * 10**9 * (1 + n % 3), streams)) for n in range(tracks)}
     assert {isrc: t.gross for isrc, t in tracks_read.items()} == want
-    assert store.read_artist(month=MONTH, artist_id="art-big").gross == 7 * 10**9
+    assert pricing.read_artist(month=MONTH, artist_id="art-big").gross == 7 * 10**9
 
 
 def test_verify_live_pools_reports_the_largest_difference_and_fails_on_drift(

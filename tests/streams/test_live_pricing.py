@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from artists.settlement import TrackSettlement
-from streams.live import store
+from streams.live import pricing, store
 from streams.live.updates import weights_for
 from tests.workers import wait_until
 
@@ -120,8 +120,8 @@ def test_live_money_is_exact_within_its_bound_and_fans_are_exact(
         apply_batch(all_plays[first:last], marker=f"b{n}")
     gross, amount, fans = exact(all_plays)
     for artist in ("art-1", "art-2", "art-3"):
-        live = store.read_artist(month=MONTH, artist_id=artist)
-        bound = store.rounding_bound(live.contributions)
+        live = pricing.read_artist(month=MONTH, artist_id=artist)
+        bound = pricing.rounding_bound(live.contributions)
         assert live.listeners <= len(POOLS) and live.contributions <= 3 * len(POOLS)
         for stored, want in ((live.gross, gross[artist]), (live.amount, amount[artist])):
             assert abs(stored - want) <= bound, (artist, stored, float(want), bound)
@@ -132,7 +132,7 @@ def test_live_money_is_exact_within_its_bound_and_fans_are_exact(
         assert live.streams == sum(
             value for _, isrc, value in all_plays if isrc != "rev" and TRACKS[isrc].artist_id == artist
         )
-        top = store.artist_money(month=MONTH, artist_id=artist, fans=limit).fans
+        top = pricing.artist_money(month=MONTH, artist_id=artist, fans=limit).fans
         amounts = ((listener, math.floor(money + Fraction(1, 2))) for listener, money in fans[artist].items())
         # A fan whose pool gave nothing (revenue of 0) is not a top fan: the API lists none.
         want_top = sorted(
@@ -151,14 +151,14 @@ def test_the_figures_of_an_artist_with_many_listeners_are_shared_for_a_moment(
     settings.LIVE_READ_CACHE_LISTENERS = 2
     settings.LIVE_READ_CACHE_SECONDS = 2
     apply_batch([("L1", "T1", 1), ("L2", "T1", 1)], marker="c1")
-    first = store.artist_money(month=MONTH, artist_id="art-1")
+    first = pricing.artist_money(month=MONTH, artist_id="art-1")
     assert first.listeners == 2
     apply_batch([("L3", "T1", 5)], marker="c2")
-    assert store.artist_money(month=MONTH, artist_id="art-1") == first
-    assert store.read_artist(month=MONTH, artist_id="art-1").streams == 7
-    wait_until(lambda: store.artist_money(month=MONTH, artist_id="art-1").listeners == 3, timeout=10)
+    assert pricing.artist_money(month=MONTH, artist_id="art-1") == first
+    assert pricing.read_artist(month=MONTH, artist_id="art-1").streams == 7
+    wait_until(lambda: pricing.artist_money(month=MONTH, artist_id="art-1").listeners == 3, timeout=10)
 
     settings.LIVE_READ_CACHE_LISTENERS = 10  # now below the threshold: never kept
-    store.artist_money(month=MONTH, artist_id="art-2")
+    pricing.artist_money(month=MONTH, artist_id="art-2")
     apply_batch([("L4", "T3", 1)], marker="c3")
-    assert store.artist_money(month=MONTH, artist_id="art-2").listeners == 1
+    assert pricing.artist_money(month=MONTH, artist_id="art-2").listeners == 1

@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from artists.models import ApiClient
 from artists.tokens import api_client_create
 from kalipxo.celery import app
-from streams.live import store
+from streams.live import pricing, store
 from streams.models import IngestBatch, StreamEvent
 from streams.tasks import apply_live_revenue
 from tests.servers import Answer, RedisClusterNodes, RedisServer, WebServer, manage, monitor, service_env
@@ -149,7 +149,7 @@ def assert_estimates_exact(paid: dict[str, str] | None = None) -> None:
     for _, isrc, count in PLAYS:
         if isrc in ("QZKPX2600001", "QZKPX2600002"):
             streams["art-1" if isrc == "QZKPX2600001" else "art-2"] += count
-    assert {a: store.read_artist(month=MONTH, artist_id=a).streams for a in streams} == streams
+    assert {a: pricing.read_artist(month=MONTH, artist_id=a).streams for a in streams} == streams
 
 
 def catch_up(stack: Stack) -> None:
@@ -268,7 +268,7 @@ def test_the_update_script_writes_nothing_to_a_month_redis_lost(stack: Stack) ->
     # The month's very first update, then a later one.
     assert store.apply_update(month=MONTH, payload=update, marker="b1") == "ok"
     assert store.apply_update(month=MONTH, payload=update, marker="b2", existing=True) == "ok"
-    assert store.read_artist(month=MONTH, artist_id="art-2").streams == 2
+    assert pricing.read_artist(month=MONTH, artist_id="art-2").streams == 2
 
 
 def test_a_rebuild_that_lost_its_flag_stops_writing(stack: Stack) -> None:
