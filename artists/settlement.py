@@ -22,8 +22,8 @@ def track_settlements(isrcs: Iterable[str] | None = None) -> dict[str, TrackSett
     splits = Split.objects.all()
     if isrcs is not None:
         wanted = list(set(isrcs))
-        tracks = tracks.filter(isrc__in=wanted)
-        splits = splits.filter(track_id__in=wanted)
+        tracks = tracks.filter(isrc__in_json=wanted)
+        splits = splits.filter(track_id__in_json=wanted)
     artists = dict(tracks.values_list("isrc", "artist_id"))
     shares: dict[str, list[tuple[str, Decimal]]] = {}
     for isrc, payee_id, share in splits.values_list("track_id", "payee_id", "share").order_by(
