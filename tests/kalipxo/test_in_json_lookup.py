@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_in_json_finds_what_in_finds_on_a_column_and_a_foreign_key() -> None:
     tracks = [TrackFactory() for _ in range(5)]
-    wanted = [tracks[0].isrc, tracks[3].isrc, "QZNONE0000000", "it's \"quoted\""]
+    wanted = [tracks[0].isrc, tracks[3].isrc, "QZNONE0000000", 'it\'s "quoted"']
     assert set(Track.objects.filter(isrc__in_json=wanted)) == set(Track.objects.filter(isrc__in=wanted))
     assert {t.isrc for t in Track.objects.filter(isrc__in_json=wanted)} == {tracks[0].isrc, tracks[3].isrc}
     artists = [tracks[1].artist_id, tracks[4].artist_id]
