@@ -65,17 +65,18 @@ def _artist_money(month: date, artist_id: str, fans: int) -> list[object]:
 
 def artist_money(*, month: date, artist_id: str, fans: int = 0) -> ArtistMoney:
     """Gross, amount and the top `fans` of one artist, from its listeners in every shard;
-    shared while fresh enough when it has at least LIVE_READ_CACHE_LISTENERS listeners."""
-    fans = min(fans, FANS_KEPT)
+    shared while fresh enough when it has at least LIVE_READ_CACHE_LISTENERS listeners.
+
+    One pass gives the money and the FANS_KEPT top fans, so the earnings and the fans of an
+    artist cost one computation between them."""
     values = read_cache.shared(
-        f"{store.prefix(month)}:cache:a:{fans}:{artist_id}",
-        lambda: _artist_money(month, artist_id, fans),
+        f"{store.prefix(month)}:cache:a:{artist_id}",
+        lambda: _artist_money(month, artist_id, FANS_KEPT),
         worth_keeping=lambda v: v[3] >= settings.LIVE_READ_CACHE_LISTENERS,
     )
     gross, amount, payee_weight, listeners, contributions, top = values
-    return ArtistMoney(
-        gross, amount, payee_weight, listeners, contributions, tuple((f, u, n) for f, u, n in top)
-    )
+    shown = tuple((f, u, n) for f, u, n in top[: min(fans, FANS_KEPT)])
+    return ArtistMoney(gross, amount, payee_weight, listeners, contributions, shown)
 
 
 @dataclass(frozen=True)
