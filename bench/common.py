@@ -451,6 +451,11 @@ class OtherWork:
 # --- Figures -----------------------------------------------------------------------------
 
 
+def met(ok: bool) -> str:
+    """A goal's verdict, as the reports write it."""
+    return "met" if ok else "missed"
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The `q` quantile (0 to 1) of `values` by the nearest-rank rule; NaN when empty."""
     ordered = sorted(values)

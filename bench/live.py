@@ -64,6 +64,7 @@ from bench.common import (
     live_worker,
     machine_summary,
     manage,
+    met,
     percentile,
     private_redis,
     recreate_database,
@@ -629,10 +630,6 @@ def _ms(seconds: float) -> str:
     return "never seen" if math.isinf(seconds) else f"{seconds * 1000:,.0f} ms"
 
 
-def _met(ok: bool) -> str:
-    return "met" if ok else "missed"
-
-
 def _month_rows(
     month: prefill.Month, loaded: prefill.Loaded, rebuilt: prefill.Rebuilt, backlog: Backlog, options: Options
 ) -> list[tuple[str, str, str]]:
@@ -666,7 +663,7 @@ def _month_rows(
             "(a) live apply from the backlog",
             f"{backlog.rate:,.0f} events/s ({backlog.applied:,.0f} in {backlog.seconds:.1f} s; {drained})",
             f"HTTP ingestion {ingested.rate:,.0f} events/s: {share:.1%} (goal >= {GOAL_APPLY_SHARE:.0%}: "
-            f"{_met(share >= GOAL_APPLY_SHARE)})",
+            f"{met(share >= GOAL_APPLY_SHARE)})",
         ),
         (
             "(a) live apply, first 10 s → last 10 s",
@@ -709,7 +706,7 @@ def _steady_rows(steady: Steady, options: Options) -> list[tuple[str, str, str]]
         (
             f"(b) queue depth at {steady.early_s:.0f} s → {steady.late_s:.0f} s (events)",
             f"{steady.queue_early:,.0f} → {steady.queue_late:,.0f}",
-            f"goal: at most {GOAL_QUEUE_GROWTH:,} more: {_met(steady.queue_kept_up)}",
+            f"goal: at most {GOAL_QUEUE_GROWTH:,} more: {met(steady.queue_kept_up)}",
         ),
         (
             "(b) other work on the machine meanwhile (not this benchmark's)",
@@ -740,7 +737,7 @@ def _freshness_headlines(steady: Steady, where: str) -> list[Headline]:
     for name, q, goal in (("p50", 0.5, GOAL_P50_S), ("p95", 0.95, GOAL_P95_S)):
         value = percentile(steady.latencies, q)
         measure = f"Event-to-estimate freshness{where}, {name} (202 to visible in earnings)"
-        verdict = f"< {goal} s: {_met(value < goal)}"
+        verdict = f"< {goal} s: {met(value < goal)}"
         if math.isinf(value):
             rows.append(Headline(measure=measure, value="never seen", baseline=f"one earnings read "
                                  f"{steady.read_rtt * 1000:,.1f} ms", goal=verdict))  # fmt: skip
@@ -756,7 +753,7 @@ def _freshness_headlines(steady: Steady, where: str) -> list[Headline]:
             measure=f"Live queue at {steady.late_s:.0f} s of the steady rate{where} (events)",
             value=f"{steady.queue_late:,.0f}",
             baseline=f"at {steady.early_s:.0f} s: {steady.queue_early:,.0f}",
-            goal=f"at most {GOAL_QUEUE_GROWTH:,} more: {_met(steady.queue_kept_up)}",
+            goal=f"at most {GOAL_QUEUE_GROWTH:,} more: {met(steady.queue_kept_up)}",
         )
     )
     return rows
@@ -775,7 +772,7 @@ def _month_headlines(
             value=f"{backlog.rate:,.0f}",
             baseline=f"HTTP ingestion {ingest:,.0f} events/s",
             versus=f"{share:.1%}",
-            goal=f">= {GOAL_APPLY_SHARE:.0%} of ingestion: {_met(share >= GOAL_APPLY_SHARE)}",
+            goal=f">= {GOAL_APPLY_SHARE:.0%} of ingestion: {met(share >= GOAL_APPLY_SHARE)}",
         ),
         Headline(
             measure=f"Live apply, first → last 10 s of the backlog, {where} (events/s)",

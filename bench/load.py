@@ -58,6 +58,7 @@ from bench.common import (
     live_worker,
     machine_summary,
     manage,
+    met,
     percentile,
     private_redis,
     recreate_database,
@@ -384,10 +385,6 @@ def run(
     return 0 if ok else 1
 
 
-def _met(ok: bool) -> str:
-    return "met" if ok else "missed"
-
-
 def headlines(
     load: Load, alone: Load, rate: int, *, elapsed: float, queue: Queue, where: str, goals: bool
 ) -> list[Headline]:
@@ -400,7 +397,7 @@ def headlines(
                 p99,
                 baseline="the same reads alone: p99",
                 baseline_ms=quiet.percentile(0.99),
-                goal=f"< {GOAL_READ_P99_MS:.0f} ms: {_met(p99 < GOAL_READ_P99_MS)}" if goals else "",
+                goal=f"< {GOAL_READ_P99_MS:.0f} ms: {met(p99 < GOAL_READ_P99_MS)}" if goals else "",
             )
         )
     achieved = load.sent_events / elapsed if elapsed else 0.0
@@ -426,7 +423,7 @@ def headlines(
             measure=f"Load test{where}, 5xx answers",
             value=f"{errors:,}",
             baseline=f"of {requests:,} requests",
-            goal=f"none: {_met(errors == 0)}",
+            goal=f"none: {met(errors == 0)}",
         )
     )
     return rows
