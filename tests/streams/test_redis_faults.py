@@ -9,7 +9,9 @@ pools on that one Redis, and on a 3-node Redis Cluster of their own, one node of
 fails instead (restarted empty, or every node flushed).
 """
 
+import contextlib
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -78,32 +80,69 @@ class Stack:
                 redis.Redis(port=node.port).flushall()
 
 
+class WorkerSupervisor(threading.Thread):
+    """Starts the worker again when it exits on its own, as a process supervisor does in a
+    deployment. Kombu's Redis transport can end the worker while it reconnects to a broker
+    that came back ("Unrecoverable error: 'NoneType' object has no attribute 'hostname'");
+    what these tests check is that no event or revenue is lost and the estimates recover,
+    which must hold whichever worker process applies them."""
+
+    def __init__(self, worker: WorkerProcess) -> None:
+        super().__init__(daemon=True)
+        self.worker = worker
+        self.done = threading.Event()
+        self.restarts = 0
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            if not self.worker.running:
+                self.restarts += 1
+                # While the broker is still down the start fails: tried again next round.
+                with contextlib.suppress(RuntimeError, AssertionError):
+                    self.worker.start()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=90)
+
+
 @pytest.fixture(scope="module", params=["one Redis", "Redis Cluster"])
 def stack(request: pytest.FixtureRequest, django_db_setup: None) -> Iterator[Stack]:
     """A private Redis, and the service and a worker that use it (so does this process's
     live store, to read the estimates); with the cluster, the live pools are on a 3-node
     Redis Cluster of their own and the Redis stays the broker."""
-    redis_server = RedisServer().start()
-    cluster = RedisClusterNodes().start() if request.param == "Redis Cluster" else None
-    live_url = cluster.url if cluster else redis_server.url
-    override = override_settings(
-        REDIS_URL=redis_server.url, LIVE_REDIS_URL=live_url, LIVE_REDIS_CLUSTER=cluster is not None
-    )
-    override.enable()
-    store.reset_client()
+    redis_server = RedisServer()
+    cluster = RedisClusterNodes() if request.param == "Redis Cluster" else None
+    override = None
     started: list[WebServer | WorkerProcess] = []
+    supervisor = None
     try:
+        # Started inside the `try`, so a failure on the way stops whatever did start.
+        redis_server.start()
+        if cluster is not None:
+            cluster.start()
+        live_url = cluster.url if cluster else redis_server.url
+        override = override_settings(
+            REDIS_URL=redis_server.url, LIVE_REDIS_URL=live_url, LIVE_REDIS_CLUSTER=cluster is not None
+        )
+        override.enable()
+        store.reset_client()
         worker = WorkerProcess()
         started.append(worker)
         worker.start()
         web = WebServer(redis_url=redis_server.url, live_url=live_url, live_cluster=cluster is not None)
         started.append(web)
         web.start()
+        supervisor = WorkerSupervisor(worker)
+        supervisor.start()
         yield Stack(redis_server, web, worker, cluster)
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         for process in reversed(started):
             process.stop()
-        override.disable()
+        if override is not None:
+            override.disable()
         store.reset_client()
         redis_server.kill()
         if cluster is not None:
