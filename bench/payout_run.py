@@ -400,8 +400,8 @@ def _django(env: dict[str, str]) -> None:
 def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], int]) -> RunTiming:
     from django.db import connection
 
-    from payouts import services
     from payouts.models import PayeeResult, PayoutRun, SuspenseResult
+    from payouts.run import finalize, start
 
     with connection.cursor() as cursor:  # a clean slate for each worker count
         cursor.execute(
@@ -414,7 +414,7 @@ def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], in
 
     redis.Redis.from_url(env["REDIS_URL"]).delete("payouts")  # only our queue
     with Workers(workers, env) as pool:
-        run, _ = services.payout_run_start(month=MONTH, requested_by="bench")
+        run, _ = start.payout_run_start(month=MONTH, requested_by="bench")
         deadline = time.monotonic() + 3600
         while True:
             run.refresh_from_db()
@@ -426,7 +426,7 @@ def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], in
         if run.status != PayoutRun.Status.COMPUTED:
             raise BenchError(f"run ended {run.status}: {run.failure_reason}")
         began = time.monotonic()
-        run = services.payout_run_finalize(run_id=run.pk, finalized_by="bench")
+        run = finalize.payout_run_finalize(run_id=run.pk, finalized_by="bench")
         finalize_s = time.monotonic() - began
         peak = pool.peak_rss_mib()
     got = {

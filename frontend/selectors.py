@@ -25,12 +25,12 @@ from frontend import pace
 from frontend.templatetags.kx import currency_symbol
 from kalipxo.money import format_amount, minor_exponent, quantize_money
 from kalipxo.months import add_months, current_month
-from payouts import run_window as run_rules
 from payouts import selectors as payout_runs
 from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
 from payouts.maths.progressive import DEFAULT_PARAMS, allocate_progressive
 from payouts.models import Hold, PayoutRun
+from payouts.run import window as run_rules
 from streams import reports
 from streams.live.estimates import live_track_estimates
 from streams.selectors import qualifying_streams

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+import kalipxo.converters  # noqa: F401 - registers <id:...>
 from frontend import views
 
 urlpatterns = [
@@ -15,5 +16,5 @@ urlpatterns = [
     path("dashboard/<str:artist_id>/", views.artist_dashboard, name="artist-dashboard"),
     path("dashboard/<str:artist_id>/payouts.csv", views.artist_payouts_csv, name="artist-payouts-csv"),
     path("console/", views.console, name="console"),
-    path("console/runs/<int:run_id>/", views.console_run, name="console-run"),
+    path("console/runs/<id:run_id>/", views.console_run, name="console-run"),
 ]

@@ -230,16 +230,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database and Redis
 CELERY_BEAT_SCHEDULE = {
-    "sweep-live-batches": {"task": "streams.sweep_live_batches", "schedule": 10.0},
-    "reconcile-live-pools": {"task": "streams.reconcile_live_pools", "schedule": 300.0},
+    "sweep-live-batches": {"task": "streams.batches_sweep", "schedule": 10.0},
+    "reconcile-live-pools": {"task": "streams.current_month_reconcile", "schedule": 300.0},
     # Opens (never finalizes: a human decision) last month's run once the month and its
     # PAYOUT_RUN_GRACE are over; hourly, so any grace works, and a no-op once it exists.
     "open-last-month-payout-run": {
-        "task": "payouts.open_last_month_run",
+        "task": "payouts.payout_run_scheduled_open",
         "schedule": crontab(minute="5"),
     },
     # Sends again payout work lost with a killed worker or an unreachable broker.
-    "resume-payout-runs": {"task": "payouts.resume_runs", "schedule": 60.0},
+    "resume-payout-runs": {"task": "payouts.payout_runs_resume", "schedule": 60.0},
 }
 
 # --- API ----------------------------------------------------------------------------
@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": int},  # kalipxo.converters: an integer, as <int:> was
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kalipxo.api.document_error_answers",

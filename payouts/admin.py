@@ -11,7 +11,6 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from payouts import run_window, services
 from payouts.models import (
     AllocationLine,
     ArtistResult,
@@ -25,6 +24,7 @@ from payouts.models import (
     SuspenseResult,
     TrackResult,
 )
+from payouts.run import errors, finalize, holds, recovery, start, window
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -51,10 +51,10 @@ class StartRunForm(forms.ModelForm):
 
     def clean_month(self) -> Any:
         try:
-            month = services.month_to_run(self.cleaned_data["month"])
-            run_window.month_over_check(month)
+            month = start.month_to_run(self.cleaned_data["month"])
+            window.month_over_check(month)
             return month
-        except services.RunProblem as exc:
+        except errors.RunProblem as exc:
             raise forms.ValidationError(exc.detail) from exc
 
 
@@ -102,7 +102,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: PayoutRun, form: Any, change: bool) -> None:
         if change:
             return
-        run, created = services.payout_run_start(
+        run, created = start.payout_run_start(
             month=form.cleaned_data["month"], requested_by=request.user.get_username()
         )
         # The redirect and the message after "add" name the run that exists.
@@ -120,8 +120,8 @@ class PayoutRunAdmin(admin.ModelAdmin):
     def finalize_runs(self, request: HttpRequest, queryset: QuerySet[PayoutRun]) -> None:
         for run in queryset:
             try:
-                services.payout_run_finalize(run_id=run.pk, finalized_by=request.user.get_username())
-            except services.RunProblem as exc:
+                finalize.payout_run_finalize(run_id=run.pk, finalized_by=request.user.get_username())
+            except errors.RunProblem as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
             else:
                 self.message_user(request, f"Run {run.pk} for {run.month:%Y-%m} is finalized.")
@@ -130,10 +130,8 @@ class PayoutRunAdmin(admin.ModelAdmin):
     def start_again(self, request: HttpRequest, queryset: QuerySet[PayoutRun]) -> None:
         for month in sorted({run.month for run in queryset}):
             try:
-                run, created = services.payout_run_start(
-                    month=month, requested_by=request.user.get_username()
-                )
-            except services.RunProblem as exc:
+                run, created = start.payout_run_start(month=month, requested_by=request.user.get_username())
+            except errors.RunProblem as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
                 continue
             verb = "started" if created else "is already running as"
@@ -141,7 +139,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume runs that stopped moving (lost messages, killed workers)")
     def resume_runs(self, request: HttpRequest, queryset: QuerySet[PayoutRun]) -> None:
-        sent = services.runs_resume(older_than_seconds=0)
+        sent = recovery.payout_runs_resume(older_than_seconds=0)
         self.message_user(request, f"Sent again: {sent}.")
 
 
@@ -166,13 +164,13 @@ class HoldAdmin(admin.ModelAdmin):
     def _decide(self, request: HttpRequest, queryset: QuerySet[Hold], decision: str) -> None:
         for hold in queryset:
             try:
-                services.hold_decide(
+                holds.hold_decide(
                     run_id=hold.run_id,
                     hold_id=hold.pk,
                     decision=decision,
                     decided_by=request.user.get_username(),
                 )
-            except services.RunProblem as exc:
+            except errors.RunProblem as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
         self.message_user(request, f"Decided: {decision}.")
 

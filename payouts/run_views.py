@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 from artists.access import Actor, allow_roles, require_actor
 from artists.models import ApiClient, Artist
 from kalipxo.validation import month_label, parse_month
-from payouts import console, hold_decisions, selectors, services, statement_export, statements
+from payouts import console, reviews, selectors, statement_export, statements
 from payouts.models import PayeeResult, PayoutRun
-from payouts.run_window import MonthNotOver
+from payouts.run import errors, finalize, holds, start
+from payouts.run.window import MonthNotOver
 
 ADMINS = allow_roles()
 STATEMENT_READERS = allow_roles(ApiClient.Role.DISTRIBUTOR, ApiClient.Role.ARTIST)
@@ -68,7 +69,7 @@ BulkDecisionSerializer = inline_serializer(
     fields={
         "decision": serializers.ChoiceField(choices=["release", "reject"]),
         "holds": serializers.ListField(child=serializers.IntegerField(), required=False),
-        "rule": serializers.ChoiceField(choices=list(hold_decisions.RULES), required=False),
+        "rule": serializers.ChoiceField(choices=list(holds.RULES), required=False),
         "device": serializers.CharField(required=False),
         "change": serializers.BooleanField(
             required=False, help_text="Also change holds decided the other way (only while in review)."
@@ -91,7 +92,7 @@ BulkOutcomeSerializer = inline_serializer(
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="text/csv")
 
 
-def _problem(exc: services.RunProblem) -> Response:
+def _problem(exc: errors.RunProblem) -> Response:
     body: dict[str, Any] = {exc.field: [exc.detail]} if exc.field else {"detail": exc.detail}
     if isinstance(exc, MonthNotOver):
         body["opens_at"] = exc.opens_at.isoformat().replace("+00:00", "Z")
@@ -147,9 +148,9 @@ class PayoutRunsView(APIView):
     def post(self, request: Request) -> Response:
         actor = require_actor(request)
         try:
-            month = services.month_to_run(_body(request, fields=("month",)).get("month"))
-            run, created = services.payout_run_start(month=month, requested_by=actor.name)
-        except services.RunProblem as exc:
+            month = start.month_to_run(_body(request, fields=("month",)).get("month"))
+            run, created = start.payout_run_start(month=month, requested_by=actor.name)
+        except errors.RunProblem as exc:
             return _problem(exc)
         if created:
             # What was created: "queued" (docs/rules.md §4), even if in-process tasks (no broker)
@@ -201,15 +202,15 @@ class PayoutRunHoldsView(APIView):
         change = body.get("change", False)
         try:
             if not isinstance(change, bool):
-                raise services.RunInvalid("true or false.", field="change")
-            outcome = hold_decisions.decide(
+                raise errors.RunInvalid("true or false.", field="change")
+            outcome = holds.holds_decide(
                 run_id=run_id,
                 decision=body.get("decision"),
-                choice=hold_decisions.parse_choice(body),
+                choice=holds.parse_choice(body),
                 decided_by=actor.name,
                 change=change,
             )
-        except services.RunProblem as exc:
+        except errors.RunProblem as exc:
             return _problem(exc)
         return Response(outcome.as_dict())
 
@@ -232,11 +233,11 @@ class PayoutRunHoldDecisionView(APIView):
         actor = require_actor(request)
         decision = _body(request, fields=("decision",)).get("decision")
         try:
-            hold = services.hold_decide(
+            hold = holds.hold_decide(
                 run_id=run_id, hold_id=hold_id, decision=decision if isinstance(decision, str) else "",
                 decided_by=actor.name,
             )  # fmt: skip
-        except services.RunProblem as exc:
+        except errors.RunProblem as exc:
             return _problem(exc)
         return Response(selectors.hold_as_dict(hold))
 
@@ -257,8 +258,8 @@ class PayoutRunFinalizeView(APIView):
         actor = require_actor(request)
         _body(request, fields=())  # no body or {}: anything else is a mistake, not a "yes"
         try:
-            run = services.payout_run_finalize(run_id=run_id, finalized_by=actor.name)
-        except services.RunProblem as exc:
+            run = finalize.payout_run_finalize(run_id=run_id, finalized_by=actor.name)
+        except errors.RunProblem as exc:
             return _problem(exc)
         return Response(selectors.run_summary(run))
 
@@ -363,7 +364,7 @@ class ReviewRequestsView(APIView):
             errors["message"] = [problem]
         if errors or isinstance(month, str):
             raise ValidationError(errors)
-        request_row = services.review_request_create(
+        request_row = reviews.review_request_create(
             artist_id=artist.id, month=month, message=body["message"].strip(), requested_by=actor.name
         )
         return Response(

@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Sum
 
 from artists.models import Track
+from payouts.engine.scratch import Scratch, scratch_require
+from payouts.engine.sql import DAYS_SET, DEVICES_SET, fresh_temp_tables, one
 from payouts.policy import RunPolicy
 from streams.models import RevenueRecord
 from streams.selectors import month_bounds
@@ -298,3 +300,103 @@ def pools_total(*, month: date, revenue_at: datetime, rights_share: Decimal) -> 
     paid = RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at).aggregate(paid=net)["paid"]
     with localcontext(Context(prec=60)):
         return Decimal(paid or 0) * rights_share
+
+
+# -------------------------------------------------------- the chunks' part (PostgreSQL)
+#
+# On PostgreSQL the rules are applied to each listener chunk's aggregates while it
+# computes (`payouts.engine.chunks`), and finished across chunks after the last one
+# (`chunk_findings`): the same rules, messages and order as `screen`, without a second
+# pass over the month.
+
+
+def chunk_screen(
+    cursor: Any, *, scratch: Scratch, index: int, policy: RunPolicy, scope: tuple[str, list[Any]]
+) -> None:
+    """The chunk's part of screening (docs/rules.md §2), from its aggregates: listener-days over the
+    daily limit; tracks over the per-track daily limit (looked up only for listener-days
+    busy enough to hold one); and every (device, listener) pair, for the shared-device rule
+    that needs all chunks. Messages match `screen`'s, word for word."""
+    per_day, per_track = policy.fraud_max_streams_per_day, policy.fraud_max_track_plays_per_day
+    cursor.execute(
+        f"INSERT INTO {scratch.flags} (chunk, listener, rule, sort_key, detail) "  # noqa: S608
+        "SELECT %s, listener_id, 'streams_per_day', day::text, "
+        "c || ' streams on ' || day || ' (limit ' || %s || ')' "
+        f"FROM kx_g WHERE g = {DAYS_SET} AND c > %s",
+        [index, per_day, per_day],
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE kx_busy ON COMMIT DROP AS SELECT listener_id, day FROM kx_g WHERE g = {DAYS_SET} "  # noqa: S608
+        "AND c > %s",
+        [per_track],
+    )
+    (busy,) = one(cursor, "SELECT count(*) FROM kx_busy")
+    if busy:
+        where, params = scope
+        cursor.execute(
+            f"INSERT INTO {scratch.flags} (chunk, listener, rule, sort_key, detail) "  # noqa: S608
+            "SELECT %s, listener_id, 'track_plays_per_day', day || ' ' || isrc, "
+            "isrc || ' played ' || n || ' times on ' || day || ' (limit ' || %s || ')' FROM ("
+            "  SELECT e.listener_id, e.isrc, (e.started_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n "
+            f"  FROM streams_streamevent e WHERE {where} "
+            "  AND e.listener_id IN (SELECT listener_id FROM kx_busy) "
+            "  AND NOT EXISTS (SELECT 1 FROM kx_rejected r WHERE r.listener_id = e.listener_id) "
+            "  GROUP BY 1, 2, 3) AS d "
+            "WHERE n > %s AND (listener_id, day) IN (SELECT listener_id, day FROM kx_busy)",
+            [index, per_track, *params, per_track],
+        )
+    cursor.execute(
+        f"INSERT INTO {scratch.devices} (chunk, device, listener) "  # noqa: S608
+        f"SELECT %s, device, listener_id FROM kx_g WHERE g = {DEVICES_SET} AND device IS NOT NULL",
+        [index],
+    )
+
+
+RULE_ORDER = {RULE_STREAMS_PER_DAY: 0, RULE_TRACK_PLAYS_PER_DAY: 1, RULE_SHARED_DEVICE: 2}
+
+
+def chunk_findings(*, run_id: int, policy: RunPolicy) -> tuple[dict[str, Flag], dict[str, dict[str, int]]]:
+    """Every chunk's flags plus the shared-device rule across chunks, as `screen` reports
+    them; and, per flagged listener, its devices' listener counts (for `evidence`)."""
+    scratch_require(run_id=run_id)
+    scratch = Scratch(run_id)
+    per_device = policy.fraud_max_listeners_per_device
+    found: list[tuple[str, str, str]] = []
+    with connection.cursor() as cursor:
+        fresh_temp_tables(cursor)
+        cursor.execute(f"SELECT listener, rule, detail FROM {scratch.flags} ORDER BY listener, sort_key")  # noqa: S608
+        found.extend(cursor.fetchall())
+        cursor.execute(
+            f"SELECT d.listener, d.device, s.n FROM {scratch.devices} d JOIN ("  # noqa: S608
+            f"  SELECT device, count(DISTINCT listener) AS n FROM {scratch.devices} GROUP BY device "
+            "  HAVING count(DISTINCT listener) > %s) AS s ON s.device = d.device ORDER BY "
+            "d.listener, d.device",
+            [per_device],
+        )
+        for listener, device, sharing in cursor.fetchall():
+            found.append(
+                (
+                    listener,
+                    RULE_SHARED_DEVICE,
+                    f"device {device} used by {sharing} listeners (limit {per_device})",
+                )
+            )
+        flagged = sorted({listener for listener, _, _ in found})
+        devices: dict[str, dict[str, int]] = {listener: {} for listener in flagged}
+        if flagged:
+            cursor.execute(
+                "SELECT mine.listener, mine.device, count(DISTINCT everyone.listener) "  # noqa: S608
+                f"FROM {scratch.devices} mine JOIN {scratch.devices} everyone ON everyone.device = "
+                "mine.device "
+                "WHERE mine.listener = ANY(%s) GROUP BY mine.listener, mine.device",
+                [flagged],
+            )
+            for listener, device, sharing in cursor.fetchall():
+                devices[listener][device] = int(sharing)
+    found.sort(key=lambda row: (row[0], RULE_ORDER[row[1]]))  # stable: keeps days in order
+    flags: dict[str, Flag] = {}
+    for listener, rule, detail in found:
+        entry = flags.setdefault(listener, Flag(listener))
+        entry.rules.add(rule)
+        entry.details.append(detail)
+    return flags, devices

@@ -25,8 +25,8 @@ from payouts.models import (
     RunTrack,
     TrackResult,
 )
-from payouts.run_window import run_opens_at
-from payouts.waiting import run_waiting
+from payouts.run.waiting import run_waiting
+from payouts.run.window import run_opens_at
 from streams.live.estimates import fan_name
 from streams.models import RevenueRecord, StreamEvent
 from streams.selectors import month_bounds, qualifying_streams

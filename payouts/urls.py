@@ -1,5 +1,6 @@
 from django.urls import path
 
+import kalipxo.converters  # noqa: F401 - registers <id:...>
 from payouts import earnings_views, run_views, views
 
 urlpatterns = [
@@ -16,21 +17,21 @@ urlpatterns = [
         name="artist-review-requests",
     ),
     path("payout-runs", run_views.PayoutRunsView.as_view(), name="payout-runs"),
-    path("payout-runs/<int:run_id>", run_views.PayoutRunDetailView.as_view(), name="payout-run"),
-    path("payout-runs/<int:run_id>/holds", run_views.PayoutRunHoldsView.as_view(), name="payout-run-holds"),
+    path("payout-runs/<id:run_id>", run_views.PayoutRunDetailView.as_view(), name="payout-run"),
+    path("payout-runs/<id:run_id>/holds", run_views.PayoutRunHoldsView.as_view(), name="payout-run-holds"),
     path(
-        "payout-runs/<int:run_id>/holds/<int:hold_id>",
+        "payout-runs/<id:run_id>/holds/<id:hold_id>",
         run_views.PayoutRunHoldDecisionView.as_view(),
         name="payout-run-hold",
     ),
     path(
-        "payout-runs/<int:run_id>/finalize",
+        "payout-runs/<id:run_id>/finalize",
         run_views.PayoutRunFinalizeView.as_view(),
         name="payout-run-finalize",
     ),
-    path("payout-runs/<int:run_id>/payouts.csv", run_views.PayoutRunCsvView.as_view(), name="payout-run-csv"),
+    path("payout-runs/<id:run_id>/payouts.csv", run_views.PayoutRunCsvView.as_view(), name="payout-run-csv"),
     path(
-        "payout-runs/<int:run_id>/statements/<str:payee>.csv",
+        "payout-runs/<id:run_id>/statements/<str:payee>.csv",
         run_views.PayeeStatementView.as_view(),
         name="payout-run-statement",
     ),

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from payouts import ledger
-from payouts.compute_sql import SUM_PLACES, TERM_PLACES
+from payouts.engine.sql import SUM_PLACES, TERM_PLACES
 from payouts.models import LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
 from payouts.policy import RunPolicy
 from streams.selectors import month_bounds
@@ -53,7 +53,7 @@ def stored_amounts(run: PayoutRun) -> dict[Key, int]:
 
 
 def recomputed_python(run: PayoutRun) -> dict[Key, int]:
-    from payouts.services import run_outcome
+    from payouts.run.selectors import run_outcome
 
     allocation = run_outcome(run).allocation
     amounts: dict[Key, int] = {("payee", payee): minor for payee, minor in allocation.payees.items()}

@@ -858,7 +858,7 @@ def demo_data_reset() -> str:
     tables = [m._meta.db_table for m in [*derived[::-1], *runs, *STREAM_MODELS]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from payouts.compute_sql import scratch_drop
+            from payouts.engine.scratch import scratch_drop
 
             # Unfinished runs have scratch tables of their own.
             for run_id in runs[0]._default_manager.values_list("pk", flat=True):

@@ -2,18 +2,28 @@
 
 Every task is idempotent (batch markers in Redis, absolute pool values), so they use
 late acknowledgement: a worker killed mid-task leaves the message to be redelivered.
+
+Each task is named after the function it runs. The names the tasks had before
+(`streams.apply_live_batch`, ...) stay registered for the same functions, so messages
+queued by an earlier deployment still run after an upgrade.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
-from django.utils import timezone
 
 from kalipxo.validation import parse_month
 from streams.live import dispatch, reconcile, store, updates
-from streams.models import IngestBatch
+
+APPLY_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 30,
+    "queue": "live",
+    "ignore_result": True,  # nobody reads it; storing it costs the broker a write per batch
+}
 
 
 def _retrying(task: Any, apply: Callable[[], str]) -> str:
@@ -26,66 +36,48 @@ def _retrying(task: Any, apply: Callable[[], str]) -> str:
         raise task.retry(exc=exc, countdown=min(60, 2 ** min(task.request.retries, 6))) from exc
 
 
-@shared_task(
-    name="streams.apply_live_batch",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=30,
-    queue="live",
-    ignore_result=True,  # nobody reads it; storing it costs the broker a write per batch
-)
-def apply_live_batch(self, batch_id: str) -> str:  # type: ignore[no-untyped-def]
+def _batch_apply(self, batch_id: str) -> str:  # type: ignore[no-untyped-def]
     return _retrying(self, lambda: updates.batch_apply(batch_id))
 
 
-@shared_task(
-    name="streams.apply_live_revenue",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=30,
-    queue="live",
-    ignore_result=True,  # nobody reads it; storing it costs the broker a write per batch
-)
-def apply_live_revenue(self, month: str, listeners: list[str]) -> str:  # type: ignore[no-untyped-def]
+def _revenue_apply(self, month: str, listeners: list[str]) -> str:  # type: ignore[no-untyped-def]
     parsed = parse_month(month)
     if isinstance(parsed, str):
         return f"bad month {month!r}"
     return _retrying(self, lambda: updates.revenue_apply(month=parsed, listeners=listeners))
 
 
-@shared_task(name="streams.sweep_live_batches", queue="live")
-def sweep_live_batches(older_than_seconds: int = 15, limit: int = 2000) -> int:
-    """Enqueue batches that should have been applied by now (lost message, Redis outage),
-    and revenue recorded since the last sweep (see `updates.revenue_sweep`)."""
-    if not dispatch.live_enabled():
-        return 0
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    pending = list(
-        IngestBatch.objects.filter(applied_at__isnull=True, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("batch_id", flat=True)[:limit]
-    )
-    for batch_id in pending:
-        dispatch.batch_committed(str(batch_id))
-    updates.revenue_sweep(updates.database_now())
-    return len(pending)
+def _batches_sweep(older_than_seconds: int = 15, limit: int = 2000) -> int:
+    return updates.batches_sweep(older_than_seconds=older_than_seconds, limit=limit)
 
 
-@shared_task(name="streams.rebuild_live_month", queue="live")
-def rebuild_live_month(month: str) -> dict[str, int]:
+def _rebuild_month(month: str) -> dict[str, int]:
     parsed = parse_month(month)
     if isinstance(parsed, str):
         raise ValueError(parsed)
     return updates.rebuild_month(parsed)
 
 
-@shared_task(name="streams.reconcile_live_pools", queue="live")
-def reconcile_live_pools(sample: int = 20) -> dict[str, object]:
-    """Compare a sample of this month's live estimates with an exact recomputation."""
-    if not dispatch.live_enabled():
-        return {"skipped": "no redis"}
-    month = timezone.now().date().replace(day=1)
-    report = reconcile.reconcile_month(month, sample=sample)
-    return {"checked": len(report.checked), "drifts": len(report.drifts), "rebuilt": report.rebuilt}
+def _current_month_reconcile(sample: int = 20) -> dict[str, object]:
+    return reconcile.current_month_reconcile(sample=sample)
+
+
+batch_apply = shared_task(name=dispatch.BATCH_APPLY, **APPLY_OPTIONS)(_batch_apply)
+revenue_apply = shared_task(name=dispatch.REVENUE_APPLY, **APPLY_OPTIONS)(_revenue_apply)
+batches_sweep = shared_task(name="streams.batches_sweep", queue="live")(_batches_sweep)
+rebuild_month = shared_task(name="streams.rebuild_month", queue="live")(_rebuild_month)
+current_month_reconcile = shared_task(name="streams.current_month_reconcile", queue="live")(
+    _current_month_reconcile
+)
+
+# The same functions under the names of earlier deployments (see the module's docstring).
+FORMER_NAMES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "streams.apply_live_batch": (_batch_apply, APPLY_OPTIONS),
+    "streams.apply_live_revenue": (_revenue_apply, APPLY_OPTIONS),
+    "streams.sweep_live_batches": (_batches_sweep, {"queue": "live"}),
+    "streams.rebuild_live_month": (_rebuild_month, {"queue": "live"}),
+    "streams.reconcile_live_pools": (_current_month_reconcile, {"queue": "live"}),
+}
+former_tasks = {
+    name: shared_task(name=name, **options)(function) for name, (function, options) in FORMER_NAMES.items()
+}

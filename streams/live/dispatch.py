@@ -12,8 +12,15 @@ from django.conf import settings
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from kalipxo.enqueue import task_send
+
 logger = logging.getLogger(__name__)
 REVENUE_CHUNK = 1000  # listener ids per revenue task, to keep task payloads small
+
+# The tasks' stable names (streams.tasks); sent by name, so the live code below the tasks
+# never imports them.
+BATCH_APPLY = "streams.batch_apply"
+REVENUE_APPLY = "streams.revenue_apply"
 
 
 def live_enabled() -> bool:
@@ -24,10 +31,8 @@ def live_enabled() -> bool:
 def batch_committed(batch_id: str) -> None:
     if not live_enabled():
         return
-    from streams.tasks import apply_live_batch
-
     try:
-        apply_live_batch.apply_async(args=(batch_id,), retry=False)
+        task_send(BATCH_APPLY, batch_id)
     except (KombuError, RedisError, OSError):
         logger.warning("could not enqueue live update for batch %s; the sweep will retry", batch_id)
 
@@ -36,14 +41,10 @@ def revenue_committed(month: date, listeners: Iterable[str]) -> bool:
     """Enqueue the pools' update; False if the broker refused (the revenue sweep retries)."""
     if not live_enabled():
         return True
-    from streams.tasks import apply_live_revenue
-
     ids = sorted(set(listeners))
     for first in range(0, len(ids), REVENUE_CHUNK):
         try:
-            apply_live_revenue.apply_async(
-                args=(f"{month:%Y-%m}", ids[first : first + REVENUE_CHUNK]), retry=False
-            )
+            task_send(REVENUE_APPLY, f"{month:%Y-%m}", ids[first : first + REVENUE_CHUNK])
         except (KombuError, RedisError, OSError):
             logger.warning("could not enqueue live revenue update for %s; the sweep will retry", month)
             return False

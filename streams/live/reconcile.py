@@ -16,8 +16,9 @@ from fractions import Fraction
 from django.db.models import Count
 
 from artists.models import Track
+from kalipxo.months import current_month
 from streams import selectors
-from streams.live import pricing, store, updates
+from streams.live import dispatch, pricing, store, updates
 from streams.models import IngestBatch
 
 logger = logging.getLogger(__name__)
@@ -112,3 +113,11 @@ def reconcile_month(month: date, *, sample: int = 20, repair: bool = True) -> Re
         updates.rebuild_month(month)
         report.rebuilt = True
     return report
+
+
+def current_month_reconcile(*, sample: int = 20) -> dict[str, object]:
+    """Compare a sample of this month's live estimates with an exact recomputation."""
+    if not dispatch.live_enabled():
+        return {"skipped": "no redis"}
+    report = reconcile_month(current_month(), sample=sample)
+    return {"checked": len(report.checked), "drifts": len(report.drifts), "rebuilt": report.rebuilt}

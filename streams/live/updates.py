@@ -152,6 +152,23 @@ def revenue_apply(*, month: date, listeners: Iterable[str]) -> str:
 REVENUE_SWEEP_LAG = timedelta(seconds=30)  # longer than any revenue transaction stays open
 
 
+def batches_sweep(*, older_than_seconds: int = 15, limit: int = 2000) -> int:
+    """Enqueue batches that should have been applied by now (lost message, Redis outage),
+    and revenue recorded since the last sweep (see `revenue_sweep`)."""
+    if not dispatch.live_enabled():
+        return 0
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = list(
+        IngestBatch.objects.filter(applied_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("batch_id", flat=True)[:limit]
+    )
+    for batch_id in pending:
+        dispatch.batch_committed(str(batch_id))
+    revenue_sweep(database_now())
+    return len(pending)
+
+
 def database_now() -> datetime:
     """The database's clock: revenue `created_at` comes from it, not from ours."""
     if connection.vendor != "postgresql":

@@ -7,8 +7,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from payouts import services
 from payouts.models import PayoutRun
+from payouts.run.driver import payout_run_drive
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.holds import hold_decide
+from payouts.run.start import payout_run_start
 from streams.models import Listener, StreamEvent
 from tests.frontend.test_pages import assert_strict_page
 
@@ -40,17 +43,15 @@ def paid_month(catalog: dict[str, Any]) -> PayoutRun:
                 )
             )  # fmt: skip
     StreamEvent.objects.bulk_create(plays)
-    run, _ = services.payout_run_start(month=start.date(), requested_by="test", dispatch=False)
-    run = services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=start.date(), requested_by="test", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.REVIEW
     for hold in run.holds.all():
-        services.hold_decide(
-            run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="test", dispatch=False
-        )
-    run = services.run_drive(run_id=run.pk)
+        hold_decide(run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="test", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
     assert bot.pk
-    return services.payout_run_finalize(run_id=run.pk, finalized_by="test")
+    return payout_run_finalize(run_id=run.pk, finalized_by="test")
 
 
 def test_the_paid_month_is_final_on_the_dashboard(artist_client: Client, paid_month: PayoutRun) -> None:

@@ -16,7 +16,7 @@ from frontend import selectors
 from frontend.pace import same_point_last_month
 from kalipxo.months import add_months, current_month, month_end, month_start
 from payouts.models import PayoutRun, ReviewRequest
-from payouts.services import review_request_create
+from payouts.reviews import review_request_create
 from streams.live import dispatch, updates
 from streams.models import StreamEvent
 from tests.factories import ArtistFactory

@@ -29,8 +29,11 @@ from rest_framework.test import APIClient
 from artists.models import ApiClient, Artist, PortalAccount
 from artists.tokens import api_client_create
 from kalipxo import urls as root_urls
-from payouts import services
 from payouts.models import PayoutRun
+from payouts.run.driver import payout_run_drive
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.holds import hold_decide
+from payouts.run.start import payout_run_start
 from streams.models import Listener, StreamEvent
 from tests.factories import ArtistFactory, DistributorFactory, TrackFactory
 
@@ -229,15 +232,13 @@ def paid_last_month(a_track: str, b_track: str) -> PayoutRun:
                     country="US", tier="premium")
         for listener, isrc, count in plays for n in range(count)
     )  # fmt: skip
-    run, _ = services.payout_run_start(month=start.date(), requested_by="walk", dispatch=False)
-    run = services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=start.date(), requested_by="walk", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     for hold in run.holds.all():
-        services.hold_decide(
-            run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="walk", dispatch=False
-        )
-    run = services.run_drive(run_id=run.pk)
+        hold_decide(run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="walk", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
-    return services.payout_run_finalize(run_id=run.pk, finalized_by="walk")
+    return payout_run_finalize(run_id=run.pk, finalized_by="walk")
 
 
 def bearer(role: str, **scope: str) -> APIClient:

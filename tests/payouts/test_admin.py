@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from payouts import services
 from payouts.models import Hold, LedgerTransaction, PayeeResult, PayoutRun, ReviewRequest
+from payouts.run.driver import payout_run_drive
+from payouts.run.start import payout_run_start
 from tests.payouts.months import MONTH, Month, catalog_body, store
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,8 @@ def test_every_payouts_admin_page_answers(staff: Client, admin_api: Any, setting
     settings.FRAUD_MAX_STREAMS_PER_DAY = 20
     assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
     store(DATA)
-    run, _ = services.payout_run_start(month=date(2026, 10, 1), dispatch=False)
-    services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
+    payout_run_drive(run_id=run.pk)
     ReviewRequest.objects.create(artist_id="art-1", month=run.month, message="why?", requested_by="art")
     models = ("payoutrun", "hold", "runchunk", "payeeresult", "suspenseresult", "trackresult", "artistresult",
               "allocationline", "ledgertransaction", "ledgerposting", "reviewrequest")  # fmt: skip
@@ -50,7 +51,7 @@ def test_every_payouts_admin_page_answers(staff: Client, admin_api: Any, setting
     assert hold.decision == "release"
     run.refresh_from_db()
     assert run.status == "computing"  # no broker here: the in-process driver takes it on
-    services.run_drive(run_id=run.pk)
+    payout_run_drive(run_id=run.pk)
 
     staff.post(
         reverse("admin:payouts_payoutrun_changelist"),

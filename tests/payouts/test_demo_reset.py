@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from payouts import services
 from payouts.models import (
     AllocationLine,
     ArtistResult,
@@ -25,6 +24,9 @@ from payouts.models import (
     SuspenseResult,
     TrackResult,
 )
+from payouts.run.enqueue import discard
+from payouts.run.screen import payout_run_screen
+from payouts.run.start import payout_run_start
 from streams.models import ClosedMonth
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +75,8 @@ def test_reset_deletes_payout_runs_results_and_ledger(admin_api: APIClient, sett
     first = pay_the_month(admin_api)
     paid = dict(PayeeResult.objects.filter(run_id=first).values_list("payee", "amount_minor"))
     # Another month's run left half-way, with scratch tables on PostgreSQL.
-    unfinished, _ = services.payout_run_start(month=date(2025, 7, 1), dispatch=False)
-    services.run_screen(run_id=unfinished.pk, dispatch=False)
+    unfinished, _ = payout_run_start(month=date(2025, 7, 1), dispatch=False)
+    payout_run_screen(run_id=unfinished.pk, send=discard)
     assert all(model.objects.exists() for model in (PayoutRun, Hold, PayeeResult, LedgerPosting))
     assert ClosedMonth.objects.exists()
 

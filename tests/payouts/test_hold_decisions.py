@@ -11,8 +11,9 @@ import pytest
 from django.db import DatabaseError, transaction
 from rest_framework.test import APIClient
 
-from payouts import services
 from payouts.models import Hold, HoldDecisionRecord, PayoutRun
+from payouts.run.driver import payout_run_drive
+from payouts.run.start import payout_run_start
 from tests.payouts.months import Month, catalog_body, store
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,8 +40,8 @@ def run(admin_api: APIClient, settings: Any) -> PayoutRun:
     settings.FRAUD_MAX_LISTENERS_PER_DEVICE = 2
     assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
     store(DATA)
-    started, _ = services.payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
-    screened = services.run_drive(run_id=started.pk)
+    started, _ = payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
+    screened = payout_run_drive(run_id=started.pk)
     assert screened.status == "review"
     return screened
 

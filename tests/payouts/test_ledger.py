@@ -6,9 +6,12 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from payouts import services
 from payouts.ledger import account_balances, unbalanced_transactions
 from payouts.models import LedgerPosting, LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
+from payouts.run.driver import payout_run_drive
+from payouts.run.errors import RunNotFound, RunProblem
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.start import payout_run_start
 from streams.models import ClosedMonth
 from streams.revenue import revenue_records_ingest
 from tests.payouts.months import MONTH, Month, catalog_body
@@ -31,9 +34,9 @@ def finalized_run(admin_api: Any) -> PayoutRun:
                 "country": "US", "gross": v, "tax": "0.00", "fees": "0.00"} for k, v in month.paid.items()]
     )  # fmt: skip
     stream_events_ingest(items=month.build_events())
-    run, _ = services.payout_run_start(month=date(2026, 10, 1), dispatch=False)
-    services.run_drive(run_id=run.pk)
-    return services.payout_run_finalize(run_id=run.pk, finalized_by="test")
+    run, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
+    payout_run_drive(run_id=run.pk)
+    return payout_run_finalize(run_id=run.pk, finalized_by="test")
 
 
 def test_finalizing_writes_one_balanced_transaction_matching_the_results(finalized_run: PayoutRun) -> None:
@@ -52,7 +55,7 @@ def test_finalizing_writes_one_balanced_transaction_matching_the_results(finaliz
     assert ClosedMonth.objects.get(month=run.month).closed_by_run == run.pk
 
     # Finalizing again writes nothing more.
-    services.payout_run_finalize(run_id=run.pk)
+    payout_run_finalize(run_id=run.pk)
     assert LedgerTransaction.objects.filter(run=run).count() == 1
 
 
@@ -99,8 +102,8 @@ def test_an_unbalanced_transaction_is_refused_by_the_database(finalized_run: Pay
 
 def test_a_run_that_is_not_computed_cannot_be_finalized(admin_api: Any) -> None:
     run = PayoutRun.objects.create(month=date(2026, 9, 1), policy={})
-    with pytest.raises(services.RunProblem) as problem:
-        services.payout_run_finalize(run_id=run.pk)
+    with pytest.raises(RunProblem) as problem:
+        payout_run_finalize(run_id=run.pk)
     assert problem.value.status == 409
-    with pytest.raises(services.RunNotFound):
-        services.payout_run_finalize(run_id=run.pk + 1000)
+    with pytest.raises(RunNotFound):
+        payout_run_finalize(run_id=run.pk + 1000)

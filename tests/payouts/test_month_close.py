@@ -19,9 +19,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kalipxo.months import add_months, current_month, month_end
-from payouts import compute_sql, run_window, services
+from payouts.engine.locks import try_lock
 from payouts.models import LedgerTransaction, PayoutRun, RunChunk
-from payouts.waiting import run_waiting
+from payouts.run.driver import payout_run_drive
+from payouts.run.start import payout_run_restart, payout_run_start
+from payouts.run.waiting import run_waiting
+from payouts.run.window import MonthNotOver, last_runnable_month, run_opens_at
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, catalog_body, store
 
@@ -51,8 +54,8 @@ def make_admin(db: None) -> Client:
 
 
 def computed_october() -> PayoutRun:
-    run, _ = services.payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
-    run = services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
     return run
 
@@ -122,8 +125,8 @@ def test_a_restart_inside_the_grace_abandons_nothing(settings: Any, october: Non
     settings.PAYOUT_RUN_GRACE = timedelta(0)
     run = computed_october()
     settings.PAYOUT_RUN_GRACE = LONG_GRACE
-    with pytest.raises(run_window.MonthNotOver):
-        services.payout_run_restart(month=run.month, requested_by="test", dispatch=False)
+    with pytest.raises(MonthNotOver):
+        payout_run_restart(month=run.month, requested_by="test", dispatch=False)
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPUTED
 
@@ -140,11 +143,11 @@ def test_the_admin_start_form_refuses_a_month_going_on(settings: Any, make_admin
 def test_the_console_offers_only_months_that_are_over(settings: Any, make_admin: Client) -> None:
     settings.PAYOUT_RUN_GRACE = GRACE
     page = make_admin.get("/console/").content.decode()
-    newest = run_window.last_runnable_month()
+    newest = last_runnable_month()
     assert newest < current_month()
     assert re.search(rf'id="run-month"[^>]*value="{newest:%Y-%m}"[^>]*max="{newest:%Y-%m}"', page)
     following = add_months(newest, 1)
-    opens = run_window.run_opens_at(following)
+    opens = run_opens_at(following)
     text = re.sub(r"\s+", " ", page)
     assert f'can be run from <strong id="next-opens-at">{opens.day} ' in text
     assert f"{opens:%H:%M} UTC</strong>" in text and "plus 24 hours for plays listened offline" in text
@@ -153,10 +156,10 @@ def test_the_console_offers_only_months_that_are_over(settings: Any, make_admin:
 def test_the_last_runnable_month_moves_when_the_grace_is_over(settings: Any) -> None:
     settings.PAYOUT_RUN_GRACE = GRACE
     first = datetime(2026, 12, 1, tzinfo=UTC)
-    assert run_window.last_runnable_month(first + timedelta(hours=23, minutes=59)).month == 10
-    assert run_window.last_runnable_month(first + GRACE).month == 11
+    assert last_runnable_month(first + timedelta(hours=23, minutes=59)).month == 10
+    assert last_runnable_month(first + GRACE).month == 11
     settings.PAYOUT_RUN_GRACE = timedelta(0)
-    assert run_window.last_runnable_month(first).month == 11
+    assert last_runnable_month(first).month == 11
 
 
 def test_the_finalize_dialog_names_the_month_its_days_and_what_is_paid(
@@ -180,7 +183,7 @@ def test_a_run_nobody_takes_says_so_after_a_minute(
     admin_api: APIClient, settings: Any, october: None
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker: tasks wait for a worker
-    run, _ = services.payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
+    run, _ = payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
     assert admin_api.get(f"/api/v1/payout-runs/{run.pk}").json()["waiting"] is None
     PayoutRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(seconds=75))
     waiting = admin_api.get(f"/api/v1/payout-runs/{run.pk}").json()["waiting"]
@@ -195,7 +198,7 @@ def test_a_run_nobody_takes_says_so_after_a_minute(
 
 def test_a_step_being_worked_on_is_not_waiting(settings: Any, october: None) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    run, _ = services.payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
+    run, _ = payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
     long_ago = timezone.now() - timedelta(minutes=10)
     PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.SCREENING, updated_at=long_ago)
     run.refresh_from_db()
@@ -203,7 +206,7 @@ def test_a_step_being_worked_on_is_not_waiting(settings: Any, october: None) -> 
     if connection.vendor == "postgresql":
         # Running, but nobody holds its lock: its worker died, and the step waits.
         assert "this run's next step for 600 s" in (run_waiting(run) or "")
-        assert compute_sql.try_lock(stage=step.stage, run_id=run.pk, index=step.index)  # as a worker does
+        assert try_lock(stage=step.stage, run_id=run.pk, index=step.index)  # as a worker does
         assert run_waiting(run) is None  # a long step, and a worker has it
     else:
         assert run_waiting(run) is None
@@ -215,7 +218,7 @@ def test_a_step_being_worked_on_is_not_waiting(settings: Any, october: None) -> 
 
 def test_in_process_runs_never_wait(settings: Any, october: None) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    run, _ = services.payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
+    run, _ = payout_run_start(month=datetime(2026, 10, 1, tzinfo=UTC).date(), dispatch=False)
     PayoutRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     run.refresh_from_db()
     assert run_waiting(run) is None

@@ -16,8 +16,12 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
-from payouts import compute_python, compute_sql, screening
+from payouts import screening
+from payouts.engine import reference
+from payouts.engine.chunks import chunk_compute
+from payouts.engine.scratch import Scratch
 from payouts.models import LedgerTransaction, PayeeResult, PayoutRun, RunChunk
+from payouts.run import compute as run_compute
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, catalog_body, store
 
@@ -35,10 +39,10 @@ MONTH_DATA = Month(
 
 # Where a fault is injected: a step of each stage, on the path the database takes.
 FAULTS = {
-    "screening": {"postgresql": (compute_sql, "chunk_compute"), "sqlite": (screening, "screen")},
-    "review": {"postgresql": (compute_sql, "screening_findings")},
-    "merging": {"postgresql": (compute_sql, "bucket_merge"), "sqlite": (compute_python, "outcome_write")},
-    "settling": {"postgresql": (compute_sql, "finish")},
+    "screening": {"postgresql": (run_compute, "chunk_compute"), "sqlite": (screening, "screen")},
+    "review": {"postgresql": (screening, "chunk_findings")},
+    "merging": {"postgresql": (run_compute, "bucket_merge"), "sqlite": (reference, "outcome_write")},
+    "settling": {"postgresql": (run_compute, "finish")},
 }
 
 
@@ -192,17 +196,17 @@ def test_scratch_emptied_by_a_crash_fails_the_run_instead_of_missing_holds(
     undisturbed = run_to_computed(admin_api)
     reference = results(admin_api, undisturbed)
 
-    compute = compute_sql.chunk_compute
+    compute = chunk_compute
 
     def then_crash(*, run_id: int, index: int, **kwargs: Any) -> Any:
         totals = compute(run_id=run_id, index=index, **kwargs)
         others = RunChunk.objects.filter(run_id=run_id, stage="listeners").exclude(index=index)
         if not others.exclude(status="done").exists():  # the last chunk: then the crash
             with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE " + ", ".join(compute_sql.Scratch(run_id).all()))
+                cursor.execute("TRUNCATE " + ", ".join(Scratch(run_id).all()))
         return totals
 
-    monkeypatch.setattr(compute_sql, "chunk_compute", then_crash)
+    monkeypatch.setattr(run_compute, "chunk_compute", then_crash)
     status, output = command("--restart")
     monkeypatch.undo()
     assert status == 1, output

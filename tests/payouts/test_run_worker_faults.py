@@ -16,7 +16,6 @@ import pytest
 from django.db.models import Model
 from rest_framework.test import APIClient
 
-from payouts import services
 from payouts.models import (
     AllocationLine,
     ArtistResult,
@@ -28,6 +27,7 @@ from payouts.models import (
     SuspenseResult,
     TrackResult,
 )
+from payouts.run.recovery import payout_runs_resume
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, push
 from tests.payouts.test_run_worker import payouts_csv, wait_for
 from tests.servers import monitor
@@ -124,7 +124,7 @@ def test_a_killed_run_computes_what_an_undisturbed_run_does_and_writes_one_ledge
     def resumed() -> bool:
         # What beat does every minute; a dead worker's messages would only come back
         # after the broker's visibility timeout (an hour).
-        services.runs_resume(older_than_seconds=0)
+        payout_runs_resume(older_than_seconds=0)
         return PayoutRun.objects.get(pk=run_id).status == "computed"
 
     wait_until(resumed, timeout=120, interval=0.5)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from payouts.models import PayoutRun
-from payouts.tasks import resume_runs
-from streams.tasks import sweep_live_batches
+from payouts.run.tasks import payout_runs_resume_task
+from streams.tasks import batches_sweep
 from tests.payouts.months import MONTH, Month, push
 from tests.workers import STARTED, WorkerProcess, broker_reset, wait_until
 
@@ -59,7 +59,7 @@ def test_a_run_no_worker_takes_says_so_until_one_is_started(
     push(SMALL, admin=admin_api, ingest=ingest_api, billing=billing_api)
     run_id = admin_api.post("/api/v1/payout-runs", {"month": MONTH}, format="json").json()["id"]
     # The live worker applies the plays meanwhile; the run's task stays in `payouts`.
-    wait_until(lambda: b"streams.apply_live_batch" in live_only.log.read_bytes(), timeout=30)
+    wait_until(lambda: b"streams.batch_apply" in live_only.log.read_bytes(), timeout=30)
     assert status_of(admin_api, run_id)["status"] == "queued"
     # A minute goes by (the run's clock is moved rather than the test waiting it out).
     PayoutRun.objects.filter(pk=run_id).update(updated_at=timezone.now() - timedelta(seconds=90))
@@ -86,8 +86,8 @@ def test_each_task_is_delivered_to_its_own_queue_once(_worker_session: list[Work
         worker.stop()
     broker_reset()
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    resume_runs.apply_async(kwargs={"older_than_seconds": 3600.0})
-    sweep_live_batches.apply_async()
+    payout_runs_resume_task.apply_async(kwargs={"older_than_seconds": 3600.0})
+    batches_sweep.apply_async()
     assert {name: client.llen(name) for name in ("default", "live", "payouts")} == {
         "default": 0,
         "live": 1,

@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from payouts import services
 from payouts.models import Hold, PayeeResult, PayoutRun, RunChunk
+from payouts.run.driver import payout_run_drive
+from payouts.run.enqueue import discard
+from payouts.run.errors import RunInvalid
+from payouts.run.failure import payout_run_fail
+from payouts.run.recovery import payout_runs_resume
+from payouts.run.screen import payout_run_screen
+from payouts.run.start import month_to_run, payout_run_scheduled_open, payout_run_start, previous_month
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, store
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +38,8 @@ def screened(month: Month, settings: Any, **limits: int) -> dict[str, Hold]:
     settings.FRAUD_MAX_LISTENERS_PER_DEVICE = limits.get("per_device", 10)
     settings.PAYOUT_RUN_CHUNKS = 2
     store(month)
-    run, _ = services.payout_run_start(month=OCTOBER, dispatch=False)
-    services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=OCTOBER, dispatch=False)
+    payout_run_drive(run_id=run.pk)
     return {hold.listener_id: hold for hold in Hold.objects.filter(run=run)}
 
 
@@ -80,14 +86,14 @@ def test_events_after_the_data_cut_are_late_not_paid(catalog: None, settings: An
     settings.PAYOUT_RUN_CHUNKS = 2
     paid = {"L1": "14.99"}
     store(Month(plays=[("L1", "QZKPX2600001", 10)], paid=paid))
-    run, _ = services.payout_run_start(month=OCTOBER, dispatch=False)
-    services.run_screen(run_id=run.pk, dispatch=False)  # the cut is taken here
+    run, _ = payout_run_start(month=OCTOBER, dispatch=False)
+    payout_run_screen(run_id=run.pk, send=discard)  # the cut is taken here
 
     from streams.ingest import stream_events_ingest
 
     late = Month(plays=[("L1", "QZKPX2600002", 30)], paid={}).build_events(prefix="late")
     assert stream_events_ingest(items=late).accepted == 30
-    run = services.run_drive(run_id=run.pk)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == "computed"
     got = dict(PayeeResult.objects.filter(run=run).values_list("payee", "amount_minor"))
     assert got == expected_payouts([("L1", "QZKPX2600001", 10)], paid).payees  # as at the cut
@@ -101,45 +107,45 @@ def test_events_after_the_data_cut_are_late_not_paid(catalog: None, settings: An
 def test_the_schedule_opens_last_months_run_once_its_grace_is_over(settings: Any) -> None:
     settings.PAYOUT_RUN_GRACE = timedelta(hours=24)
     entry = django_settings.CELERY_BEAT_SCHEDULE["open-last-month-payout-run"]
-    assert entry["task"] == "payouts.open_last_month_run"
+    assert entry["task"] == "payouts.payout_run_scheduled_open"
     schedule: Any = entry["schedule"]
     assert schedule.minute == {5} and schedule.hour == set(range(24))  # hourly
-    assert django_settings.CELERY_BEAT_SCHEDULE["resume-payout-runs"]["task"] == "payouts.resume_runs"
-    assert services.previous_month(datetime(2027, 1, 1, 2, tzinfo=UTC)) == date(2026, 12, 1)
+    assert django_settings.CELERY_BEAT_SCHEDULE["resume-payout-runs"]["task"] == "payouts.payout_runs_resume"
+    assert previous_month(datetime(2027, 1, 1, 2, tzinfo=UTC)) == date(2026, 12, 1)
     # 1 November, 02:00: October ended two hours ago, inside its grace: nothing opens.
-    assert services.scheduled_run_open(now=datetime(2026, 11, 1, 2, tzinfo=UTC)) is None
+    assert payout_run_scheduled_open(now=datetime(2026, 11, 1, 2, tzinfo=UTC)) is None
     assert not PayoutRun.objects.exists()
-    run = services.scheduled_run_open(now=datetime(2026, 11, 2, 0, 5, tzinfo=UTC))
+    run = payout_run_scheduled_open(now=datetime(2026, 11, 2, 0, 5, tzinfo=UTC))
     assert run is not None and run.month == OCTOBER and run.requested_by == "schedule"
     assert run.status == PayoutRun.Status.QUEUED  # opened, never finalized
-    assert services.scheduled_run_open(now=datetime(2026, 11, 2, 1, 5, tzinfo=UTC)) is None
-    services.run_fail(run_id=run.pk, reason="test")
+    assert payout_run_scheduled_open(now=datetime(2026, 11, 2, 1, 5, tzinfo=UTC)) is None
+    payout_run_fail(run_id=run.pk, reason="test")
     # A failed run waits for an operator instead of being started again every hour.
-    assert services.scheduled_run_open(now=datetime(2026, 11, 2, 2, 5, tzinfo=UTC)) is None
+    assert payout_run_scheduled_open(now=datetime(2026, 11, 2, 2, 5, tzinfo=UTC)) is None
     assert PayoutRun.objects.count() == 1
 
 
 def test_resume_sends_stalled_runs_on(catalog: None, settings: Any) -> None:
     settings.PAYOUT_RUN_CHUNKS = 2
     store(Month(plays=[("L1", "QZKPX2600001", 4)], paid={"L1": "4.99"}))
-    run, _ = services.payout_run_start(month=OCTOBER, dispatch=False)
-    assert services.runs_resume(older_than_seconds=3600) == {
+    run, _ = payout_run_start(month=OCTOBER, dispatch=False)
+    assert payout_runs_resume(older_than_seconds=3600) == {
         "screen": 0,
         "steps": 0,
         "review": 0,
         "settle": 0,
     }
-    sent = services.runs_resume(older_than_seconds=0)  # its screening task was "lost"
+    sent = payout_runs_resume(older_than_seconds=0)  # its screening task was "lost"
     assert sent["screen"] == 1
-    services.run_drive(run_id=run.pk)
+    payout_run_drive(run_id=run.pk)
     assert PayoutRun.objects.get(pk=run.pk).status == "computed"
     assert not RunChunk.objects.filter(run=run).exclude(status="done").exists()
 
 
 def test_a_month_that_has_not_started_cannot_be_run() -> None:
-    with pytest.raises(services.RunInvalid):
-        services.month_to_run("2999-01")
-    assert services.month_to_run(MONTH) == OCTOBER
+    with pytest.raises(RunInvalid):
+        month_to_run("2999-01")
+    assert month_to_run(MONTH) == OCTOBER
 
 
 @pytest.mark.postgres

@@ -12,9 +12,13 @@ from rest_framework.test import APIClient
 
 from artists.models import ApiClient
 from kalipxo.money import format_amount
-from payouts import selectors, services
+from payouts import selectors
 from payouts.earnings import AMOUNT_PLACES, RATE_PLACES
 from payouts.models import Hold, PayoutRun, ReviewRequest
+from payouts.run.driver import payout_run_drive
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.holds import hold_decide
+from payouts.run.start import payout_run_start
 from streams.live.estimates import fan_names
 from streams.models import Listener
 from tests.payouts.months import MONTH, Month, catalog_body, store
@@ -39,17 +43,15 @@ def run(admin_api: APIClient, settings: Any) -> PayoutRun:
     assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
     store(DATA)
     Listener.objects.filter(id="L1").update(display_name="Ann", show_to_artists=True)
-    started, _ = services.payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
-    return services.run_drive(run_id=started.pk)
+    started, _ = payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
+    return payout_run_drive(run_id=started.pk)
 
 
 def finalize(run: PayoutRun) -> PayoutRun:
     hold = Hold.objects.get(run=run)
-    services.hold_decide(
-        run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="admin", dispatch=False
-    )
-    services.run_drive(run_id=run.pk)
-    return services.payout_run_finalize(run_id=run.pk, finalized_by="admin")
+    hold_decide(run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="admin", dispatch=False)
+    payout_run_drive(run_id=run.pk)
+    return payout_run_finalize(run_id=run.pk, finalized_by="admin")
 
 
 def test_console_reads_a_run_in_review(run: PayoutRun) -> None:
@@ -167,9 +169,9 @@ def test_final_top_fans_rank_every_fan_exactly(
         paid[listener] = ("14.99", "9.99", "4.99", "9.99")[n % 4]
     assert admin_api.post("/api/v1/catalog/tracks", catalog_body(), format="json").status_code == 200
     store(Month(plays=plays, paid=paid))
-    started, _ = services.payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
-    assert services.run_drive(run_id=started.pk).status == "computed"
-    services.payout_run_finalize(run_id=started.pk, finalized_by="admin")
+    started, _ = payout_run_start(month=OCTOBER, requested_by="admin", dispatch=False)
+    assert payout_run_drive(run_id=started.pk).status == "computed"
+    payout_run_finalize(run_id=started.pk, finalized_by="admin")
 
     mine: dict[str, int] = {}
     total: dict[str, int] = {}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from artists.models import Artist, Payee, Split, Track
-from payouts import screening, services
+from payouts import screening
 from payouts.models import (
     AllocationLine,
     ArtistResult,
@@ -28,6 +28,10 @@ from payouts.models import (
     TrackResult,
 )
 from payouts.policy import RunPolicy
+from payouts.run.driver import payout_run_drive
+from payouts.run.holds import hold_decide
+from payouts.run.selectors import run_outcome
+from payouts.run.start import payout_run_start
 from payouts.verify import run_verify
 from streams.ingest import stream_events_ingest
 from streams.revenue import revenue_records_ingest
@@ -102,8 +106,8 @@ def test_the_sql_path_equals_the_pure_maths(settings: Any, chunks: int, unalloca
     settings.PAYOUT_RUN_CHUNKS = chunks
     settings.UNALLOCATED_POLICY = unallocated_policy
     month_data(seed=7)
-    run, _ = services.payout_run_start(month=MONTH.date(), dispatch=False)
-    assert services.run_drive(run_id=run.pk).status == "review"
+    run, _ = payout_run_start(month=MONTH.date(), dispatch=False)
+    assert payout_run_drive(run_id=run.pk).status == "review"
 
     # The chunks' screening says what the portable screening queries say.
     run.refresh_from_db()
@@ -117,13 +121,11 @@ def test_the_sql_path_equals_the_pure_maths(settings: Any, chunks: int, unalloca
     assert holds["BOT"].reason == "; ".join(portable["BOT"].details)
     assert holds["BOT"].evidence["streams"] == 25
 
-    services.hold_decide(
-        run_id=run.pk, hold_id=holds["BOT"].pk, decision="reject", decided_by="t", dispatch=False
-    )
-    run = services.run_drive(run_id=run.pk)
+    hold_decide(run_id=run.pk, hold_id=holds["BOT"].pk, decision="reject", decided_by="t", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == "computed"
 
-    outcome = services.run_outcome(run)
+    outcome = run_outcome(run)
     allocation, pro_rata = outcome.allocation, outcome.pro_rata
     payees = {r.payee: r for r in PayeeResult.objects.filter(run=run)}
     assert {p: r.amount_minor for p, r in payees.items()} == allocation.payees
@@ -171,8 +173,8 @@ def test_a_month_with_no_qualifying_stream_retains_everything(settings: Any) -> 
         items=[{"id": "r1", "listener": "L1", "month": "2026-10", "source": "subscription", "plan": "premium",
                 "country": "US", "gross": "14.99", "tax": "0.00", "fees": "0.00"}]
     )  # fmt: skip
-    run, _ = services.payout_run_start(month=MONTH.date(), dispatch=False)
-    run = services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=MONTH.date(), dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == "computed"
     assert (run.pools_minor, run.allocated_minor, run.suspense_minor, run.retained_minor) == (
         1274,

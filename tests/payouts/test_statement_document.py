@@ -19,8 +19,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient
-from payouts import services
 from payouts.models import PayoutRun
+from payouts.run.driver import payout_run_drive
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.start import payout_run_start
 from streams.ingest import stream_events_ingest
 from streams.revenue import revenue_records_ingest
 from tests.payouts.months import MONTH, UNMATCHED, catalog_body, cents
@@ -74,8 +76,8 @@ def run(admin_api: APIClient, settings: Any, unallocated_policy: str) -> PayoutR
     revenue_records_ingest(items=revenue)
     for start in range(0, len(events), 1000):  # the batch limit
         stream_events_ingest(items=events[start : start + 1000])
-    started, _ = services.payout_run_start(month=date(2026, 10, 1), dispatch=False)
-    computed = services.run_drive(run_id=started.pk)
+    started, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
+    computed = payout_run_drive(run_id=started.pk)
     assert computed.status == PayoutRun.Status.COMPUTED, computed.failure_reason
     return computed
 
@@ -146,7 +148,7 @@ def detail_lines(client: APIClient, run_id: int, payee: str) -> list[dict[str, s
 def test_every_statement_adds_up_to_the_payouts_csv(
     run: PayoutRun, admin_api: APIClient, unallocated_policy: str
 ) -> None:
-    services.payout_run_finalize(run_id=run.pk)
+    payout_run_finalize(run_id=run.pk)
     payouts = payouts_csv(admin_api, run.pk)
     assert set(payouts) == {"art-1", "art-2", "art-3", "lbl-1"}
     rounded_alone_would_differ = []
@@ -190,7 +192,7 @@ def test_every_statement_adds_up_to_the_payouts_csv(
 
 
 def test_the_document_reads_as_a_statement(run: PayoutRun, admin_api: APIClient) -> None:
-    services.payout_run_finalize(run_id=run.pk)
+    payout_run_finalize(run_id=run.pk)
     statement = read_statement(admin_api, run.pk, "art-3")
     assert statement.title == ["Kalipxo royalty statement"]
     run.refresh_from_db()
@@ -260,7 +262,7 @@ def test_a_run_not_finalized_gives_admins_a_draft_and_artists_nothing(
     artist = api_as(ApiClient.Role.ARTIST, artist="art-1")
     assert artist.get(url).status_code == 404
     assert artist.get(url + "?detail=1").status_code == 404
-    services.payout_run_finalize(run_id=run.pk)
+    payout_run_finalize(run_id=run.pk)
     final = artist.get(url)
     assert final["Content-Disposition"] == 'attachment; filename="kalipxo-statement-2026-10-art-1.csv"'
     assert read_statement(artist, run.pk, "art-1").title == ["Kalipxo royalty statement"]

@@ -1,6 +1,6 @@
 """payouts.csv and per-payee statements: contents, who may read them, no formula injection.
 
-Runs are driven in-process (`services.run_drive`), so these run on SQLite and PostgreSQL
+Runs are driven in-process (`payout_run_drive`), so these run on SQLite and PostgreSQL
 alike, with or without a broker.
 """
 
@@ -16,8 +16,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient, Artist, Distributor, Payee
-from payouts import services
 from payouts.models import PayeeResult, PayoutRun
+from payouts.run.driver import payout_run_drive
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.start import payout_run_start
 from payouts.statements import csv_lines, safe_cell
 from streams.ingest import stream_events_ingest
 from streams.revenue import revenue_records_ingest
@@ -51,8 +53,8 @@ def month_run(distributor_api: APIClient) -> PayoutRun:
                 "country": "US", "gross": "14.99", "tax": "0.00", "fees": "0.00"}]
     )  # fmt: skip
     stream_events_ingest(items=month.build_events())
-    run, _ = services.payout_run_start(month=date(2026, 10, 1), dispatch=False)
-    return services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
+    return payout_run_drive(run_id=run.pk)
 
 
 def content(answer: Any) -> bytes:
@@ -95,7 +97,7 @@ def test_no_cell_of_any_csv_starts_a_formula(
     month_run: PayoutRun, admin_api: APIClient, django_user_model: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """payouts.csv, every payee's statement and its detail, and the dashboard's payout history."""
-    services.payout_run_finalize(run_id=month_run.pk)
+    payout_run_finalize(run_id=month_run.pk)
     base = f"/api/v1/payout-runs/{month_run.pk}"
     texts = {"payouts": content(admin_api.get(f"{base}/payouts.csv")).decode()}
     for payee in ("art-1", "art-2", "lbl-1"):
@@ -169,7 +171,7 @@ def test_who_may_read_a_statement(
     # Before finalizing, only admins see statements.
     assert artist_1.get(f"{url}/art-1.csv").status_code == 404
     rows_of(admin_api.get(f"{url}/art-1.csv"))
-    services.payout_run_finalize(run_id=month_run.pk)
+    payout_run_finalize(run_id=month_run.pk)
 
     rows_of(artist_1.get(f"{url}/art-1.csv"))
     assert artist_1.get(f"{url}/art-2.csv").status_code == 404  # another artist's
@@ -202,7 +204,7 @@ def test_a_missing_run_and_an_unreadable_statement_get_the_same_404(
         artist_1.get(f"/api/v1/payout-runs/{missing_run}/statements/art-1.csv"),  # no such run
         artist_1.get(f"{url}/art-1.csv"),  # computed, not final yet
     ]
-    services.payout_run_finalize(run_id=month_run.pk)
+    payout_run_finalize(run_id=month_run.pk)
     answers += [artist_1.get(f"{url}/art-2.csv"), artist_1.get(f"{url}/nobody.csv")]  # another's; no payee
 
     assert [answer.status_code for answer in answers] == [404] * len(answers)

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from kalipxo.celery import app
 from streams.live import store
-from streams.tasks import sweep_live_batches
+from streams.tasks import batches_sweep
 
 
 def live_state(month: date) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def send_sweep(broker_url: str) -> None:
     """Send the periodic sweep to the workers of `broker_url`, as beat does (at once, with
     no age limit) and run it there: batches whose messages were lost are enqueued again."""
     with app.connection_for_write(broker_url) as connection:
-        app.send_task(sweep_live_batches.name, kwargs={"older_than_seconds": 0}, connection=connection)
+        app.send_task(batches_sweep.name, kwargs={"older_than_seconds": 0}, connection=connection)
 
 
 def waiting_on(watch: psycopg.Connection[Any], table: str) -> list[int]:

@@ -15,8 +15,11 @@ from rest_framework.test import APIClient
 
 from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
 from artists.tokens import api_client_create
-from payouts import services
 from payouts.models import PayoutRun
+from payouts.run.driver import payout_run_drive
+from payouts.run.finalize import payout_run_finalize
+from payouts.run.holds import hold_decide
+from payouts.run.start import payout_run_start
 from streams.demo import live_slice
 from streams.management.commands.load_demo_data import Command as LoadDemoData
 from streams.models import Listener, RevenueRecord, StreamEvent
@@ -195,16 +198,14 @@ def test_a_final_demo_month_pays_a_real_services_rate_per_stream(admin_api: APIC
     streams = defaults["streams"] * listeners // defaults["listeners"]
     call_command("load_demo_data", month=MONTH, listeners=listeners, streams=streams, stdout=StringIO())
     month = date(2025, 6, 1)
-    run, _ = services.payout_run_start(month=month, requested_by="test", dispatch=False)
-    run = services.run_drive(run_id=run.pk)
+    run, _ = payout_run_start(month=month, requested_by="test", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.REVIEW  # the planted bot and shared device
     for hold in run.holds.all():
-        services.hold_decide(
-            run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="test", dispatch=False
-        )
-    run = services.run_drive(run_id=run.pk)
+        hold_decide(run_id=run.pk, hold_id=hold.pk, decision="reject", decided_by="test", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
-    services.payout_run_finalize(run_id=run.pk, finalized_by="test")
+    payout_run_finalize(run_id=run.pk, finalized_by="test")
 
     totals = admin_api.get(f"/api/v1/payout-runs/{run.pk}").json()["totals"]
     qualifying = month_events().filter(duration_ms__gte=settings.MIN_PLAY_MS).count()

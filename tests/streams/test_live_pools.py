@@ -20,7 +20,7 @@ from streams import reports
 from streams.live import dispatch, pricing, store, updates
 from streams.live.estimates import live_artist_estimate, live_track_estimates
 from streams.models import IngestBatch, RevenueRecord
-from streams.tasks import apply_live_batch, sweep_live_batches
+from streams.tasks import batch_apply, batches_sweep
 from tests.workers import WorkerProcess, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -186,7 +186,7 @@ def test_a_redelivered_batch_changes_nothing(
 
     batch = IngestBatch.objects.get()
     IngestBatch.objects.update(applied_at=None)  # as if the worker died before recording it
-    apply_live_batch.apply(args=(str(batch.batch_id),))
+    batch_apply.apply(args=(str(batch.batch_id),))
 
     assert pricing.read_artist(month=MONTH, artist_id="art-2") == before
     assert all_applied()
@@ -212,7 +212,7 @@ def test_flushed_pools_are_rebuilt_from_postgresql(
     # Batches included by the rebuild are not applied a second time.
     IngestBatch.objects.update(applied_at=None)
     for batch in IngestBatch.objects.all():
-        apply_live_batch.apply(args=(str(batch.batch_id),))
+        batch_apply.apply(args=(str(batch.batch_id),))
     assert pricing.read_artist(month=MONTH, artist_id="art-1").gross == after["art-1"].gross
 
 
@@ -233,7 +233,7 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     replacement = start_worker()
     # Messages the killed worker held are redelivered only after the broker's visibility
     # timeout; the periodic sweep re-enqueues their batches long before that.
-    sweep_live_batches.apply(kwargs={"older_than_seconds": 0})
+    batches_sweep.apply(kwargs={"older_than_seconds": 0})
     wait_until(all_applied, timeout=90)
     assert replacement.process is not None
 

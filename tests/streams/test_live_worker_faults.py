@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from streams.live import store
 from streams.models import IngestBatch
-from streams.tasks import sweep_live_batches
+from streams.tasks import batches_sweep
 from tests.servers import monitor
 from tests.streams.faults import live_state, waiting_on
 from tests.streams.test_live_pools import MONTH, all_applied, assert_live_matches, catalog, events, pools_for
@@ -83,7 +83,7 @@ def test_a_worker_killed_between_redis_and_postgresql_counts_every_batch_once(
     start_worker()
     # The killed worker's messages come back only after the broker's visibility timeout
     # (an hour); the periodic sweep sends their batches again long before.
-    sweep_live_batches.apply(kwargs={"older_than_seconds": 0})
+    batches_sweep.apply(kwargs={"older_than_seconds": 0})
     wait_until(all_applied, timeout=90)
     pools: dict[str, Decimal] = pools_for({f"L{n}": "14.99" for n in range(400)})
     assert_live_matches(PLAYS, pools)
@@ -93,6 +93,6 @@ def test_a_worker_killed_between_redis_and_postgresql_counts_every_batch_once(
     # worker nobody kills.
     store.clear_month(MONTH)
     IngestBatch.objects.update(applied_at=None)
-    sweep_live_batches.apply(kwargs={"older_than_seconds": 0})
+    batches_sweep.apply(kwargs={"older_than_seconds": 0})
     wait_until(all_applied, timeout=90)
     assert live_state(MONTH) == disturbed

@@ -27,7 +27,7 @@ from artists.tokens import api_client_create
 from kalipxo.celery import app
 from streams.live import pricing, store
 from streams.models import IngestBatch, StreamEvent
-from streams.tasks import apply_live_revenue
+from streams.tasks import revenue_apply
 from tests.servers import Answer, RedisClusterNodes, RedisServer, WebServer, manage, monitor, service_env
 from tests.streams.faults import live_state, send_sweep, waiting_on
 from tests.streams.test_live_pools import MONTH, all_applied, assert_live_matches, catalog, events, pools_for
@@ -286,7 +286,7 @@ def test_revenue_recorded_after_a_redis_restart_does_not_hide_the_lost_month(
     # The service's first publish after the restart may fail (it says so and goes on); the
     # update is sent here as well so that it reaches the worker either way.
     with app.connection_for_write(stack.redis.url) as connection:
-        app.send_task(apply_live_revenue.name, args=(f"{MONTH:%Y-%m}", ["L1"]), connection=connection)
+        app.send_task(revenue_apply.name, args=(f"{MONTH:%Y-%m}", ["L1"]), connection=connection)
     wait_until(lambda: store.month_exists(MONTH), timeout=30)
     player.post(4)
 

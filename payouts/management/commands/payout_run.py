@@ -20,8 +20,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from payouts import selectors, services
+from payouts import selectors
 from payouts.models import PayoutRun
+from payouts.run import driver, errors, finalize, start
+from payouts.run import selectors as run_selectors
 
 Status = PayoutRun.Status
 POLL_SECONDS = 0.5
@@ -50,23 +52,23 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            month = services.month_to_run(options["month"])
-        except services.RunProblem as exc:
+            month = start.month_to_run(options["month"])
+        except errors.RunProblem as exc:
             raise CommandError(exc.detail, returncode=EXIT_USAGE) from exc
         in_process = options["in_process"] or settings.CELERY_TASK_ALWAYS_EAGER
         started = time.monotonic()
-        failed_before = services.last_failed_run(month)
+        failed_before = run_selectors.last_failed_run(month)
         abandoned = None
         try:
             if options["restart"]:
-                abandoned, run, created = services.payout_run_restart(
+                abandoned, run, created = start.payout_run_restart(
                     month=month, requested_by="manage.py", dispatch=not in_process
                 )
             else:
-                run, created = services.payout_run_start(
+                run, created = start.payout_run_start(
                     month=month, requested_by="manage.py", dispatch=not in_process
                 )
-        except services.RunProblem as exc:
+        except errors.RunProblem as exc:
             raise CommandError(exc.detail, returncode=EXIT_USAGE) from exc
         label = f"{month:%Y-%m}"
         if abandoned is not None:
@@ -80,7 +82,7 @@ class Command(BaseCommand):
         )
         self._last: tuple[str, float] | None = None
         if in_process:
-            run = services.run_drive(run_id=run.pk, on_progress=self._progress)
+            run = driver.payout_run_drive(run_id=run.pk, on_progress=self._progress)
         else:
             run = self._follow(run.pk, timeout=options["timeout"])
         if run.status == Status.REVIEW:
@@ -97,8 +99,8 @@ class Command(BaseCommand):
             )
         if options["finalize"] and run.status == Status.COMPUTED:
             try:
-                run = services.payout_run_finalize(run_id=run.pk, finalized_by="manage.py")
-            except services.RunProblem as exc:
+                run = finalize.payout_run_finalize(run_id=run.pk, finalized_by="manage.py")
+            except errors.RunProblem as exc:
                 raise CommandError(exc.detail) from exc
             self._progress(run)
         self._summary(run)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kalipxo.months import add_months, month_end, month_of
-from payouts.problems import RunProblem
+from payouts.run.errors import RunProblem
 
 
 class MonthNotOver(RunProblem):

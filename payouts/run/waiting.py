@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from payouts import compute_sql
+from payouts.engine.locks import is_locked
 from payouts.models import PayoutRun, RunChunk
 
 WAITING_AFTER = timedelta(seconds=60)
@@ -25,7 +25,7 @@ def _worked_on(run: PayoutRun, step: RunChunk) -> bool:
     worker that died left the step `running` with nobody on it."""
     if connection.vendor != "postgresql":
         return True
-    return compute_sql.is_locked(stage=step.stage, run_id=run.pk, index=step.index)
+    return is_locked(stage=step.stage, run_id=run.pk, index=step.index)
 
 
 def run_waiting(

@@ -12,9 +12,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from payouts import services
 from payouts.models import Hold, HoldDecisionRecord, PayoutRun
-from payouts.problems import RunInvalid, RunNotFound, RunProblem
+from payouts.run.compute import compute_begin
+from payouts.run.enqueue import sender
+from payouts.run.errors import RunInvalid, RunNotFound, RunProblem
+from payouts.run.state import locked
 from payouts.screening import RULE_SHARED_DEVICE, RULE_STREAMS_PER_DAY, RULE_TRACK_PLAYS_PER_DAY
 
 RULES = (RULE_STREAMS_PER_DAY, RULE_TRACK_PLAYS_PER_DAY, RULE_SHARED_DEVICE)
@@ -129,7 +131,7 @@ def _closed(run: PayoutRun) -> RunProblem:
     )
 
 
-def decide(
+def holds_decide(
     *,
     run_id: int,
     decision: object,
@@ -146,7 +148,7 @@ def decide(
     decision = parse_decision(decision)
     by = decided_by[:200]
     with transaction.atomic():
-        run = services._locked(run_id)
+        run = locked(run_id)
         holds = _covered(run, choice)
         outcome = Outcome(decision=decision)
         writes: list[Hold] = []
@@ -167,19 +169,21 @@ def decide(
         Hold.objects.bulk_update(writes, ["decision", "decided_at", "decided_by"])
         HoldDecisionRecord.objects.bulk_create(records)
         if writes and not run.holds.filter(decision__isnull=True).exists():
-            services._compute_begin(run, dispatch=dispatch)
+            compute_begin(run, send=sender(dispatch=dispatch))
         outcome.run_status = run.status
     return outcome
 
 
-def decide_one(
+def hold_decide(
     *, run_id: int, hold_id: int, decision: object, decided_by: str, dispatch: bool = True
 ) -> Hold:
-    """The v1 decision on one hold (docs/rules.md §4): deciding the same way again is a no-op,
-    another way is 409 (changes go through `decide(..., change=True)`)."""
+    """The v1 decision on one hold (docs/rules.md §4): release (counted normally) or reject
+    (its streams count nowhere, its pool is retained). Deciding the same way again is a
+    no-op, another way is 409 (changes go through `holds_decide(..., change=True)`). When
+    the last hold of a run in review is decided, the run goes on computing by itself."""
     decision = parse_decision(decision)
     with transaction.atomic():
-        run = services._locked(run_id)
+        run = locked(run_id)
         hold = Hold.objects.select_for_update().filter(run=run, pk=hold_id).first()
         if hold is None:
             raise RunNotFound(f"No hold {hold_id} in payout run {run_id}.")
@@ -198,5 +202,5 @@ def decide_one(
         hold.save(update_fields=["decision", "decided_at", "decided_by"])
         record.save()
         if not run.holds.filter(decision__isnull=True).exists():
-            services._compute_begin(run, dispatch=dispatch)
+            compute_begin(run, send=sender(dispatch=dispatch))
     return hold

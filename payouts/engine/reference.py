@@ -5,7 +5,7 @@ that is exact `Fraction` arithmetic in `payouts.maths`. This is how runs compute
 (the embedded demo), how `verify_run` recomputes a run independently of the SQL path, and
 what the tests compare the PostgreSQL path with. It holds one entry per listener and
 track in memory, so it is meant for demo-sized months; PostgreSQL runs use
-`payouts.compute_sql`.
+the SQL path of `payouts.engine`.
 """
 
 from collections import defaultdict
@@ -17,10 +17,12 @@ from fractions import Fraction
 
 from django.db.models import Count, DecimalField, F, Sum
 
+from artists.models import Artist, Payee, Track
 from payouts.maths import Allocation
 from payouts.maths.pro_rata import pro_rata_from_parts
 from payouts.maths.progressive import allocate_progressive
 from payouts.maths.user_centric import ListenerMonth, UserCentricParts, allocate_from_parts
+from payouts.models import AllocationLine, ArtistResult, PayeeResult, SuspenseResult, TrackResult
 from payouts.policy import RunPolicy
 from streams.models import RevenueRecord
 from streams.selectors import qualifying_streams
@@ -228,9 +230,6 @@ def _lines(
 
 def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
     """Store an outcome as the run's lines and results. Caller holds the run's lock."""
-    from artists.models import Artist, Payee, Track
-    from payouts.models import AllocationLine, ArtistResult, PayeeResult, SuspenseResult, TrackResult
-
     allocation, pro_rata = outcome.allocation, outcome.pro_rata
     AllocationLine.objects.bulk_create(
         (
