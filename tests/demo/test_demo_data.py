@@ -15,10 +15,10 @@ from rest_framework.test import APIClient
 
 from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
 from artists.tokens import api_client_create
+from demo.load import live_slice
+from demo.management.commands.load_demo_data import Command as LoadDemoData
 from payouts import services
 from payouts.models import PayoutRun
-from streams.demo import live_slice
-from streams.management.commands.load_demo_data import Command as LoadDemoData
 from streams.models import Listener, RevenueRecord, StreamEvent
 
 MONTH = "2025-06"
