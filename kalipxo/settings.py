@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "streams",
     "payouts",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [

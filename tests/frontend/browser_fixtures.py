@@ -12,7 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from artists.models import PortalAccount
-from streams.demo import demo_data_load
+from demo.load import demo_data_load
 from streams.live import dispatch
 from tests.frontend.browser import CHROMIUM, DESKTOP, chromium
 

@@ -15,13 +15,13 @@ from rest_framework.test import APIClient
 
 from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
 from artists.tokens import api_client_create
+from demo.load import live_slice
+from demo.management.commands.load_demo_data import Command as LoadDemoData
 from payouts.models import PayoutRun
 from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.holds import hold_decide
 from payouts.run.start import payout_run_start
-from streams.demo import live_slice
-from streams.management.commands.load_demo_data import Command as LoadDemoData
 from streams.models import Listener, RevenueRecord, StreamEvent
 
 MONTH = "2025-06"

@@ -1,4 +1,4 @@
-"""Fill a realistic demo month: catalog, listeners, revenue and stream events (streams/demo.py)."""
+"""Fill a realistic demo month: catalog, listeners, revenue and stream events (demo/load.py)."""
 
 import argparse
 import re
@@ -7,14 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from streams.demo import (
-    DEFAULT_ARTISTS,
-    DEFAULT_LISTENERS,
-    DEFAULT_SEED,
-    DEFAULT_STREAMS,
-    DemoDataError,
-    demo_data_load,
-)
+from demo.base import DemoDataError
+from demo.load import DEFAULT_ARTISTS, DEFAULT_LISTENERS, DEFAULT_SEED, DEFAULT_STREAMS, demo_data_load
 
 
 def _month(value: str | date | None) -> date | None:
