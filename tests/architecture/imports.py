@@ -187,7 +187,7 @@ def _layer_findings(imp: Import) -> Iterator[Finding]:
             *where,
             TASKS_RULE,
             f"imports {target}; only tasks.py modules import task modules: enqueue by the "
-            "task's stable name (send_task) instead.",
+            "task's stable name (its @shared_task name) instead.",
         )
     if imp.local:
         yield Finding(
