@@ -40,16 +40,6 @@ def _truncate(value: Fraction) -> int:
     return whole if value >= 0 else -whole
 
 
-def cents_half_even(amount: Fraction) -> int:
-    """An exact amount in whole cents, half to even."""
-    scaled = amount * 100
-    floor = scaled.numerator // scaled.denominator
-    rest = scaled - floor
-    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2):
-        return floor + 1
-    return floor
-
-
 def projected_amount(*, last_amount: Fraction, streams: int, last_streams_by_then: int) -> Fraction | None:
     """Last month's amount scaled by how this month's plays compare with last month's at
     the same point: what the month would pay if it kept pace with last month. None

@@ -23,7 +23,7 @@ from artists.selectors import artists_visible_to
 from artists.settlement import track_settlements
 from frontend import pace
 from frontend.templatetags.kx import currency_symbol
-from kalipxo.money import format_amount, minor_exponent, quantize_money
+from kalipxo.money import format_amount, half_even_minor, minor_exponent, quantize_money
 from kalipxo.months import add_months, current_month
 from payouts import run_window as run_rules
 from payouts import selectors as payout_runs
@@ -316,7 +316,7 @@ def month_pace(
         "change": pace.percent_change(streams, by_then),
         "last_amount": format_amount(last_amount, AMOUNT_PLACES),
         "projected": (
-            format_amount(Fraction(pace.cents_half_even(projected), 100), AMOUNT_PLACES)
+            format_amount(Fraction(half_even_minor(projected, 100), 100), AMOUNT_PLACES)
             if projected is not None
             else None
         ),

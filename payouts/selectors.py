@@ -7,13 +7,14 @@ what admins see; artists see fans' display names or pseudonyms.
 
 from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Abs
 
 from artists.models import Track
+from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
 from payouts.models import (
     AllocationLine,
@@ -36,16 +37,6 @@ EXACT_PLACES = 6  # exact sub-cent amounts shown in chains and statements
 COMPARISON_ROWS = 20
 
 
-def minor_str(minor: int | None, places: int) -> str:
-    """Minor units as a decimal string: 1234 -> "12.34" (never an exponent)."""
-    return format((Decimal(minor or 0).scaleb(-places)).quantize(Decimal(1).scaleb(-places)), "f")
-
-
-def exact_str(amount: Decimal | None, places: int) -> str:
-    """An exact amount shown with `places` decimals (half-even); display only."""
-    return format(Decimal(amount or 0).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
-
-
 def _places(run: PayoutRun) -> int:
     return int(run.policy.get("minor_exponent", 2))
 
@@ -64,10 +55,10 @@ def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str
         "status": run.status,
         "progress": round(float(run.progress), 4),
         "totals": {
-            "pools": minor_str(run.pools_minor, places),
-            "allocated": minor_str(run.allocated_minor, places),
-            "suspense": minor_str(run.suspense_minor, places),
-            "retained": minor_str(run.retained_minor, places),
+            "pools": format_minor(run.pools_minor, places),
+            "allocated": format_minor(run.allocated_minor, places),
+            "suspense": format_minor(run.suspense_minor, places),
+            "retained": format_minor(run.retained_minor, places),
             "holds_pending": _pending(run) if holds_pending is None else holds_pending,
         },
         "waiting": run_waiting(run),
@@ -137,7 +128,7 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
     summary = run_summary(run, holds_pending=holds["pending"])
     summary["totals"].update(
         {
-            "unallocated": minor_str(run.unallocated_minor, places),
+            "unallocated": format_minor(run.unallocated_minor, places),
             "streams": run.streams,
             "listeners": run.listeners,
             "payees": run.payees.count(),
@@ -178,18 +169,18 @@ def run_comparison(run: PayoutRun) -> dict[str, Any]:
         ]
     )
     return {
-        "total_user_centric": minor_str(run.allocated_minor, places),
-        "total_pro_rata": minor_str(comparison.get("pro_rata", {}).get("allocated_minor"), places),
-        "total_progressive": minor_str(comparison.get("progressive", {}).get("allocated_minor"), places),
+        "total_user_centric": format_minor(run.allocated_minor, places),
+        "total_pro_rata": format_minor(comparison.get("pro_rata", {}).get("allocated_minor"), places),
+        "total_progressive": format_minor(comparison.get("progressive", {}).get("allocated_minor"), places),
         "progressive_base_value": comparison.get("progressive", {}).get("base_value"),
         "payees": [
             {
                 "payee": artist,
                 "name": name,
-                "amount": minor_str(amount, places),
-                "pro_rata_amount": minor_str(pro_rata, places),
-                "progressive_amount": None if progressive is None else minor_str(progressive, places),
-                "difference": minor_str(amount - pro_rata, places),
+                "amount": format_minor(amount, places),
+                "pro_rata_amount": format_minor(pro_rata, places),
+                "progressive_amount": None if progressive is None else format_minor(progressive, places),
+                "difference": format_minor(amount - pro_rata, places),
             }
             for artist, name, amount, pro_rata, progressive in ranked
         ],
@@ -200,7 +191,7 @@ def late_activity(run: PayoutRun) -> dict[str, Any]:
     """Events and revenue for the run's month that arrived after its data cut: stored and
     reported, not paid by this run."""
     if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
-        return {"events": 0, "qualifying_events": 0, "revenue_records": 0, "revenue_net": minor_str(0, 2)}
+        return {"events": 0, "qualifying_events": 0, "revenue_records": 0, "revenue_net": format_minor(0, 2)}
     start, end = month_bounds(run.month)
     events = StreamEvent.objects.filter(id__gt=run.cutoff_event_id, started_at__gte=start, started_at__lt=end)
     counts = events.aggregate(
@@ -214,7 +205,7 @@ def late_activity(run: PayoutRun) -> dict[str, Any]:
         "events": counts["n"],
         "qualifying_events": counts["qualifying"],
         "revenue_records": revenue["n"],
-        "revenue_net": exact_str(net, _places(run)),
+        "revenue_net": format_exact(net, _places(run)),
     }
 
 
@@ -268,13 +259,13 @@ def artist_final_months(artist_id: str, limit: int = 12) -> list[dict[str, Any]]
             {
                 "month": month_label(run.month),
                 "run_id": run.pk,
-                "gross": exact_str(result.gross_exact if result else Decimal(0), places),
-                "amount": minor_str(paid.get(run.pk, 0), places),
+                "gross": format_exact(result.gross_exact if result else Decimal(0), places),
+                "amount": format_minor(paid.get(run.pk, 0), places),
                 "streams": result.streams if result else 0,
                 "listeners": result.listeners if result else 0,
-                "pro_rata_amount": minor_str(result.pro_rata_minor if result else 0, places),
+                "pro_rata_amount": format_minor(result.pro_rata_minor if result else 0, places),
                 "progressive_amount": (
-                    minor_str(result.progressive_minor, places)
+                    format_minor(result.progressive_minor, places)
                     if result and result.progressive_minor is not None
                     else None
                 ),
@@ -303,9 +294,9 @@ def artist_final_tracks(artist_id: str, month: date) -> list[dict[str, Any]]:
             "artist": track.artist,
             "streams": track.streams,
             "listeners": track.listeners,
-            "gross": exact_str(track.gross_exact, places),
-            "amount_after_splits": exact_str(after_splits.get(track.isrc, Decimal(0)), places),
-            "amount": exact_str(after_splits.get(track.isrc, Decimal(0)), places),
+            "gross": format_exact(track.gross_exact, places),
+            "amount_after_splits": format_exact(after_splits.get(track.isrc, Decimal(0)), places),
+            "amount": format_exact(after_splits.get(track.isrc, Decimal(0)), places),
         }
         for track in tracks.order_by("-gross_exact", "isrc")
     ]
@@ -331,7 +322,7 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
     payable = Decimal(payee.amount_minor if payee else 0).scaleb(-places)
 
     def step(stage: str, label: str, amount: Decimal, shown: int = EXACT_PLACES) -> dict[str, Any]:
-        return {"stage": stage, "label": label, "amount": exact_str(amount, shown)}
+        return {"stage": stage, "label": label, "amount": format_exact(amount, shown)}
 
     return [
         step("allocation", "Your tracks' share of their listeners' own pools", gross - from_unallocated),
@@ -359,7 +350,7 @@ def artist_statements(artist_id: str) -> list[dict[str, Any]]:
         {
             "run_id": row.run_id,
             "month": month_label(row.run.month),
-            "amount": minor_str(row.amount_minor, _places(row.run)),
+            "amount": format_minor(row.amount_minor, _places(row.run)),
             "status": row.run.status,
             "statement_url": statement_url(row.run_id, row.payee),
             "url": statement_url(row.run_id, row.payee),
