@@ -24,7 +24,7 @@ from artists.settlement import track_settlements
 from frontend import pace
 from frontend.templatetags.kx import currency_symbol
 from kalipxo.money import format_amount, half_even_minor, minor_exponent, quantize_money
-from kalipxo.months import add_months, current_month
+from kalipxo.months import add_months, current_month, days_in_month, month_name, previous_month
 from payouts import run_window as run_rules
 from payouts import selectors as payout_runs
 from payouts.earnings import artist_earnings, artist_top_fans
@@ -55,14 +55,9 @@ def month_from_key(key: str) -> date:
     return date(int(key[:4]), int(key[5:7]), 1)
 
 
-def month_name(month: date) -> str:
-    return f"{calendar.month_name[month.month]} {month.year}"
-
-
 def month_period(month: date) -> str:
     """ "1–30 November 2026": the days a month's run pays, as the finalize dialog says it."""
-    last = calendar.monthrange(month.year, month.month)[1]
-    return f"1–{last} {month_name(month)}"
+    return f"1–{days_in_month(month)} {month_name(month)}"
 
 
 def moment_label(moment: datetime) -> str:
@@ -148,7 +143,7 @@ def _daily(artist_id: str, month: date, today: date) -> list[dict[str, Any]]:
         if settings.DASHBOARD_DAILY_CACHE_SECONDS:
             cache.set(key, rows, timeout=settings.DASHBOARD_DAILY_CACHE_SECONDS)
     counts = {row["day"]: row for row in rows}
-    last = min(today.day, calendar.monthrange(month.year, month.month)[1]) if month <= today else 0
+    last = min(today.day, days_in_month(month)) if month <= today else 0
     days = []
     for day in range(1, last + 1):
         row = counts.get(month.replace(day=day))
@@ -307,7 +302,7 @@ def month_pace(
     """This month so far against last month at the same point, and the month end that pace
     projects (both estimates; dashboard.js recomputes them as the streams move)."""
     point = pace.same_point_last_month(now)
-    previous = add_months(current_month(now), -1)
+    previous = previous_month(now)
     by_then = streams_until(artist_id=artist_id, month=previous, until=point, run=last_run)
     projected = pace.projected_amount(last_amount=last_amount, streams=streams, last_streams_by_then=by_then)
     return {
@@ -420,7 +415,7 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
         "month": month_key(month),
         "month_name": month_name(month),
         "day": now.day,
-        "days_in_month": calendar.monthrange(month.year, month.month)[1],
+        "days_in_month": days_in_month(month),
         "earnings": earnings,
         # Below half a cent the cents shown are exact: the page says nothing of the bound.
         "bound_shown": Decimal(earnings.get("bound", "0")) >= Decimal("0.005"),

@@ -15,6 +15,7 @@ from artists.access import Actor, can_view_artist
 from artists.models import Artist
 from frontend import console_selectors, selectors
 from frontend.forms import LoginForm, PasswordForm
+from kalipxo.months import add_months, month_name
 from kalipxo.validation import parse_month
 from payouts.statements import SafeWriter
 
@@ -125,7 +126,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         else {"tracks": [], "chain": None, "chain_note": None}
     )
     this_month = selectors.month_from_key(data["month"])
-    hold_months = [this_month, selectors.add_months(this_month, -1), selectors.add_months(this_month, -2)]
+    hold_months = [this_month, add_months(this_month, -1), add_months(this_month, -2)]
     holds = selectors.artist_holds(artist_id=artist.id, months=hold_months)
     context = {
         "nav": "dashboard",
@@ -136,9 +137,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         "picker_artists": selectors.visible_artists(actor) if not actor.artist_id else [],
         "detail_month": detail_month,
         "settle_month": settle_month,
-        "settle_month_name": (
-            selectors.month_name(selectors.month_from_key(settle_month)) if settle_month else None
-        ),
+        "settle_month_name": (month_name(selectors.month_from_key(settle_month)) if settle_month else None),
         "open_tracks": (
             [] if detail_month else selectors.open_month_tracks(artist_id=artist.id, month=this_month)
         ),

@@ -15,6 +15,7 @@ from django.db.models.functions import Abs
 
 from artists.models import Track
 from kalipxo.money import format_exact, format_minor
+from kalipxo.months import month_bounds
 from kalipxo.validation import month_label
 from payouts.models import (
     AllocationLine,
@@ -30,7 +31,7 @@ from payouts.run_window import run_opens_at
 from payouts.waiting import run_waiting
 from streams.live.estimates import fan_name
 from streams.models import RevenueRecord, StreamEvent
-from streams.selectors import month_bounds, qualifying_streams
+from streams.selectors import qualifying_streams
 
 Status = PayoutRun.Status
 EXACT_PLACES = 6  # exact sub-cent amounts shown in chains and statements
