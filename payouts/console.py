@@ -15,6 +15,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from kalipxo.money import format_minor, format_trimmed
 from payouts import selectors
 from payouts.models import ArtistResult, Hold, HoldDecisionRecord, PayeeResult, PayoutRun
+from payouts.statement_lines import statement_url
 
 Status = PayoutRun.Status
 
@@ -253,5 +254,5 @@ def _payee_row(run: PayoutRun, row: Any, places: int) -> dict[str, Any]:
         "pro_rata_amount": _maybe(row.pr_minor, places),
         "progressive_amount": _maybe(row.pg_minor, places),
         "difference": _maybe(row.difference, places),
-        "statement_url": selectors.statement_url(run.pk, row.payee),
+        "statement_url": statement_url(run.pk, row.payee),
     }

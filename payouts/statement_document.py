@@ -13,8 +13,8 @@ from typing import Any
 from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
 from payouts.models import ArtistResult, PayeeResult, PayoutRun
-from payouts.selectors import payee_lines
 from payouts.statement_cents import ExactLine, lines_in_minor
+from payouts.statement_lines import payee_lines
 
 TITLE = "Kalipxo royalty statement"
 DRAFT = "DRAFT"

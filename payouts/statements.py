@@ -14,7 +14,7 @@ from typing import Any
 
 from kalipxo.money import format_exact, format_minor
 from payouts.models import PayeeResult, PayoutRun
-from payouts.selectors import EXACT_PLACES, payee_lines
+from payouts.statement_lines import EXACT_PLACES, payee_lines
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 PAYOUTS_HEADER = ("payee", "kind", "name", "streams", "amount", "amount_exact", "currency")
