@@ -22,7 +22,14 @@ from frontend import pace
 from frontend.selectors import month_from_key, month_key
 from frontend.templatetags.kx import currency_symbol
 from kalipxo.money import format_amount, half_even_minor
-from kalipxo.months import add_months, current_month, days_in_month, month_name, previous_month
+from kalipxo.months import (
+    add_months,
+    current_month,
+    days_in_month,
+    month_name,
+    previous_month,
+    same_point_last_month,
+)
 from payouts import artist_selectors
 from payouts.earnings import artist_earnings, artist_top_fans
 from payouts.estimates import cached_month_estimate
@@ -220,7 +227,7 @@ def month_pace(
 ) -> dict[str, Any]:
     """This month so far against last month at the same point, and the month end that pace
     projects (both estimates; dashboard.js recomputes them as the streams move)."""
-    point = pace.same_point_last_month(now)
+    point = same_point_last_month(now)
     previous = previous_month(now)
     by_then = streams_until(artist_id=artist_id, month=previous, until=point, run=last_run)
     projected = pace.projected_amount(last_amount=last_amount, streams=streams, last_streams_by_then=by_then)

@@ -45,6 +45,14 @@ def month_end(month: date) -> datetime:
     return month_start(next_month(month))
 
 
+def same_point_last_month(now: datetime) -> datetime:
+    """The instant as far into last month as `now` is into its month (at most its end)."""
+    month = month_of(now)
+    elapsed: timedelta = now - month_start(month)
+    previous = add_months(month, -1)
+    return min(month_start(previous) + elapsed, month_end(previous))
+
+
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """[start, end) of a month in UTC."""
     return month_start(month), month_end(month)

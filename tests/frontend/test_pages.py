@@ -13,8 +13,14 @@ from django.test import Client
 from django.utils import timezone
 
 from frontend import dashboard_selectors, selectors
-from frontend.pace import same_point_last_month
-from kalipxo.months import add_months, current_month, month_end, month_name, month_start
+from kalipxo.months import (
+    add_months,
+    current_month,
+    month_end,
+    month_name,
+    month_start,
+    same_point_last_month,
+)
 from payouts.models import PayoutRun, ReviewRequest
 from payouts.services import review_request_create
 from streams.live import dispatch, updates

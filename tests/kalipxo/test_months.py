@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from kalipxo.months import days_in_month, month_bounds, month_name, previous_month
+from kalipxo.months import days_in_month, month_bounds, month_name, previous_month, same_point_last_month
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,16 @@ def test_days_in_month(month: date, days: int) -> None:
 
 def test_month_name() -> None:
     assert month_name(date(2026, 11, 1)) == "November 2026"
+
+
+@pytest.mark.parametrize(
+    ("now", "point"),
+    [
+        (datetime(2026, 11, 15, 12, tzinfo=UTC), datetime(2026, 10, 15, 12, tzinfo=UTC)),
+        # 30 days and 12 hours into March is past the end of February: its end instead.
+        (datetime(2026, 3, 31, 12, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+        (datetime(2027, 1, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)),
+    ],
+)
+def test_same_point_last_month_is_as_far_in_and_at_most_its_end(now: datetime, point: datetime) -> None:
+    assert same_point_last_month(now) == point
