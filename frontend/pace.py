@@ -2,24 +2,13 @@
 exact amounts (docs/rules.md §2 Estimates vs finals: the open month is an estimate).
 
 A month under way is compared with the same point of the month before (the same time
-elapsed since the 1st), never with a whole month: on the 1st, a day's plays against a
-month's would read as a fall. The page script repeats this arithmetic on the live figures
-(dashboard.js), so both round the same way: percentages to a tenth, half away from zero;
-money to the cent, half even.
+elapsed since the 1st: `kalipxo.months.same_point_last_month`), never with a whole month:
+on the 1st, a day's plays against a month's would read as a fall. The page script repeats
+this arithmetic on the live figures (dashboard.js), so both round the same way:
+percentages to a tenth, half away from zero; money to the cent, half even.
 """
 
-from datetime import datetime, timedelta
 from fractions import Fraction
-
-from kalipxo.months import add_months, month_end, month_of, month_start
-
-
-def same_point_last_month(now: datetime) -> datetime:
-    """The instant as far into last month as `now` is into its month (at most its end)."""
-    month = month_of(now)
-    elapsed: timedelta = now - month_start(month)
-    previous = add_months(month, -1)
-    return min(month_start(previous) + elapsed, month_end(previous))
 
 
 def percent_change(after: int, before: int) -> str | None:
@@ -38,16 +27,6 @@ def _truncate(value: Fraction) -> int:
     """Toward zero, as BigInt division does."""
     whole = abs(value.numerator) // value.denominator
     return whole if value >= 0 else -whole
-
-
-def cents_half_even(amount: Fraction) -> int:
-    """An exact amount in whole cents, half to even."""
-    scaled = amount * 100
-    floor = scaled.numerator // scaled.denominator
-    rest = scaled - floor
-    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2):
-        return floor + 1
-    return floor
 
 
 def projected_amount(*, last_amount: Fraction, streams: int, last_streams_by_then: int) -> Fraction | None:

@@ -1,5 +1,5 @@
-"""The pages. Thin: decide who may see what (artists.access), gather data (frontend.selectors),
-render. Interactive parts talk to the JSON API from the page scripts."""
+"""The pages. Thin: decide who may see what (artists.access), gather data (the frontend and
+payouts selector modules), render. Interactive parts talk to the JSON API from the page scripts."""
 
 from datetime import date
 from typing import Any
@@ -13,9 +13,12 @@ from django.urls import reverse
 
 from artists.access import Actor, can_view_artist
 from artists.models import Artist
-from frontend import console_selectors, selectors
+from frontend import console_selectors, dashboard_selectors, selectors, settlement_selectors
 from frontend.forms import LoginForm, PasswordForm
+from kalipxo.months import add_months, month_name
 from kalipxo.validation import parse_month
+from payouts import artist_selectors
+from payouts import selectors as run_selectors
 from payouts.statements import SafeWriter
 
 
@@ -112,7 +115,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
     if actor is None:
         raise Http404("No such artist that you may see.")
     artist = _visible_artist(actor, artist_id)
-    data = selectors.dashboard_data(artist=artist)
+    data = dashboard_selectors.dashboard_data(artist=artist)
     final_months = [row["month"] for row in data["final_months"]]
     chosen = _month_param(request)
     detail_month = selectors.month_key(chosen) if chosen else None
@@ -120,13 +123,15 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         detail_month = None
     settle_month = detail_month or (final_months[0] if final_months else None)
     final = (
-        selectors.final_month_details(artist_id=artist.id, month=selectors.month_from_key(settle_month))
+        settlement_selectors.final_month_details(
+            artist_id=artist.id, month=selectors.month_from_key(settle_month)
+        )
         if settle_month
         else {"tracks": [], "chain": None, "chain_note": None}
     )
     this_month = selectors.month_from_key(data["month"])
-    hold_months = [this_month, selectors.add_months(this_month, -1), selectors.add_months(this_month, -2)]
-    holds = selectors.artist_holds(artist_id=artist.id, months=hold_months)
+    hold_months = [this_month, add_months(this_month, -1), add_months(this_month, -2)]
+    holds = settlement_selectors.artist_holds(artist_id=artist.id, months=hold_months)
     context = {
         "nav": "dashboard",
         "data": data,
@@ -136,15 +141,15 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         "picker_artists": selectors.visible_artists(actor) if not actor.artist_id else [],
         "detail_month": detail_month,
         "settle_month": settle_month,
-        "settle_month_name": (
-            selectors.month_name(selectors.month_from_key(settle_month)) if settle_month else None
-        ),
+        "settle_month_name": (month_name(selectors.month_from_key(settle_month)) if settle_month else None),
         "open_tracks": (
-            [] if detail_month else selectors.open_month_tracks(artist_id=artist.id, month=this_month)
+            []
+            if detail_month
+            else dashboard_selectors.open_month_tracks(artist_id=artist.id, month=this_month)
         ),
         "final": final,
         "holds": holds,
-        "statements": selectors.artist_statements(artist_id=artist.id),
+        "statements": artist_selectors.artist_statements(artist.id),
         "page_data": {
             "artist": artist.id,
             "month": data["month"],
@@ -155,7 +160,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
             "fans": data["fans"],
             "pace": data["pace"],
             "comparison": {key: data["comparison"][key] for key in ("user_centric", "pro_rata")},
-            "review_outcomes": selectors.review_outcomes(
+            "review_outcomes": settlement_selectors.review_outcomes(
                 months=sorted({hold["month"] for hold in holds}), final_months=final_months
             ),
             "poll_seconds": 4,
@@ -185,7 +190,7 @@ def artist_payouts_csv(request: HttpRequest, artist_id: str) -> HttpResponse:
         "progressive_amount",
     ]
     writer.writerow(["artist", *columns])
-    for row in selectors.final_months(artist_id=artist.id):
+    for row in dashboard_selectors.final_months(artist_id=artist.id):
         writer.writerow([artist.id, *(row.get(column, "") for column in columns)])
     return response
 
@@ -210,9 +215,9 @@ def console(request: HttpRequest) -> HttpResponse:
         "frontend/console.html",
         {
             "nav": "console",
-            "runs": console_selectors.runs_with_labels(selectors.runs_overview()),
+            "runs": console_selectors.runs_with_labels(run_selectors.runs_overview()),
             "status_labels": console_selectors.status_labels(),
-            "review_requests": selectors.open_review_requests(),
+            "review_requests": run_selectors.open_review_requests(),
             "default_month": window["max_month"],
             "window": window,
         },
@@ -223,7 +228,7 @@ def console(request: HttpRequest) -> HttpResponse:
 def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
     if refused := _staff_only(request):
         return refused
-    detail = selectors.run_detail(run_id)
+    detail = run_selectors.run_detail(run_id)
     if detail is None:
         raise Http404("No such payout run.")
     holds = console_selectors.hold_rows(run_id)
@@ -236,7 +241,7 @@ def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
             "status_label": console_selectors.status_label(detail["status"]),
             "status_labels": console_selectors.status_labels(),
             **console_selectors.run_page(run_id, request.GET),
-            "replaced_by": selectors.run_replacing(run_id),
+            "replaced_by": run_selectors.run_replacing(run_id),
             "period": selectors.month_period(selectors.month_from_key(detail["month"])),
             "holds": holds,
             "page_data": {"run": run_id, "titles": selectors.hold_track_titles(holds)},

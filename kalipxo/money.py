@@ -1,13 +1,15 @@
 """The one home of money: the settlement currency's minor unit, parsing, formatting, rounding.
 
 Amounts are `Decimal` or integers of minor units, never floats. Amounts travel over the
-API as decimal strings ("14.99"). Rounding to the minor unit happens only through
-`largest_remainder` (allocations) and `quantize_money` (display of already exact values).
+API as decimal strings ("14.99"). Every rounding of an amount, a rate or a share happens
+here: to the minor unit through `half_even_minor` and `round_to_total`/`largest_remainder`
+(allocations, docs/rules.md §2 Rounding), for display through the `quantize_*` and
+`format_*` functions, and inside the maths through `decimal_context` and `floor_int`.
 """
 
 import re
 from collections.abc import Hashable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import TypeVar
 
@@ -42,10 +44,6 @@ def currency() -> str:
 def minor_exponent(code: str | None = None) -> int:
     """Number of decimal places of the currency's minor unit (USD: 2)."""
     return _MINOR_UNIT_EXCEPTIONS.get((code or currency()).upper(), 2)
-
-
-def minor_quantum(code: str | None = None) -> Decimal:
-    return Decimal(1).scaleb(-minor_exponent(code))
 
 
 def parse_amount(value: object, *, allow_negative: bool = False) -> Decimal:
@@ -143,7 +141,60 @@ def format_bound(bound: Fraction, places: int | None = None) -> str:
 
 def quantize_money(amount: Decimal, places: int | None = None) -> Decimal:
     digits = minor_exponent() if places is None else places
-    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    return quantize_places(amount, digits)
+
+
+# ---------------------------------------------------------------------------- rounding
+
+# Digits of the context exact amounts are computed in: the numeric columns hold 60, so
+# no product or quotient of them loses a digit before the one rounding that is meant.
+WIDE_DIGITS = 80
+
+
+def decimal_context(digits: int) -> Context:
+    """A decimal context of `digits` significant digits, rounding half-even."""
+    return Context(prec=digits, rounding=ROUND_HALF_EVEN)
+
+
+def quantize_places(value: Decimal, places: int, *, context: Context | None = None) -> Decimal:
+    """`value` rounded half-even to `places` decimals (in `context`, else the current one:
+    a value with more digits than the context holds is refused, never cut)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN, context=context)
+
+
+def exact_decimal(value: Fraction | Decimal, places: int) -> Decimal:
+    """An exact amount as a Decimal rounded half-even to `places` decimals, computed in
+    WIDE_DIGITS digits so that only that last rounding happens."""
+    with localcontext(decimal_context(WIDE_DIGITS)):
+        exact = (
+            Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
+        )
+        return exact.quantize(Decimal(1).scaleb(-places))
+
+
+def floor_int(value: Decimal) -> int:
+    """The largest integer not above `value`."""
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def half_even_minor(amount: Decimal | Fraction | int, scale: int) -> int:
+    """`amount × scale` (scale = 10**places) rounded half-even to an integer, exactly at any
+    size: an amount in minor units, rounded once (docs/rules.md §2 Rounding)."""
+    return round(Fraction(amount) * scale)  # round() on a Fraction is exact half-even
+
+
+def round_to_total(exact: Mapping[K, Fraction], *, places: int) -> tuple[int, dict[K, int]]:
+    """Round exact currency amounts to minor units once, conserving their rounded sum.
+
+    Returns (total in minor units, minor units per key). The total is the exact sum rounded
+    half-even; the keys share it by the largest-remainder method. Pools may carry sub-cent
+    digits (net revenue × 0.85), so their exact sum is rounded once here; every run then
+    satisfies payees + suspense + retained == this total.
+    """
+    scale = 10**places
+    scaled = {key: value * scale for key, value in exact.items()}
+    total = half_even_minor(sum(exact.values(), Fraction(0)), scale)
+    return total, largest_remainder(scaled, total)
 
 
 def largest_remainder(exact: Mapping[K, Fraction], total_minor: int) -> dict[K, int]:
@@ -164,3 +215,36 @@ def largest_remainder(exact: Mapping[K, Fraction], total_minor: int) -> dict[K, 
     for key in by_remainder[:leftover]:
         floors[key] += 1
     return floors
+
+
+# ---------------------------------------------------------------------------- display
+
+
+def format_minor(minor: int | None, places: int) -> str:
+    """Minor units as a decimal string: 1234 -> "12.34" (never an exponent)."""
+    return format((Decimal(minor or 0).scaleb(-places)).quantize(Decimal(1).scaleb(-places)), "f")
+
+
+def format_exact(amount: Decimal | None, places: int) -> str:
+    """An exact amount shown with `places` decimals (half-even); display only."""
+    return format(quantize_places(Decimal(amount or 0), places), "f")
+
+
+def format_trimmed(amount: Decimal | None, *, most: int, least: int = 2) -> str:
+    """An amount rounded half-even to `most` places, shown with as many places as it then
+    needs but at least `least`: "15.062000" -> "15.062", "3" -> "3.00"."""
+    text = format(quantize_places(Decimal(amount or 0), most), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(least, '0')}"
+
+
+def format_half_even(value: Fraction | Decimal, places: int) -> str:
+    """An exact value rounded half-even to `places` decimals, as a string."""
+    scaled = half_even_minor(Fraction(value), 10**places)
+    return str(Decimal(f"{scaled}e-{places}"))  # from a string: exact at any size
+
+
+def format_percent(share: Decimal, places: int = 1) -> str:
+    """A share ("0.0456") as a percentage ("4.6%"), rounded half up: the page scripts round
+    the same figures that way when they refresh them."""
+    return f"{(share * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"

@@ -4,6 +4,7 @@ A month is the `date` of its first day; its window is [start, start of the next 
 Plain functions, no settings and no database, so every app can use them.
 """
 
+import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -29,6 +30,11 @@ def next_month(month: date) -> date:
     return add_months(month, 1)
 
 
+def previous_month(now: datetime | None = None) -> date:
+    """The UTC month before the one `now` (default: this instant) falls in."""
+    return add_months(current_month(now), -1)
+
+
 def month_start(month: date) -> datetime:
     """The first instant of the month (00:00 UTC on the 1st)."""
     return datetime(month.year, month.month, 1, tzinfo=UTC)
@@ -37,6 +43,28 @@ def month_start(month: date) -> datetime:
 def month_end(month: date) -> datetime:
     """The first instant after the month: 00:00 UTC on the 1st of the next month."""
     return month_start(next_month(month))
+
+
+def same_point_last_month(now: datetime) -> datetime:
+    """The instant as far into last month as `now` is into its month (at most its end)."""
+    month = month_of(now)
+    elapsed: timedelta = now - month_start(month)
+    previous = add_months(month, -1)
+    return min(month_start(previous) + elapsed, month_end(previous))
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of a month in UTC."""
+    return month_start(month), month_end(month)
+
+
+def days_in_month(month: date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]
+
+
+def month_name(month: date) -> str:
+    """ "November 2026" """
+    return f"{calendar.month_name[month.month]} {month.year}"
 
 
 _SHORT_DURATION = re.compile(r"([0-9]+)([smhd])")

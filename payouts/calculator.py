@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
-from kalipxo.money import minor_exponent, parse_decimal
+from kalipxo.money import format_half_even, minor_exponent, parse_decimal
 from kalipxo.validation import parse_whole_number
 from payouts.maths import progressive
 from payouts.maths.pro_rata import pro_rata_payout
@@ -42,12 +42,6 @@ class CalculatorInputError(ValueError):
     def __init__(self, errors: Errors) -> None:
         super().__init__("Invalid calculator parameters.")
         self.errors = errors
-
-
-def round_display(value: Fraction | Decimal, places: int) -> str:
-    """Half-even rounding of an exact value to `places` decimals, as a string."""
-    scaled = round(Fraction(value) * 10**places)
-    return str(Decimal(f"{scaled}e-{places}"))  # from a string: exact at any size
 
 
 class _Params:
@@ -146,8 +140,8 @@ def _user_centric(params: _Params) -> dict[str, Any]:
     amount = listener_payout(pool=pool, listener_streams=listener_streams, artist_streams=artist_streams)
     rate = per_stream_rate(pool=pool, listener_streams=listener_streams)
     return {
-        "payout": round_display(amount, minor_exponent()),
-        "per_stream": round_display(rate, PER_STREAM_PLACES),
+        "payout": format_half_even(amount, minor_exponent()),
+        "per_stream": format_half_even(rate, PER_STREAM_PLACES),
     }
 
 
@@ -157,8 +151,8 @@ def _pro_rata(params: _Params) -> dict[str, Any]:
     if params.errors or plays is None or rate is None:
         raise CalculatorInputError(params.errors)
     return {
-        "payout": round_display(pro_rata_payout(plays=plays, rate=rate), minor_exponent()),
-        "per_stream": round_display(rate, PER_STREAM_PLACES),
+        "payout": format_half_even(pro_rata_payout(plays=plays, rate=rate), minor_exponent()),
+        "per_stream": format_half_even(rate, PER_STREAM_PLACES),
     }
 
 
@@ -208,14 +202,14 @@ def _progressive(params: _Params) -> dict[str, Any]:
     # Average per play; with no plays, its limit: the first play's value.
     average = amount / plays if plays else progressive.value_at(play=1, params=model)
     answer: dict[str, Any] = {
-        "payout": round_display(amount, minor_exponent()),
-        "per_stream": round_display(average, PER_STREAM_PLACES),
+        "payout": format_half_even(amount, minor_exponent()),
+        "per_stream": format_half_even(average, PER_STREAM_PLACES),
         "crossover_plays": progressive.crossover_plays(rate=rate, params=model),
     }
     if with_curve:
         up_to = max(plays, model.curve_plays + model.curve_plays // 10)
         answer["curve"] = [
-            [play, round_display(value, CURVE_PLACES)]
+            [play, format_half_even(value, CURVE_PLACES)]
             for play, value in progressive.curve_points(up_to=up_to, params=model, points=CURVE_POINTS)
         ]
     return answer

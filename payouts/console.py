@@ -6,14 +6,16 @@ strings only at the edge. Sentences that relate figures are built from those fig
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
+from kalipxo.money import format_minor, format_trimmed
 from payouts import selectors
 from payouts.models import ArtistResult, Hold, HoldDecisionRecord, PayeeResult, PayoutRun
+from payouts.statement_lines import statement_url
 
 Status = PayoutRun.Status
 
@@ -42,11 +44,7 @@ def status_label(status: str) -> str:
 
 def exact_money(amount: Decimal | None) -> str:
     """An exact amount with as many places as it needs (at least 2, at most 6)."""
-    value = Decimal(amount or 0).quantize(Decimal(1).scaleb(-POOL_PLACES), rounding=ROUND_HALF_EVEN)
-    text = format(value, "f")
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0").ljust(2, "0")
-    return f"{whole}.{fraction}"
+    return format_trimmed(amount, most=POOL_PLACES, least=2)
 
 
 # ---------------------------------------------------------------------------- holds
@@ -125,7 +123,7 @@ def model_totals(run: PayoutRun) -> list[ModelTotals]:
 
 
 def _money(minor: int, places: int, symbol: str) -> str:
-    amount = selectors.minor_str(abs(minor), places)
+    amount = format_minor(abs(minor), places)
     whole, _, fraction = amount.partition(".")
     grouped = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
     return f"{'−' if minor < 0 else ''}{symbol}{grouped}"
@@ -168,15 +166,15 @@ def comparison_view(run: PayoutRun, symbol: str) -> dict[str, Any] | None:
     base = lines[0]
     pools = int(run.pools_minor or 0)
     return {
-        "pools": selectors.minor_str(pools, places),
+        "pools": format_minor(pools, places),
         "models": [
             {
                 "key": line.key,
                 "name": line.name,
-                "allocated": selectors.minor_str(line.allocated, places),
-                "suspense": selectors.minor_str(line.suspense, places),
-                "retained": selectors.minor_str(line.retained, places),
-                "undistributed": selectors.minor_str(line.undistributed, places),
+                "allocated": format_minor(line.allocated, places),
+                "suspense": format_minor(line.suspense, places),
+                "retained": format_minor(line.retained, places),
+                "undistributed": format_minor(line.undistributed, places),
                 "reconciles": line.pools == pools,
             }
             for line in lines
@@ -191,7 +189,7 @@ def comparison_view(run: PayoutRun, symbol: str) -> dict[str, Any] | None:
 
 def _maybe(minor: int | None, places: int) -> str | None:
     """Amounts only artists have (the comparison models are computed per artist)."""
-    return None if minor is None else selectors.minor_str(minor, places)
+    return None if minor is None else format_minor(minor, places)
 
 
 SORTS = {
@@ -236,10 +234,10 @@ def payee_table(run: PayoutRun, *, query: str = "", sort: str = "amount", descen
         "has_previous": current.has_previous(),
         "has_next": current.has_next(),
         "count_all": count_all,
-        "total_all": selectors.minor_str(total_all, places),
+        "total_all": format_minor(total_all, places),
         "reconciles": total_all == int(run.allocated_minor or 0),
         "count_matching": count_matching,
-        "total_matching": selectors.minor_str(total_matching, places),
+        "total_matching": format_minor(total_matching, places),
         "first": (current.number - 1) * PAYEES_PER_PAGE + 1 if count_matching else 0,
         "last": (current.number - 1) * PAYEES_PER_PAGE + len(current.object_list),
         "rows": [_payee_row(run, row, places) for row in current.object_list],
@@ -252,9 +250,9 @@ def _payee_row(run: PayoutRun, row: Any, places: int) -> dict[str, Any]:
         "kind": row.kind,
         "name": row.name,
         "streams": row.streams,
-        "amount": selectors.minor_str(row.amount_minor, places),
+        "amount": format_minor(row.amount_minor, places),
         "pro_rata_amount": _maybe(row.pr_minor, places),
         "progressive_amount": _maybe(row.pg_minor, places),
         "difference": _maybe(row.difference, places),
-        "statement_url": selectors.statement_url(run.pk, row.payee),
+        "statement_url": statement_url(run.pk, row.payee),
     }

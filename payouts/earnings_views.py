@@ -1,7 +1,5 @@
 """Read API of an artist's earnings and top fans (docs/rules.md §4). Thin views."""
 
-from datetime import UTC, datetime
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -12,6 +10,7 @@ from rest_framework.views import APIView
 from artists.access import allow_roles, can_view_artist, require_actor
 from artists.models import ApiClient, Artist
 from kalipxo.api import query_whole_number
+from kalipxo.months import current_month
 from kalipxo.validation import parse_month
 from payouts.earnings import artist_earnings, artist_top_fans
 
@@ -56,8 +55,7 @@ def _visible_artist(request: Request, artist_id: str) -> Artist:
 def _month(request: Request):  # type: ignore[no-untyped-def]
     raw = request.query_params.get("month")
     if raw is None:
-        now = datetime.now(UTC)
-        return now.date().replace(day=1)
+        return current_month()
     parsed = parse_month(raw)
     if isinstance(parsed, str):
         raise ValidationError({"month": [parsed]})

@@ -5,10 +5,12 @@ them in `numeric`; SQLite, the embedded demo default, would turn a `decimal` col
 binary float (its NUMERIC affinity), so there the digits are stored as text instead.
 """
 
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
+
+from kalipxo.money import decimal_context, quantize_places
 
 
 class ExactAmountField(models.Field):  # type: ignore[type-arg]
@@ -45,8 +47,7 @@ class ExactAmountField(models.Field):  # type: ignore[type-arg]
         if value is None:
             return None
         # A context wide enough for every digit: the default 28 digits would refuse 30 places.
-        context = Context(prec=self.digits + 10, rounding=ROUND_HALF_EVEN)
-        value = value.quantize(Decimal(1).scaleb(-self.places), context=context)
+        value = quantize_places(value, self.places, context=decimal_context(self.digits + 10))
         if connection.vendor == "postgresql":
             return value
         return format(value, "f")  # plain digits, never an exponent, so text sorts nothing wrong

@@ -19,18 +19,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import DecimalField, F, Sum
 
 from artists.models import Track
+from kalipxo.money import decimal_context
+from kalipxo.months import month_bounds
 from payouts.engine.scratch import Scratch, scratch_require
 from payouts.engine.sql import DAYS_SET, DEVICES_SET, fresh_temp_tables, one
 from payouts.policy import RunPolicy
 from streams.models import RevenueRecord
-from streams.selectors import month_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ def pools_of(*, month: date, revenue_at: datetime, rights_share: Decimal, listen
             .annotate(paid=net)
             .order_by()  # the model's default ordering would join streams_listener
         )
-        with localcontext(Context(prec=60)):
+        with localcontext(decimal_context(60)):
             pools.update({listener: Decimal(paid) * rights_share for listener, paid in rows})
     return pools
 
@@ -298,7 +299,7 @@ def pools_total(*, month: date, revenue_at: datetime, rights_share: Decimal) -> 
     """The month's pools as of the cut, shown while the run is screened and reviewed."""
     net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=24, decimal_places=4))
     paid = RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at).aggregate(paid=net)["paid"]
-    with localcontext(Context(prec=60)):
+    with localcontext(decimal_context(60)):
         return Decimal(paid or 0) * rights_share
 
 

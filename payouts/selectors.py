@@ -1,52 +1,31 @@
-"""Reads of payout runs for the API, the admin console and the artist dashboard.
+"""Reads of payout runs for the API and the admin console: summaries, details, the model
+comparison, late activity, holds and review requests.
 
 Everything returned is plain data: dicts and lists, months as "YYYY-MM", money as decimal
 strings (payable amounts with the currency's minor-unit places). Listener ids are only in
-what admins see; artists see fans' display names or pseudonyms.
+what admins see. What artists read of their finalized months is in
+`payouts.artist_selectors`; a payee's statement lines in `payouts.statement_lines`.
 """
 
-from collections import defaultdict
-from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Abs
 
-from artists.models import Track
+from kalipxo.money import format_exact, format_minor
+from kalipxo.months import month_bounds
 from kalipxo.validation import month_label
-from payouts.models import (
-    AllocationLine,
-    ArtistResult,
-    Hold,
-    PayeeResult,
-    PayoutRun,
-    ReviewRequest,
-    RunTrack,
-    TrackResult,
-)
+from payouts.models import ArtistResult, Hold, PayoutRun, ReviewRequest
 from payouts.run.waiting import run_waiting
 from payouts.run.window import run_opens_at
-from streams.live.estimates import fan_name
 from streams.models import RevenueRecord, StreamEvent
-from streams.selectors import month_bounds, qualifying_streams
 
 Status = PayoutRun.Status
-EXACT_PLACES = 6  # exact sub-cent amounts shown in chains and statements
 COMPARISON_ROWS = 20
 
 
-def minor_str(minor: int | None, places: int) -> str:
-    """Minor units as a decimal string: 1234 -> "12.34" (never an exponent)."""
-    return format((Decimal(minor or 0).scaleb(-places)).quantize(Decimal(1).scaleb(-places)), "f")
-
-
-def exact_str(amount: Decimal | None, places: int) -> str:
-    """An exact amount shown with `places` decimals (half-even); display only."""
-    return format(Decimal(amount or 0).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
-
-
-def _places(run: PayoutRun) -> int:
+def run_places(run: PayoutRun) -> int:
     return int(run.policy.get("minor_exponent", 2))
 
 
@@ -57,17 +36,17 @@ def _pending(run: PayoutRun) -> int:
 def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str, Any]:
     """The run as docs/rules.md §4 shows it: id, month, status, progress and totals; and
     (§4b) `waiting`, a sentence when no worker has taken its work for a minute, else null."""
-    places = _places(run)
+    places = run_places(run)
     return {
         "id": run.pk,
         "month": month_label(run.month),
         "status": run.status,
         "progress": round(float(run.progress), 4),
         "totals": {
-            "pools": minor_str(run.pools_minor, places),
-            "allocated": minor_str(run.allocated_minor, places),
-            "suspense": minor_str(run.suspense_minor, places),
-            "retained": minor_str(run.retained_minor, places),
+            "pools": format_minor(run.pools_minor, places),
+            "allocated": format_minor(run.allocated_minor, places),
+            "suspense": format_minor(run.suspense_minor, places),
+            "retained": format_minor(run.retained_minor, places),
             "holds_pending": _pending(run) if holds_pending is None else holds_pending,
         },
         "waiting": run_waiting(run),
@@ -127,7 +106,7 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
     run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None:
         return None
-    places = _places(run)
+    places = run_places(run)
     holds = run.holds.aggregate(
         total=Count("id"),
         pending=Count("id", filter=Q(decision__isnull=True)),
@@ -137,7 +116,7 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
     summary = run_summary(run, holds_pending=holds["pending"])
     summary["totals"].update(
         {
-            "unallocated": minor_str(run.unallocated_minor, places),
+            "unallocated": format_minor(run.unallocated_minor, places),
             "streams": run.streams,
             "listeners": run.listeners,
             "payees": run.payees.count(),
@@ -167,7 +146,7 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
 def run_comparison(run: PayoutRun) -> dict[str, Any]:
     """User-centric against pro-rata and progressive: totals, and the artists whose
     amounts differ most between user-centric and pro-rata."""
-    places = _places(run)
+    places = run_places(run)
     comparison = run.comparison or {}
     ranked = (
         ArtistResult.objects.filter(run=run)
@@ -178,18 +157,18 @@ def run_comparison(run: PayoutRun) -> dict[str, Any]:
         ]
     )
     return {
-        "total_user_centric": minor_str(run.allocated_minor, places),
-        "total_pro_rata": minor_str(comparison.get("pro_rata", {}).get("allocated_minor"), places),
-        "total_progressive": minor_str(comparison.get("progressive", {}).get("allocated_minor"), places),
+        "total_user_centric": format_minor(run.allocated_minor, places),
+        "total_pro_rata": format_minor(comparison.get("pro_rata", {}).get("allocated_minor"), places),
+        "total_progressive": format_minor(comparison.get("progressive", {}).get("allocated_minor"), places),
         "progressive_base_value": comparison.get("progressive", {}).get("base_value"),
         "payees": [
             {
                 "payee": artist,
                 "name": name,
-                "amount": minor_str(amount, places),
-                "pro_rata_amount": minor_str(pro_rata, places),
-                "progressive_amount": None if progressive is None else minor_str(progressive, places),
-                "difference": minor_str(amount - pro_rata, places),
+                "amount": format_minor(amount, places),
+                "pro_rata_amount": format_minor(pro_rata, places),
+                "progressive_amount": None if progressive is None else format_minor(progressive, places),
+                "difference": format_minor(amount - pro_rata, places),
             }
             for artist, name, amount, pro_rata, progressive in ranked
         ],
@@ -200,7 +179,7 @@ def late_activity(run: PayoutRun) -> dict[str, Any]:
     """Events and revenue for the run's month that arrived after its data cut: stored and
     reported, not paid by this run."""
     if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
-        return {"events": 0, "qualifying_events": 0, "revenue_records": 0, "revenue_net": minor_str(0, 2)}
+        return {"events": 0, "qualifying_events": 0, "revenue_records": 0, "revenue_net": format_minor(0, 2)}
     start, end = month_bounds(run.month)
     events = StreamEvent.objects.filter(id__gt=run.cutoff_event_id, started_at__gte=start, started_at__lt=end)
     counts = events.aggregate(
@@ -214,7 +193,7 @@ def late_activity(run: PayoutRun) -> dict[str, Any]:
         "events": counts["n"],
         "qualifying_events": counts["qualifying"],
         "revenue_records": revenue["n"],
-        "revenue_net": exact_str(net, _places(run)),
+        "revenue_net": format_exact(net, run_places(run)),
     }
 
 
@@ -237,212 +216,3 @@ def hold_as_dict(hold: Hold, *, with_evidence: bool = True) -> dict[str, Any]:
 def run_holds(run_id: int) -> list[dict[str, Any]]:
     """The run's holds with their reasons, evidence and decisions (admins only)."""
     return [hold_as_dict(hold) for hold in Hold.objects.filter(run_id=run_id).order_by("id")]
-
-
-# ---------------------------------------------------------------------------- artists
-
-
-def _final_runs() -> dict[date, PayoutRun]:
-    return {run.month: run for run in PayoutRun.objects.filter(status=Status.FINALIZED)}
-
-
-def final_run(month: date) -> PayoutRun | None:
-    return PayoutRun.objects.filter(status=Status.FINALIZED, month=month).first()
-
-
-def artist_final_months(artist_id: str, limit: int = 12) -> list[dict[str, Any]]:
-    """The artist's finalized months, newest first: gross before splits, amount paid,
-    streams, listeners and what pro-rata and progressive would have paid."""
-    runs = list(PayoutRun.objects.filter(status=Status.FINALIZED).order_by("-month")[:limit])
-    results = {r.run_id: r for r in ArtistResult.objects.filter(run__in=runs, artist=artist_id)}
-    paid = dict(
-        PayeeResult.objects.filter(run__in=runs, payee=artist_id).values_list("run_id", "amount_minor")
-    )
-    rows = []
-    for run in runs:
-        result = results.get(run.pk)
-        if result is None and run.pk not in paid:
-            continue
-        places = _places(run)
-        rows.append(
-            {
-                "month": month_label(run.month),
-                "run_id": run.pk,
-                "gross": exact_str(result.gross_exact if result else Decimal(0), places),
-                "amount": minor_str(paid.get(run.pk, 0), places),
-                "streams": result.streams if result else 0,
-                "listeners": result.listeners if result else 0,
-                "pro_rata_amount": minor_str(result.pro_rata_minor if result else 0, places),
-                "progressive_amount": (
-                    minor_str(result.progressive_minor, places)
-                    if result and result.progressive_minor is not None
-                    else None
-                ),
-            }
-        )
-    return rows
-
-
-def artist_final_tracks(artist_id: str, month: date) -> list[dict[str, Any]]:
-    """Per track of a finalized month: the artist's own tracks and tracks that pay the
-    artist through a split, with the track's gross and the artist's amount after splits."""
-    run = final_run(month)
-    if run is None:
-        return []
-    places = _places(run)
-    after_splits = dict(
-        AllocationLine.objects.filter(run_id=run.pk, payee=artist_id)
-        .values_list("isrc")
-        .annotate(total=Sum("amount"))
-    )
-    tracks = TrackResult.objects.filter(run=run).filter(Q(artist=artist_id) | Q(isrc__in=list(after_splits)))
-    return [
-        {
-            "isrc": track.isrc,
-            "title": track.title,
-            "artist": track.artist,
-            "streams": track.streams,
-            "listeners": track.listeners,
-            "gross": exact_str(track.gross_exact, places),
-            "amount_after_splits": exact_str(after_splits.get(track.isrc, Decimal(0)), places),
-            "amount": exact_str(after_splits.get(track.isrc, Decimal(0)), places),
-        }
-        for track in tracks.order_by("-gross_exact", "isrc")
-    ]
-
-
-def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]:
-    """From the artist's tracks' gross to the amount payable, stage by stage (docs/rules.md §2
-    traceability: allocation → split → payee), for a finalized month."""
-    run = final_run(month)
-    if run is None:
-        return []
-    places = _places(run)
-    tracks = TrackResult.objects.filter(run=run, artist=artist_id).aggregate(
-        gross=Sum("gross_exact"), unallocated=Sum("unallocated_exact")
-    )
-    gross = Decimal(tracks["gross"] or 0)
-    from_unallocated = Decimal(tracks["unallocated"] or 0)
-    mine = AllocationLine.objects.filter(run_id=run.pk, payee=artist_id)
-    kept = Decimal(mine.filter(artist=artist_id).aggregate(t=Sum("amount"))["t"] or 0)
-    from_others = Decimal(mine.exclude(artist=artist_id).aggregate(t=Sum("amount"))["t"] or 0)
-    payee = PayeeResult.objects.filter(run=run, payee=artist_id).first()
-    exact = payee.amount_exact if payee else Decimal(0)
-    payable = Decimal(payee.amount_minor if payee else 0).scaleb(-places)
-
-    def step(stage: str, label: str, amount: Decimal, shown: int = EXACT_PLACES) -> dict[str, Any]:
-        return {"stage": stage, "label": label, "amount": exact_str(amount, shown)}
-
-    return [
-        step("allocation", "Your tracks' share of their listeners' own pools", gross - from_unallocated),
-        step("allocation", "Your tracks' share of unallocated pools", from_unallocated),
-        step("allocation", "Gross: your tracks before splits", gross),
-        step("split", "Paid by split to other payees on your tracks", max(gross - kept, Decimal(0))),
-        step("split", "Received by split on other artists' tracks", from_others),
-        step("payee", "Your exact share", exact),
-        step("payee", "Payable, rounded once to the cent (largest remainder)", payable, places),
-    ]
-
-
-def statement_url(run_id: int, payee: str) -> str:
-    return f"/api/v1/payout-runs/{run_id}/statements/{payee}.csv"
-
-
-def artist_statements(artist_id: str) -> list[dict[str, Any]]:
-    """Statements of the artist as a payee, one per finalized run, newest first."""
-    rows = (
-        PayeeResult.objects.filter(payee=artist_id, run__status=Status.FINALIZED)
-        .select_related("run")
-        .order_by("-run__month")
-    )
-    return [
-        {
-            "run_id": row.run_id,
-            "month": month_label(row.run.month),
-            "amount": minor_str(row.amount_minor, _places(row.run)),
-            "status": row.run.status,
-            "statement_url": statement_url(row.run_id, row.payee),
-            "url": statement_url(row.run_id, row.payee),
-        }
-        for row in rows
-    ]
-
-
-def artist_holds(artist_id: str, month: date) -> list[dict[str, Any]]:
-    """Holds of the month's run on listeners who streamed the artist's tracks: the fan's
-    pseudonym (never a listener id, and never a display name, even an opted-in one: a
-    name is not shown beside a fraud hold), reason, the artist's streams held, decision."""
-    run = PayoutRun.objects.exclude(status=Status.FAILED).filter(month=month).first()
-    if run is None or run.cutoff_event_id is None:
-        return []
-    holds = {hold.listener_id: hold for hold in Hold.objects.filter(run=run)}
-    if not holds:
-        return []
-    isrcs = list(RunTrack.objects.filter(run=run, artist=artist_id).values_list("isrc", flat=True))
-    if not isrcs:
-        isrcs = list(Track.objects.filter(artist_id=artist_id).values_list("isrc", flat=True))
-    streams = dict(
-        qualifying_streams(
-            month,
-            listeners=holds,
-            min_play_ms=run.policy.get("min_play_ms", 0),
-            up_to_event=run.cutoff_event_id,
-        )
-        .filter(isrc__in=isrcs)
-        .values_list("listener_id")
-        .annotate(n=Count("id"))
-    )
-    names = {listener: fan_name(listener, "", False) for listener in streams}
-    return [
-        {
-            "hold_id": holds[listener].pk,
-            "fan": names[listener],
-            "reason": _artist_reason(holds[listener].rules),
-            "streams": count,
-            "decision": holds[listener].decision,
-        }
-        for listener, count in sorted(streams.items(), key=lambda item: (-item[1], names[item[0]]))
-    ]
-
-
-_RULE_TEXT = {
-    "streams_per_day": "Unusually many streams in one day",
-    "track_plays_per_day": "One track played unusually often in one day",
-    "shared_device": "A device shared by unusually many listeners",
-}
-
-
-def _artist_reason(rules: list[str]) -> str:
-    """The reason in words an artist may see (the admin reason names devices and ids)."""
-    return "; ".join(_RULE_TEXT.get(rule, rule) for rule in rules)
-
-
-# ---------------------------------------------------------------------------- statements
-
-
-def payee_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
-    """The payee's allocation lines (track, territory, tier) with the track's title."""
-    lines = list(
-        AllocationLine.objects.filter(run_id=run.pk, payee=payee).order_by("isrc", "country", "tier")
-    )
-    titles: dict[str, str] = defaultdict(str)
-    titles.update(
-        TrackResult.objects.filter(run=run, isrc__in={line.isrc for line in lines}).values_list(
-            "isrc", "title"
-        )
-    )
-    return [
-        {
-            "isrc": line.isrc,
-            "title": titles[line.isrc],
-            "track_artist": line.artist,
-            "country": line.country,
-            "tier": line.tier,
-            "streams": line.streams,
-            "listeners_amount": line.listeners_amount,
-            "unallocated_amount": line.unallocated_amount,
-            "share": line.share,
-            "amount": line.amount,
-        }
-        for line in lines
-    ]

@@ -10,10 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
 from payouts.models import ArtistResult, PayeeResult, PayoutRun
-from payouts.selectors import exact_str, minor_str, payee_lines
 from payouts.statement_cents import ExactLine, lines_in_minor
+from payouts.statement_lines import payee_lines
 
 TITLE = "Kalipxo royalty statement"
 DRAFT = "DRAFT"
@@ -62,7 +63,7 @@ def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
     )
 
     def money(minor: int) -> str:
-        return minor_str(minor, places)
+        return format_minor(minor, places)
 
     yield from _header(run, result, currency, money)
     yield ()
@@ -88,7 +89,7 @@ def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
     yield ()
     yield (
         "Rounding",
-        f"The run rounded this payee's exact total of {exact_str(result.amount_exact, 10)} "
+        f"The run rounded this payee's exact total of {format_exact(result.amount_exact, 10)} "
         f"{currency} once, to {money(result.amount_minor)} {currency} (largest remainder over the "
         f"run's payees, suspense and retained). The lines share out those {money(result.amount_minor)} "
         "by largest remainder over their exact amounts, so they add up to it exactly. "

@@ -12,8 +12,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from kalipxo.money import format_exact, format_minor
 from payouts.models import PayeeResult, PayoutRun
-from payouts.selectors import EXACT_PLACES, exact_str, minor_str, payee_lines
+from payouts.statement_lines import EXACT_PLACES, payee_lines
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 PAYOUTS_HEADER = ("payee", "kind", "name", "streams", "amount", "amount_exact", "currency")
@@ -62,7 +63,7 @@ def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
         .values_list("payee", "kind", "name", "streams", "amount_minor", "amount_exact")
     )
     for payee, kind, name, streams, minor, exact in rows.iterator(chunk_size=5000):
-        yield (payee, kind, name, streams, minor_str(minor, places), exact_str(exact, 10), currency)
+        yield (payee, kind, name, streams, format_minor(minor, places), format_exact(exact, 10), currency)
 
 
 def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, ...]]:
@@ -76,13 +77,33 @@ def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, .
         track_amount = line["listeners_amount"] + line["unallocated_amount"]
         yield (
             *head, "line", line["isrc"], line["title"], line["track_artist"], line["country"], line["tier"],
-            line["streams"], exact_str(line["listeners_amount"], EXACT_PLACES),
-            exact_str(line["unallocated_amount"], EXACT_PLACES), exact_str(track_amount, EXACT_PLACES),
-            format(line["share"].normalize(), "f"), exact_str(line["amount"], EXACT_PLACES),
+            line["streams"], format_exact(line["listeners_amount"], EXACT_PLACES),
+            format_exact(line["unallocated_amount"], EXACT_PLACES), format_exact(track_amount, EXACT_PLACES),
+            format(line["share"].normalize(), "f"), format_exact(line["amount"], EXACT_PLACES),
         )  # fmt: skip
     blank = ("", "", "", "", "")
-    yield (*head, "payee_exact", *blank, result.streams, "", "", "", "", exact_str(result.amount_exact, 10))
-    yield (*head, "payable", *blank, result.streams, "", "", "", "", minor_str(result.amount_minor, places))
+    yield (
+        *head,
+        "payee_exact",
+        *blank,
+        result.streams,
+        "",
+        "",
+        "",
+        "",
+        format_exact(result.amount_exact, 10),
+    )
+    yield (
+        *head,
+        "payable",
+        *blank,
+        result.streams,
+        "",
+        "",
+        "",
+        "",
+        format_minor(result.amount_minor, places),
+    )
     policy = run.policy
     summary = (
         f"rights_share={policy.get('rights_share')}; min_play_ms={policy.get('min_play_ms')}; "

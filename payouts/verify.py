@@ -16,11 +16,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Sum
 
+from kalipxo.months import month_bounds
 from payouts import ledger
 from payouts.engine.sql import SUM_PLACES, TERM_PLACES
 from payouts.models import LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
 from payouts.policy import RunPolicy
-from streams.selectors import month_bounds
 
 Key = tuple[str, str]  # ("payee", id) | ("suspense", isrc) | ("retained", "")
 

@@ -9,15 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Sum
 
-from kalipxo.months import month_end, month_start
+from kalipxo.months import month_bounds
 from streams.models import ClosedMonth, RevenueRecord, StreamEvent
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of a month in UTC."""
-    return month_start(month), month_end(month)
 
 
 def is_month_closed(month: date) -> bool:
@@ -113,14 +108,3 @@ def estimated_pools(month: date, *, listeners: Iterable[str] | None = None) -> d
     pools = plan_pools(month, listeners=listeners)
     pools.update(revenue_pools(month, listeners=listeners))
     return pools
-
-
-def month_activity(month: date) -> dict[str, object]:
-    """Counts for operators: events, qualifying events, first and last play of the month."""
-    start, end = month_bounds(month)
-    return StreamEvent.objects.filter(started_at__gte=start, started_at__lt=end).aggregate(
-        events=Count("id"),
-        qualifying=Count("id", filter=Q(duration_ms__gte=settings.MIN_PLAY_MS)),
-        first=Min("started_at"),
-        last=Max("started_at"),
-    )

@@ -3,14 +3,14 @@
 Values are formatted as exact decimals; nothing here goes through a float.
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
 from django import template
 from django.conf import settings
 
-from kalipxo.money import format_amount
+from kalipxo.money import format_amount, format_percent
 
 register = template.Library()
 
@@ -59,8 +59,7 @@ def percent(value: Any, places: int = 1) -> str:
     number = _decimal(value)
     if number is None:
         return "–"
-    # Half up, as the page script rounds when it refreshes the same figures.
-    return f"{(number * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
+    return format_percent(number, places)
 
 
 @register.simple_tag

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.db import connection
 
+from kalipxo.months import month_bounds
 from payouts.engine.scratch import Scratch, scratch_require
 from payouts.engine.sql import PLAYS_SET, TERM_PLACES, bucket_sql, fresh_temp_tables, one, roomy
 from payouts.policy import RunPolicy
 from payouts.screening import chunk_screen
-from streams.selectors import month_bounds
 
 
 @dataclass(frozen=True)

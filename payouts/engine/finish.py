@@ -3,11 +3,12 @@ suspense and artist results and the pro-rata and progressive comparisons."""
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
+from kalipxo.money import half_even_minor
 from payouts.engine.merge import SettleTotals, spreads
 from payouts.engine.scratch import Scratch, scratch_drop, scratch_require
 from payouts.engine.sql import SUM_PLACES, fresh_temp_tables, one, roomy
@@ -23,11 +24,6 @@ class Settled:
     retained_minor: int
     retained_exact: Decimal
     comparison: dict[str, Any]
-
-
-def half_even_minor(amount: Decimal, scale: int) -> int:
-    """An exact amount in minor units, rounded half-even (the pure maths' `total_minor_of`)."""
-    return int((amount * scale).to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def _largest_remainder(cursor: Any, *, source: str, target: str, total_minor: int, scale: int) -> None:

@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from django.db.models import Count, DecimalField, F, Sum
 
 from artists.models import Artist, Payee, Track
+from kalipxo.money import WIDE_DIGITS, decimal_context, exact_decimal
 from payouts.maths import Allocation
 from payouts.maths.pro_rata import pro_rata_from_parts
 from payouts.maths.progressive import allocate_progressive
@@ -28,16 +29,12 @@ from streams.models import RevenueRecord
 from streams.selectors import qualifying_streams
 
 SUM_PLACES = 30
-_WIDE = Context(prec=80)  # line amounts: far more digits than the 30 places kept
+_WIDE = decimal_context(WIDE_DIGITS)  # line amounts: far more digits than the 30 places kept
 
 
 def to_decimal(value: Fraction | Decimal) -> Decimal:
     """An exact amount rounded (half-even) to the places results keep."""
-    with localcontext(_WIDE):
-        exact = (
-            Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
-        )
-        return exact.quantize(Decimal(1).scaleb(-SUM_PLACES))
+    return exact_decimal(value, SUM_PLACES)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,21 @@
 """The allocation maths: pure functions over plain data, no ORM, so the live estimator, the
 month-end run and the public calculator all compute the same numbers.
 
-This package module holds what the models share: the `Allocation` result, the step that
-turns exact amounts per track into payee, suspense and retained lines, and the single
-rounding step. The models live in `user_centric`, `pro_rata` and `progressive`.
+This package module holds what the models share: the `Allocation` result and the step that
+turns exact amounts per track into payee, suspense and retained lines, rounded once. The
+models live in `user_centric`, `pro_rata` and `progressive`.
 
 Exact amounts are `Fraction`s of the currency unit (dollars, not cents); payable amounts
-are integers of the minor unit. Rounding happens once, in `settle_tracks`/`round_to_total`.
+are integers of the minor unit. Rounding happens once, in `settle_tracks`, through
+`kalipxo.money.round_to_total`.
 """
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import TypeVar
 
-from kalipxo.money import largest_remainder, minor_exponent
-
-K = TypeVar("K", bound=Hashable)
+from kalipxo.money import minor_exponent, round_to_total
 
 Exact = Decimal | Fraction | int
 # ISRC -> [(payee id, share)]; shares of one track add up to exactly 1. A track without
@@ -36,27 +34,6 @@ def to_fraction(value: Exact, *, name: str = "amount") -> Fraction:
 
 def places_or_default(places: int | None) -> int:
     return minor_exponent() if places is None else places
-
-
-def total_minor_of(exact_total: Fraction, *, places: int) -> int:
-    """The amount to distribute: the exact sum of the pools rounded half-even to the minor unit.
-
-    Pools themselves may carry sub-cent digits (net revenue × 0.85), so their exact sum is
-    rounded once here; every run then satisfies payees + suspense + retained == this total.
-    """
-    return round(exact_total * 10**places)  # round() on a Fraction is exact half-even
-
-
-def round_to_total(exact: Mapping[K, Fraction], *, places: int) -> tuple[int, dict[K, int]]:
-    """Round exact currency amounts to minor units once, conserving their rounded sum.
-
-    Returns (total in minor units, minor units per key). The total is the exact sum rounded
-    half-even; the keys share it by the largest-remainder method.
-    """
-    scale = 10**places
-    scaled = {key: value * scale for key, value in exact.items()}
-    total = total_minor_of(sum(exact.values(), Fraction(0)), places=places)
-    return total, largest_remainder(scaled, total)
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,17 @@ context (never floats); results are `Decimal`s with that precision, rounded by c
 import dataclasses
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Generic, TypeVar
 
-from payouts.maths import Exact, places_or_default, round_to_total, to_fraction
+from kalipxo.money import decimal_context, floor_int, round_to_total
+from payouts.maths import Exact, places_or_default, to_fraction
 
 K = TypeVar("K", bound=Hashable)
 
 # 50 significant digits: payouts of up to 10^13 plays keep more than 30 exact decimals.
-_CONTEXT = Context(prec=50, rounding=ROUND_HALF_EVEN)
+_CONTEXT = decimal_context(50)
 MAX_EXPONENT = Decimal(10)
 
 
@@ -114,7 +115,7 @@ def crossover_plays(*, rate: Decimal, params: ProgressiveParams = DEFAULT_PARAMS
     with localcontext(_CONTEXT):
         u = ((b - rate) / (b - f)) ** (1 / params.exponent)
         exact = params.base_plays + (params.curve_plays - params.base_plays) * u
-        candidate = int(exact.to_integral_value(rounding=ROUND_FLOOR))
+        candidate = floor_int(exact)
     # The power is correct to 50 digits; settle the last unit against the definition itself.
     while candidate > 0 and value_at(play=candidate, params=params) < rate:
         candidate -= 1

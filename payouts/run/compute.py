@@ -14,9 +14,10 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from kalipxo.money import half_even_minor
 from payouts.engine import reference
 from payouts.engine.chunks import chunk_compute
-from payouts.engine.finish import finish, half_even_minor
+from payouts.engine.finish import finish
 from payouts.engine.locks import try_lock
 from payouts.engine.merge import SettleTotals, bucket_merge
 from payouts.models import PayoutRun, RunChunk

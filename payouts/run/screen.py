@@ -12,10 +12,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kalipxo.money import half_even_minor
 from payouts import screening
 from payouts.engine.catalog import catalog_snapshot
 from payouts.engine.chunks import listener_ranges
-from payouts.engine.finish import half_even_minor
 from payouts.engine.scratch import scratch_create
 from payouts.models import Hold, PayoutRun, RunChunk
 from payouts.policy import RunPolicy

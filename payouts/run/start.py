@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kalipxo.months import add_months, month_of
+from kalipxo.months import month_of, previous_month
 from kalipxo.validation import parse_month
 from payouts.models import PayoutRun
 from payouts.policy import RunPolicy
@@ -51,10 +51,6 @@ def payout_run_start(*, month: date, requested_by: str = "", dispatch: bool = Tr
         return PayoutRun.objects.exclude(status=Status.FAILED).get(month=month), False
     logger.info("payout run %s for %s queued by %s", run.pk, f"{month:%Y-%m}", requested_by or "-")
     return run, True
-
-
-def previous_month(now: datetime | None = None) -> date:
-    return add_months(month_of(now or datetime.now(UTC)), -1)
 
 
 def payout_run_scheduled_open(*, now: datetime | None = None) -> PayoutRun | None:

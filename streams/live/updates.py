@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from artists.settlement import TrackSettlement, track_settlements
-from kalipxo.months import month_of
+from kalipxo.months import month_bounds, month_of
 from streams import selectors
 from streams.live import dispatch, store
 from streams.models import IngestBatch, StreamEvent
@@ -103,7 +103,7 @@ def _state_present(month: date) -> bool:
     """
     if store.month_exists(month):
         return True
-    start, _ = selectors.month_bounds(month)
+    start, _ = month_bounds(month)
     applied = IngestBatch.objects.filter(applied_at__isnull=False, created_at__gte=start - timedelta(days=1))
     if applied.exists():
         rebuild_month(month)
@@ -239,7 +239,7 @@ def rebuild_month(month: date) -> dict[str, int]:
             if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            start, _ = selectors.month_bounds(month)
+            start, _ = month_bounds(month)
             # Events of a month arrive from its start on (5 minutes of clock skew aside).
             batch_ids = [
                 str(b)

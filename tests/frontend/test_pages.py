@@ -12,9 +12,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from frontend import selectors
-from frontend.pace import same_point_last_month
-from kalipxo.months import add_months, current_month, month_end, month_start
+from frontend import dashboard_selectors, selectors
+from kalipxo.months import (
+    add_months,
+    current_month,
+    month_end,
+    month_name,
+    month_start,
+    same_point_last_month,
+)
 from payouts.models import PayoutRun, ReviewRequest
 from payouts.reviews import review_request_create
 from streams.live import dispatch, updates
@@ -307,7 +313,7 @@ def test_history_has_twelve_months_ending_with_this_months_estimate(artist_clien
     history = artist_client.get("/dashboard/art-a/").context["data"]["history"]
     assert len(history) == 12
     assert history[-1]["status"] == "estimate"
-    assert history[-1]["month"] == selectors.month_key(selectors.current_month())
+    assert history[-1]["month"] == selectors.month_key(current_month())
 
 
 def _text_of(html: str, element_id: str) -> str:
@@ -338,10 +344,10 @@ def test_the_progressive_note_never_claims_equal_figures_that_differ(
 ) -> None:
     # Nobody past the base plays: the note used to say "exactly what pro-rata pays" whatever
     # the two amounts were.
-    quiet_month = selectors.ProgressiveComparison(
+    quiet_month = dashboard_selectors.ProgressiveComparison(
         Fraction(0), artist_plays=10, top_plays=40, base_plays=500_000
     )
-    note = selectors.progressive_note(quiet_month, progressive=progressive, pro_rata=pro_rata)
+    note = dashboard_selectors.progressive_note(quiet_month, progressive=progressive, pro_rata=pro_rata)
     assert says in note
     assert never not in note
 
@@ -379,9 +385,7 @@ def test_this_month_is_paced_against_the_same_point_of_last_month(artist_client:
     )
     assert _text_of(html, "pace-projected") == f"${projected:,}"
     note = _text_of(html, "pace-note")
-    assert (
-        f"{streams:,} streams so far, against 4 by the same point of {selectors.month_name(previous)}" in note
-    )
+    assert f"{streams:,} streams so far, against 4 by the same point of {month_name(previous)}" in note
     assert f"${Decimal(last_api['amount']):,}" in note
     assert "estimate" in _text_of(html, "pace-note")
 
@@ -399,11 +403,11 @@ def test_a_whole_month_is_compared_only_between_two_final_months() -> None:
         {"month": "2026-09", "month_name": "September 2026", "amount": "10.00"},
     ]
     assert (
-        selectors.finals_change(rows)
+        dashboard_selectors.finals_change(rows)
         == "October 2026 paid you $12.00, +20.0% against September 2026 ($10.00)."
     )
-    assert selectors.finals_change(rows[:1]) is None
-    assert selectors.finals_change([rows[0], {**rows[1], "month": "2026-08"}]) is None
+    assert dashboard_selectors.finals_change(rows[:1]) is None
+    assert dashboard_selectors.finals_change([rows[0], {**rows[1], "month": "2026-08"}]) is None
 
 
 def test_days_without_plays_are_on_the_daily_axis_at_zero(artist_client: Client) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
+from kalipxo.months import previous_month
 from payouts.models import Hold, PayeeResult, PayoutRun, RunChunk
 from payouts.run.driver import payout_run_drive
 from payouts.run.enqueue import discard
@@ -16,7 +17,7 @@ from payouts.run.errors import RunInvalid
 from payouts.run.failure import payout_run_fail
 from payouts.run.recovery import payout_runs_resume
 from payouts.run.screen import payout_run_screen
-from payouts.run.start import month_to_run, payout_run_scheduled_open, payout_run_start, previous_month
+from payouts.run.start import month_to_run, payout_run_scheduled_open, payout_run_start
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, store
 
 pytestmark = pytest.mark.django_db

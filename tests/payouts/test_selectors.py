@@ -1,5 +1,5 @@
-"""What the console and the artist dashboard read (payouts.selectors), final earnings and
-fans through the API, and artists' review requests."""
+"""What the console and the artist dashboard read (payouts.selectors, payouts.artist_selectors),
+final earnings and fans through the API, and artists' review requests."""
 
 from collections.abc import Callable
 from datetime import date
@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from artists.models import ApiClient
 from kalipxo.money import format_amount
-from payouts import selectors
+from payouts import artist_selectors, selectors
 from payouts.earnings import AMOUNT_PLACES, RATE_PLACES
 from payouts.models import Hold, PayoutRun, ReviewRequest
 from payouts.run.driver import payout_run_drive
@@ -74,48 +74,51 @@ def test_console_reads_a_run_in_review(run: PayoutRun) -> None:
     }
     assert selectors.run_detail(run.pk + 99) is None
 
-    held = selectors.artist_holds("art-1", OCTOBER)
+    held = artist_selectors.artist_holds("art-1", OCTOBER)
     assert held == [
         {"hold_id": holds[0]["id"], "fan": held[0]["fan"], "reason": "Unusually many streams in one day",
          "streams": 45, "decision": None}
     ]  # fmt: skip
     assert held[0]["fan"].startswith("Fan ") and "BOT" not in held[0]["fan"]  # never a listener id
-    assert selectors.artist_holds("art-2", OCTOBER) == []
+    assert artist_selectors.artist_holds("art-2", OCTOBER) == []
 
 
 def test_dashboard_reads_a_finalized_month(run: PayoutRun) -> None:
     run = finalize(run)
-    months = selectors.artist_final_months("art-2")
+    months = artist_selectors.artist_final_months("art-2")
     assert months[0]["month"] == MONTH and months[0]["run_id"] == run.pk
     # L1: 12.7415 × 950/1000 = 12.104425, plus L3 (paid 5.00, played nothing): 4.25 × 950/1008.
     assert months[0]["streams"] == 950 and months[0]["listeners"] == 1
     assert months[0]["gross"] == "16.11"
     assert months[0]["amount"] == "16.11" and months[0]["pro_rata_amount"] and months[0]["progressive_amount"]
 
-    tracks = selectors.artist_final_tracks("art-1", OCTOBER)
+    tracks = artist_selectors.artist_final_tracks("art-1", OCTOBER)
     by_isrc = {t["isrc"]: t for t in tracks}
     assert set(by_isrc) == {"QZKPX2600001", "QZKPX2600003"}  # own track, and a split on art-3's
     assert by_isrc["QZKPX2600001"]["streams"] == 50 and by_isrc["QZKPX2600001"]["listeners"] == 1
 
-    chain = selectors.artist_settlement_chain("art-1", OCTOBER)
+    chain = artist_selectors.artist_settlement_chain("art-1", OCTOBER)
     assert [step["stage"] for step in chain] == ["allocation"] * 3 + ["split"] * 2 + ["payee"] * 2
     gross, paid_away, received, exact = (Decimal(chain[i]["amount"]) for i in (2, 3, 4, 5))
     assert abs(gross - paid_away + received - exact) < Decimal("0.00001")
-    assert chain[-1]["amount"] == selectors.artist_final_months("art-1")[0]["amount"]
+    assert chain[-1]["amount"] == artist_selectors.artist_final_months("art-1")[0]["amount"]
 
-    statements = selectors.artist_statements("art-1")
+    statements = artist_selectors.artist_statements("art-1")
     assert statements == [
         {"run_id": run.pk, "month": MONTH, "amount": statements[0]["amount"], "status": "finalized",
          "statement_url": f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv",
          "url": f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv"}
     ]  # fmt: skip
-    assert selectors.artist_final_months("nobody") == [] and selectors.artist_statements("nobody") == []
+    assert (
+        artist_selectors.artist_final_months("nobody") == []
+        and artist_selectors.artist_statements("nobody") == []
+    )
     comparison = (selectors.run_detail(run.pk) or {})["comparison"]
     assert comparison["total_user_centric"] == selectors.run_summary(run)["totals"]["allocated"]
     differences = [abs(Decimal(row["difference"])) for row in comparison["payees"]]
     assert differences == sorted(differences, reverse=True) and len(differences) == 3
     assert comparison["progressive_base_value"] is not None
-    assert selectors.artist_final_tracks("art-1", date(2026, 9, 1)) == []
+    assert artist_selectors.artist_final_tracks("art-1", date(2026, 9, 1)) == []
 
 
 def test_final_earnings_and_fans_through_the_api(run: PayoutRun, api_as: Callable[..., APIClient]) -> None:

@@ -114,7 +114,9 @@ def test_no_cell_of_any_csv_starts_a_formula(
     client = Client()
     client.force_login(staff)
     hostile = dict.fromkeys(("month", "run_id", "gross", "amount", "streams", "listeners"), "-2+3")
-    monkeypatch.setattr("frontend.selectors.final_months", lambda artist_id: [hostile | {"amount": "=1+1"}])
+    monkeypatch.setattr(
+        "frontend.dashboard_selectors.final_months", lambda artist_id: [hostile | {"amount": "=1+1"}]
+    )
     history = client.get("/dashboard/art-1/payouts.csv")
     assert history.status_code == 200
     rows = _cells_are_safe(history.content.decode())

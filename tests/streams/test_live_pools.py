@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from frontend import selectors as page
+from frontend import dashboard_selectors as page
 from streams import reports
 from streams.live import dispatch, pricing, store, updates
 from streams.live.estimates import live_artist_estimate, live_track_estimates
