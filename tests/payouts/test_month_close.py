@@ -19,8 +19,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kalipxo.months import add_months, current_month, month_end
+from ledger.models import LedgerTransaction
 from payouts import compute_sql, run_window, services
-from payouts.models import LedgerTransaction, PayoutRun, RunChunk
+from payouts.models import PayoutRun, RunChunk
 from payouts.waiting import run_waiting
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, catalog_body, store

@@ -16,8 +16,9 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
+from ledger.models import LedgerTransaction
 from payouts import compute_python, compute_sql, screening
-from payouts.models import LedgerTransaction, PayeeResult, PayoutRun, RunChunk
+from payouts.models import PayeeResult, PayoutRun, RunChunk
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, catalog_body, store
 

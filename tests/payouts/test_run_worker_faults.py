@@ -16,12 +16,11 @@ import pytest
 from django.db.models import Model
 from rest_framework.test import APIClient
 
+from ledger.models import LedgerPosting, LedgerTransaction
 from payouts import services
 from payouts.models import (
     AllocationLine,
     ArtistResult,
-    LedgerPosting,
-    LedgerTransaction,
     PayeeResult,
     PayoutRun,
     RunChunk,
