@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
 from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS
+from ledger.models import LedgerTransaction
 from payouts.engine.scratch import scratch_drop
 from payouts.models import AllocationLine, PayoutRun
 from streams.models import ClosedMonth, IngestBatch, Listener, RevenueRecord, StreamEvent
@@ -18,9 +19,10 @@ STREAM_MODELS: tuple[type[models.Model], ...] = (
 )  # fmt: skip
 CATALOG_MODELS: tuple[type[models.Model], ...] = (Split, Track, Release, Payee, Artist, Distributor)
 KEPT_MODELS: tuple[type[models.Model], ...] = (ApiClient, PortalAccount)
-# Payout runs and their allocation lines. Runs refer to no stream or catalog row (their
-# results keep ids, not foreign keys), so `_dependents` would not find them.
-RUN_MODELS: tuple[type[models.Model], ...] = (PayoutRun, AllocationLine)
+# Payout runs, their allocation lines and the ledger. Runs refer to no stream or catalog
+# row (their results keep ids, not foreign keys), and the ledger knows runs only by id, so
+# `_dependents` would not find them; postings follow their transactions.
+RUN_MODELS: tuple[type[models.Model], ...] = (PayoutRun, AllocationLine, LedgerTransaction)
 
 
 def _dependents(roots: Sequence[type[models.Model]]) -> list[type[models.Model]]:

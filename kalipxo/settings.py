@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "artists",
     "streams",
+    "ledger",
     "payouts",
     "frontend",
     "demo",

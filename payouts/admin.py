@@ -1,7 +1,7 @@
 """Django admin for payout runs: start, follow, decide holds, finalize; results read-only.
 
 Every change goes through `payouts.services`, exactly as the API does: the admin never
-writes a run's state, a hold's decision or a ledger row itself.
+writes a run's state or a hold's decision itself. The ledger's admin is `ledger.admin`.
 """
 
 from typing import Any
@@ -15,8 +15,6 @@ from payouts.models import (
     AllocationLine,
     ArtistResult,
     Hold,
-    LedgerPosting,
-    LedgerTransaction,
     PayeeResult,
     PayoutRun,
     ReviewRequest,
@@ -28,7 +26,7 @@ from payouts.run import errors, finalize, holds, recovery, start, window
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Results and the ledger are written by runs only; here they are looked at."""
+    """Results are written by runs only; here they are looked at."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -227,29 +225,6 @@ class AllocationLineAdmin(ReadOnlyAdmin):
     list_filter = ["tier", "country"]
     search_fields = ["=run_id", "payee", "isrc"]
     show_full_result_count = False  # millions of rows: no count on every page view
-
-
-class PostingInline(admin.TabularInline):
-    model = LedgerPosting
-    fields = ("account", "amount_minor")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    max_num = 0
-
-
-@admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["key", "run", "description", "currency", "created_at"]
-    search_fields = ["key", "description"]
-    inlines = [PostingInline]
-
-
-@admin.register(LedgerPosting)
-class LedgerPostingAdmin(ReadOnlyAdmin):
-    list_display = ["transaction", "account", "amount_minor"]
-    search_fields = ["account", "transaction__key"]
-    show_full_result_count = False
 
 
 @admin.register(ReviewRequest)

@@ -1,4 +1,6 @@
-"""Payout runs: screening holds, the computation's chunks, results, ledger and review requests.
+"""Payout runs: screening holds, the computation's chunks, results and review requests.
+
+The ledger the runs post to is the `ledger` app's.
 
 Amounts that are paid are integers of the settlement currency's minor unit (`*_minor`);
 exact shares before rounding are `ExactAmountField`s. Result rows name payees, artists and
@@ -335,41 +337,6 @@ class ArtistResult(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.run_id} {self.artist}"
-
-
-class LedgerTransaction(models.Model):
-    """A balanced set of postings. Append-only: the database refuses updates and deletes."""
-
-    key = models.CharField(max_length=100, unique=True, help_text="Idempotency key, e.g. run:12:settlement.")
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="ledger_transactions")
-    description = models.CharField(max_length=300)
-    currency = models.CharField(max_length=3)
-    created_at = models.DateTimeField(db_default=Now())
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.key
-
-
-class LedgerPosting(models.Model):
-    """One signed amount on one account; a transaction's postings sum to zero.
-
-    Accounts: `pool:YYYY-MM` (credited with the month's pools), `payable:payee:<id>`,
-    `suspense:isrc:<isrc>` and `retained`.
-    """
-
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.CharField(max_length=100)
-    amount_minor = models.BigIntegerField()
-
-    class Meta:
-        ordering = ["transaction", "id"]
-        indexes = [models.Index(fields=["account"], name="ledger_posting_account")]
-
-    def __str__(self) -> str:
-        return f"{self.account}: {self.amount_minor}"
 
 
 class ReviewRequest(models.Model):

@@ -14,13 +14,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
 
 from kalipxo.months import month_bounds
-from payouts import ledger
-from payouts.engine.sql import SUM_PLACES, TERM_PLACES
-from payouts.models import LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
+from ledger import accounts
+from ledger.accounts import AccountKind
+from ledger.selectors import (
+    account_balances,
+    run_postings_total,
+    run_transaction_keys,
+    unbalanced_transactions,
+)
+from payouts.models import PayeeResult, PayoutRun, SuspenseResult
 from payouts.policy import RunPolicy
+from payouts.run.selectors import run_outcome
+
+# The checker keeps its own precision instead of importing the computation's: a check that
+# shares constants with the code it checks would follow that code's mistakes. They equal
+# the SQL path's (payouts.engine.sql) today; change them deliberately, against
+# docs/rules.md §2 Rounding, not along.
+TERM_PLACES = 40  # decimals of a listener's per-stream rate
+SUM_PLACES = 30  # decimals an amount is rounded to before its cent is decided
 
 Key = tuple[str, str]  # ("payee", id) | ("suspense", isrc) | ("retained", "")
 
@@ -53,8 +66,6 @@ def stored_amounts(run: PayoutRun) -> dict[Key, int]:
 
 
 def recomputed_python(run: PayoutRun) -> dict[Key, int]:
-    from payouts.run.selectors import run_outcome
-
     allocation = run_outcome(run).allocation
     amounts: dict[Key, int] = {("payee", payee): minor for payee, minor in allocation.payees.items()}
     amounts.update({("suspense", isrc): minor for isrc, minor in allocation.suspense.items()})
@@ -178,30 +189,33 @@ def _conservation(report: Report, run: PayoutRun, stored: dict[Key, int]) -> Non
 
 
 def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
-    txs = LedgerTransaction.objects.filter(run=run)
+    keys = run_transaction_keys(run_id=run.pk)
     if run.status != PayoutRun.Status.FINALIZED:
-        if txs.exists():
+        if keys:
             report.problems.append("ledger: a run that is not finalized has ledger transactions")
         return
-    if txs.count() != 1:
-        report.problems.append(f"ledger: {txs.count()} transactions for the run, expected 1")
-    for key, total in ledger.unbalanced_transactions(run_id=run.pk):
+    if len(keys) != 1:
+        report.problems.append(f"ledger: {len(keys)} transactions for the run, expected 1")
+    for key, total in unbalanced_transactions(run_id=run.pk):
         report.problems.append(f"ledger: transaction {key} does not balance ({total})")
-    balances = ledger.account_balances(run_id=run.pk)
-    expected: dict[str, int] = {f"pool:{run.month:%Y-%m}": -(run.pools_minor or 0)}
+    balances = account_balances(run_id=run.pk)
+    expected: dict[str, int] = {accounts.pool(run.month).code: -(run.pools_minor or 0)}
+    # Codes are built from the prefixes, not parsed: a stored key the ledger would refuse
+    # must show up as a difference here, not stop the check.
+    codes = {
+        "payee": accounts.prefix(AccountKind.PAYABLE),
+        "suspense": accounts.prefix(AccountKind.SUSPENSE),
+        "retained": accounts.RETAINED.code,
+    }
     for (kind, key), minor in stored.items():
-        account = {
-            "payee": f"payable:payee:{key}",
-            "suspense": f"suspense:isrc:{key}",
-            "retained": "retained",
-        }[kind]
+        account = codes[kind] + key
         expected[account] = expected.get(account, 0) + minor
     for account in sorted(set(balances) | set(expected)):
         if balances.get(account, 0) != expected.get(account, 0):
             report.problems.append(
                 f"ledger: {account} holds {balances.get(account, 0)}, results say {expected.get(account, 0)}"
             )
-    posted = txs.aggregate(total=Sum("postings__amount_minor"))["total"] or 0
+    posted = run_postings_total(run_id=run.pk)
     if posted != 0:
         report.problems.append(f"ledger: postings of the run sum to {posted}, not 0")
 

@@ -5,11 +5,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from payouts import ledger
 from payouts.models import PayoutRun
 from payouts.run.errors import RunProblem
 from payouts.run.state import Status, locked
 from payouts.run.window import month_over_check
+from payouts.settlement import run_settlement_write
 from streams.services import month_close
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
         # Checked again: a run started by an older version, or before a clock was set
         # right, must still not pay a month that is going on.
         month_over_check(run.month)
-        ledger.settlement_write(run=run)
+        run_settlement_write(run=run)
         month_close(month=run.month, run_id=run.pk)
         run.status, run.finalized_at, run.finalized_by = Status.FINALIZED, timezone.now(), finalized_by[:200]
         run.save(update_fields=["status", "finalized_at", "finalized_by", "updated_at"])

@@ -10,12 +10,11 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from ledger.models import LedgerPosting, LedgerTransaction
 from payouts.models import (
     AllocationLine,
     ArtistResult,
     Hold,
-    LedgerPosting,
-    LedgerTransaction,
     PayeeResult,
     PayoutRun,
     RunChunk,

@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from payouts.models import Hold, LedgerTransaction, PayeeResult, PayoutRun, ReviewRequest
+from ledger.models import LedgerTransaction
+from payouts.models import Hold, PayeeResult, PayoutRun, ReviewRequest
 from payouts.run.driver import payout_run_drive
 from payouts.run.start import payout_run_start
 from tests.payouts.months import MONTH, Month, catalog_body, store
@@ -36,8 +37,13 @@ def test_every_payouts_admin_page_answers(staff: Client, admin_api: Any, setting
     run, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
     payout_run_drive(run_id=run.pk)
     ReviewRequest.objects.create(artist_id="art-1", month=run.month, message="why?", requested_by="art")
+    ledger_pages = [
+        reverse(f"admin:ledger_{model}_changelist") for model in ("ledgertransaction", "ledgerposting")
+    ]
+    for url in ledger_pages:
+        assert staff.get(url).status_code == 200, url
     models = ("payoutrun", "hold", "runchunk", "payeeresult", "suspenseresult", "trackresult", "artistresult",
-              "allocationline", "ledgertransaction", "ledgerposting", "reviewrequest")  # fmt: skip
+              "allocationline", "reviewrequest")  # fmt: skip
     for model in models:
         answer = staff.get(reverse(f"admin:payouts_{model}_changelist"))
         assert answer.status_code == 200, model
@@ -58,7 +64,14 @@ def test_every_payouts_admin_page_answers(staff: Client, admin_api: Any, setting
         {"action": "finalize_runs", "_selected_action": [run.pk]},
     )
     run.refresh_from_db()
-    assert run.status == "finalized" and LedgerTransaction.objects.filter(run=run).count() == 1
+    assert run.status == "finalized" and LedgerTransaction.objects.filter(run_id=run.pk).count() == 1
+    # The ledger's pages, now with the run's settlement in them, and still read-only.
+    for url in ledger_pages:
+        assert staff.get(url).status_code == 200, url
+    tx = LedgerTransaction.objects.get(run_id=run.pk)
+    assert staff.get(reverse("admin:ledger_ledgertransaction_change", args=[tx.pk])).status_code == 200
+    assert staff.get(reverse("admin:ledger_ledgertransaction_add")).status_code == 403
+    assert staff.get(reverse("admin:ledger_ledgerposting_add")).status_code == 403
     assert PayeeResult.objects.filter(run=run).exists()
 
 

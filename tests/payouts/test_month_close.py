@@ -19,8 +19,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kalipxo.months import add_months, current_month, month_end
+from ledger.models import LedgerTransaction
 from payouts.engine.locks import try_lock
-from payouts.models import LedgerTransaction, PayoutRun, RunChunk
+from payouts.models import PayoutRun, RunChunk
 from payouts.run.driver import payout_run_drive
 from payouts.run.start import payout_run_restart, payout_run_start
 from payouts.run.waiting import run_waiting

@@ -16,11 +16,12 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
+from ledger.models import LedgerTransaction
 from payouts import screening
 from payouts.engine import reference
 from payouts.engine.chunks import chunk_compute
 from payouts.engine.scratch import Scratch
-from payouts.models import LedgerTransaction, PayeeResult, PayoutRun, RunChunk
+from payouts.models import PayeeResult, PayoutRun, RunChunk
 from payouts.run import compute as run_compute
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, catalog_body, store

@@ -14,7 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from payouts.models import LedgerTransaction, PayoutRun
+from ledger.models import LedgerTransaction
+from payouts.models import PayoutRun
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, push
 from tests.workers import WorkerProcess, wait_until
 

@@ -16,7 +16,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient
-from payouts.models import LedgerPosting, LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
+from ledger.models import LedgerPosting, LedgerTransaction
+from payouts.models import PayeeResult, PayoutRun, SuspenseResult
 from streams.models import ClosedMonth
 from tests.payouts.months import MONTH, Month, cents, expected_payouts, push
 from tests.workers import WorkerProcess, wait_until

@@ -16,11 +16,10 @@ import pytest
 from django.db.models import Model
 from rest_framework.test import APIClient
 
+from ledger.models import LedgerPosting, LedgerTransaction
 from payouts.models import (
     AllocationLine,
     ArtistResult,
-    LedgerPosting,
-    LedgerTransaction,
     PayeeResult,
     PayoutRun,
     RunChunk,

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from payouts.ledger import account_balances, unbalanced_transactions
-from payouts.models import LedgerPosting, LedgerTransaction, PayeeResult, PayoutRun, SuspenseResult
+from ledger.models import LedgerPosting, LedgerTransaction
+from ledger.selectors import account_balances, unbalanced_transactions
+from payouts.models import PayeeResult, PayoutRun, SuspenseResult
 from payouts.run.driver import payout_run_drive
 from payouts.run.errors import RunNotFound, RunProblem
 from payouts.run.finalize import payout_run_finalize
@@ -41,7 +42,7 @@ def finalized_run(admin_api: Any) -> PayoutRun:
 
 def test_finalizing_writes_one_balanced_transaction_matching_the_results(finalized_run: PayoutRun) -> None:
     run = finalized_run
-    tx = LedgerTransaction.objects.get(run=run)
+    tx = LedgerTransaction.objects.get(run_id=run.pk)
     assert tx.key == f"run:{run.pk}:settlement" and tx.currency == "USD"
     balances = account_balances(run_id=run.pk)
     assert sum(balances.values()) == 0
@@ -56,16 +57,16 @@ def test_finalizing_writes_one_balanced_transaction_matching_the_results(finaliz
 
     # Finalizing again writes nothing more.
     payout_run_finalize(run_id=run.pk)
-    assert LedgerTransaction.objects.filter(run=run).count() == 1
+    assert LedgerTransaction.objects.filter(run_id=run.pk).count() == 1
 
 
 def test_ledger_rows_cannot_be_updated(finalized_run: PayoutRun) -> None:
-    posting = LedgerPosting.objects.filter(transaction__run=finalized_run).first()
+    posting = LedgerPosting.objects.filter(transaction__run_id=finalized_run.pk).first()
     assert posting is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerPosting.objects.filter(pk=posting.pk).update(amount_minor=posting.amount_minor + 1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        LedgerTransaction.objects.filter(run=finalized_run).update(description="changed")
+        LedgerTransaction.objects.filter(run_id=finalized_run.pk).update(description="changed")
 
 
 @pytest.mark.postgres
@@ -84,7 +85,7 @@ def test_ledger_rows_cannot_be_deleted_on_postgresql(finalized_run: PayoutRun) -
 def test_an_unbalanced_transaction_is_refused_by_the_database(finalized_run: PayoutRun) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         tx = LedgerTransaction.objects.create(
-            key="manual:1", run=finalized_run, description="x", currency="USD"
+            key="manual:1", run_id=finalized_run.pk, description="x", currency="USD"
         )
         LedgerPosting.objects.create(transaction=tx, account="retained", amount_minor=5)
         LedgerPosting.objects.create(transaction=tx, account=f"pool:{MONTH}", amount_minor=-4)
@@ -92,7 +93,7 @@ def test_an_unbalanced_transaction_is_refused_by_the_database(finalized_run: Pay
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the check is deferred to commit
     with transaction.atomic():  # a balanced one is fine
         tx = LedgerTransaction.objects.create(
-            key="manual:2", run=finalized_run, description="x", currency="USD"
+            key="manual:2", run_id=finalized_run.pk, description="x", currency="USD"
         )
         LedgerPosting.objects.create(transaction=tx, account="retained", amount_minor=5)
         LedgerPosting.objects.create(transaction=tx, account=f"pool:{MONTH}", amount_minor=-5)

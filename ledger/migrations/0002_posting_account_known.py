@@ -1,0 +1,50 @@
+"""Every posting's account is one of `ledger.accounts`' kinds, checked by the database.
+
+Adding the constraint checks the rows already written (PostgreSQL validates a new CHECK
+against the table), so a migration that succeeds proves that they conform; none is rewritten.
+The condition is written out as it was on the day: later kinds come with a migration of
+their own.
+
+SQLite adds a CHECK by rebuilding the table, and the rebuilt table has lost payouts 0002's
+append-only trigger, so it is created again after the rebuild, both ways.
+"""
+
+from django.db import migrations, models
+
+SQLITE_GUARD = """
+CREATE TRIGGER IF NOT EXISTS ledger_posting_append_only BEFORE UPDATE ON payouts_ledgerposting
+BEGIN SELECT RAISE(ABORT, 'payouts_ledgerposting rows are append-only'); END"""
+
+
+def sqlite_guard(apps, schema_editor):  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_GUARD, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0001_initial")]
+
+    operations = [
+        # Backwards, the guard comes back after the table's rebuild, i.e. here.
+        migrations.RunPython(migrations.RunPython.noop, sqlite_guard),
+        migrations.AddConstraint(
+            model_name="ledgerposting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("account__in", ["retained", "platform", "withholding", "cash"]),
+                    models.Q(("account__gt", "pool:"), ("account__startswith", "pool:")),
+                    models.Q(("account__gt", "payable:payee:"), ("account__startswith", "payable:payee:")),
+                    models.Q(("account__gt", "suspense:isrc:"), ("account__startswith", "suspense:isrc:")),
+                    models.Q(
+                        ("account__gt", "fees:distributor:"), ("account__startswith", "fees:distributor:")
+                    ),
+                    models.Q(
+                        ("account__gt", "mechanical:isrc:"), ("account__startswith", "mechanical:isrc:")
+                    ),
+                    _connector="OR",
+                ),
+                name="ledger_posting_account_known",
+            ),
+        ),
+        migrations.RunPython(sqlite_guard, migrations.RunPython.noop),
+    ]
