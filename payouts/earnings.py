@@ -18,7 +18,7 @@ from kalipxo.money import format_amount, format_bound
 from payouts.artist_selectors import final_run
 from payouts.estimates import cached_month_estimate
 from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunTrack
-from payouts.screening import pools_of
+from payouts.pools import pools_of
 from streams.live import dispatch
 from streams.live.estimates import fan_names, live_artist_estimate, live_top_fans
 from streams.selectors import qualifying_streams

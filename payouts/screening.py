@@ -19,19 +19,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal, localcontext
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, F, Sum
 
 from artists.models import Track
-from kalipxo.money import decimal_context
 from kalipxo.months import month_bounds
 from payouts.engine.scratch import Scratch, scratch_require
 from payouts.engine.sql import DAYS_SET, DEVICES_SET, fresh_temp_tables, one
 from payouts.policy import RunPolicy
-from streams.models import RevenueRecord
 
 logger = logging.getLogger(__name__)
 
@@ -277,30 +273,6 @@ def evidence(
         for track in entry["top_tracks"]:
             track["title"] = titles.get(track["isrc"], "")
     return out
-
-
-def pools_of(*, month: date, revenue_at: datetime, rights_share: Decimal, listeners: Sequence[str]) -> dict:
-    """Recorded pools (net × rights share) of some listeners as of the cut, exact."""
-    pools: dict[str, Decimal] = {}
-    net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=20, decimal_places=4))
-    for batch in _batches(list(listeners)):
-        rows = (
-            RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at, listener_id__in=batch)
-            .values_list("listener_id")
-            .annotate(paid=net)
-            .order_by()  # the model's default ordering would join streams_listener
-        )
-        with localcontext(decimal_context(60)):
-            pools.update({listener: Decimal(paid) * rights_share for listener, paid in rows})
-    return pools
-
-
-def pools_total(*, month: date, revenue_at: datetime, rights_share: Decimal) -> Decimal:
-    """The month's pools as of the cut, shown while the run is screened and reviewed."""
-    net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=24, decimal_places=4))
-    paid = RevenueRecord.objects.filter(month=month, created_at__lte=revenue_at).aggregate(paid=net)["paid"]
-    with localcontext(decimal_context(60)):
-        return Decimal(paid or 0) * rights_share
 
 
 # -------------------------------------------------------- the chunks' part (PostgreSQL)

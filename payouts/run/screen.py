@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kalipxo.money import half_even_minor
-from payouts import screening
+from payouts import pools, screening
 from payouts.engine.catalog import catalog_snapshot
 from payouts.engine.chunks import listener_ranges
 from payouts.engine.scratch import scratch_create
@@ -98,7 +98,7 @@ def payout_run_review(*, run_id: int, send: Send = enqueue) -> str:
 
 def _set_cut(run: PayoutRun, cut: screening.DataCut, policy: RunPolicy) -> None:
     run.cutoff_event_id, run.cutoff_revenue_at = cut.event_id, cut.revenue_at
-    run.pools_exact = screening.pools_total(
+    run.pools_exact = pools.pools_total(
         month=run.month, revenue_at=cut.revenue_at, rights_share=policy.rights_share
     )
     run.pools_minor = half_even_minor(run.pools_exact, policy.scale)
@@ -121,7 +121,7 @@ def _hold(
     thresholds = dict(zip(THRESHOLD_NAMES, values, strict=True))
     if run.cutoff_revenue_at is None:
         raise RuntimeError(f"Run {run.pk} holds listeners without a data cut.")
-    pools = screening.pools_of(
+    listener_pools = pools.pools_of(
         month=run.month,
         revenue_at=run.cutoff_revenue_at,
         rights_share=policy.rights_share,
@@ -136,7 +136,7 @@ def _hold(
                 reason="; ".join(flag.details),
                 evidence={**evidence[listener], "thresholds": thresholds},
                 streams=evidence[listener]["streams"],
-                pool_exact=pools.get(listener),
+                pool_exact=listener_pools.get(listener),
             )
             for listener, flag in sorted(flags.items())
         ],
