@@ -1,25 +1,10 @@
 """Django admin for the ledger: read-only. Rows are written by `ledger.services` only, and the
 database refuses to change them."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from kalipxo.admin import ReadOnlyAdmin
 from ledger.models import LedgerPosting, LedgerTransaction
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is looked at here, never written."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PostingInline(admin.TabularInline):

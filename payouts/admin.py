@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from kalipxo.admin import ReadOnlyAdmin
 from payouts.models import (
     AllocationLine,
     ArtistResult,
@@ -23,19 +24,6 @@ from payouts.models import (
     TrackResult,
 )
 from payouts.run import errors, finalize, holds, recovery, start, window
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Results are written by runs only; here they are looked at."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StartRunForm(forms.ModelForm):

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from kalipxo.admin import ReadOnlyAdmin
 from streams.models import ClosedMonth, Listener, RevenueRecord, StreamEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the admin may look at but never add, change or delete."""
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Listener)

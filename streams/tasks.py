@@ -3,16 +3,15 @@
 Every task is idempotent (batch markers in Redis, absolute pool values), so they use
 late acknowledgement: a worker killed mid-task leaves the message to be redelivered.
 
-Each task is named after the function it runs. The names the tasks had before
-(`streams.apply_live_batch`, ...) stay registered for the same functions, so messages
-queued by an earlier deployment still run after an upgrade.
+Each task is named after the function it runs, and stays registered under the name it had
+before (`streams.apply_live_batch`, ...: `kalipxo.task_names`), so messages queued by an
+earlier deployment still run after an upgrade.
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
-
+from kalipxo.task_names import task_named
 from kalipxo.validation import parse_month
 from streams.live import dispatch, reconcile, store, updates
 
@@ -62,22 +61,21 @@ def _current_month_reconcile(sample: int = 20) -> dict[str, object]:
     return reconcile.current_month_reconcile(sample=sample)
 
 
-batch_apply = shared_task(name=dispatch.BATCH_APPLY, **APPLY_OPTIONS)(_batch_apply)
-revenue_apply = shared_task(name=dispatch.REVENUE_APPLY, **APPLY_OPTIONS)(_revenue_apply)
-batches_sweep = shared_task(name="streams.batches_sweep", queue="live")(_batches_sweep)
-rebuild_month = shared_task(name="streams.rebuild_month", queue="live")(_rebuild_month)
-current_month_reconcile = shared_task(name="streams.current_month_reconcile", queue="live")(
-    _current_month_reconcile
+batch_apply = task_named(
+    _batch_apply, name=dispatch.BATCH_APPLY, former=["streams.apply_live_batch"], **APPLY_OPTIONS
 )
-
-# The same functions under the names of earlier deployments (see the module's docstring).
-FORMER_NAMES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
-    "streams.apply_live_batch": (_batch_apply, APPLY_OPTIONS),
-    "streams.apply_live_revenue": (_revenue_apply, APPLY_OPTIONS),
-    "streams.sweep_live_batches": (_batches_sweep, {"queue": "live"}),
-    "streams.rebuild_live_month": (_rebuild_month, {"queue": "live"}),
-    "streams.reconcile_live_pools": (_current_month_reconcile, {"queue": "live"}),
-}
-former_tasks = {
-    name: shared_task(name=name, **options)(function) for name, (function, options) in FORMER_NAMES.items()
-}
+revenue_apply = task_named(
+    _revenue_apply, name=dispatch.REVENUE_APPLY, former=["streams.apply_live_revenue"], **APPLY_OPTIONS
+)
+batches_sweep = task_named(
+    _batches_sweep, name="streams.batches_sweep", former=["streams.sweep_live_batches"], queue="live"
+)
+rebuild_month = task_named(
+    _rebuild_month, name="streams.rebuild_month", former=["streams.rebuild_live_month"], queue="live"
+)
+current_month_reconcile = task_named(
+    _current_month_reconcile,
+    name="streams.current_month_reconcile",
+    former=["streams.reconcile_live_pools"],
+    queue="live",
+)

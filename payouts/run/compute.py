@@ -98,6 +98,18 @@ def _claim(run_id: int, stage: str, index: int, run_status: str) -> RunChunk | N
     return chunk
 
 
+def _step_lock(claimed: RunChunk, statuses: tuple[str, ...], *, busy: str) -> RunChunk | str:
+    """Take a claimed step's advisory lock for the caller's transaction: the step, with its
+    run, to work on; or why there is nothing to do (another session has it, or it was done
+    meanwhile, or its run moved on)."""
+    if not try_lock(stage=claimed.stage, run_id=claimed.run_id, index=claimed.index):
+        return f"busy: {busy}"
+    chunk = RunChunk.objects.select_related("run").get(pk=claimed.pk)
+    if chunk.status == RunChunk.Status.DONE or chunk.run.status not in statuses:
+        return "done before"
+    return chunk
+
+
 def payout_run_chunk_compute(*, run_id: int, index: int, send: Send = enqueue) -> str:
     """Screen and compute one listener chunk (PostgreSQL). Safe to run twice or
     concurrently: its advisory lock lets one session work, and its parts are replaced."""
@@ -106,12 +118,10 @@ def payout_run_chunk_compute(*, run_id: int, index: int, send: Send = enqueue) -
     if claimed is None:
         return "nothing to do"
     with transaction.atomic():
-        if not try_lock(stage=stage, run_id=run_id, index=index):
-            return "busy: another worker computes it"
-        chunk = RunChunk.objects.select_related("run").get(pk=claimed.pk)
+        chunk = _step_lock(claimed, (Status.SCREENING, Status.COMPUTING), busy="another worker computes it")
+        if isinstance(chunk, str):
+            return chunk
         run = chunk.run
-        if chunk.status == RunChunk.Status.DONE or run.status not in (Status.SCREENING, Status.COMPUTING):
-            return "done before"
         if run.cutoff_event_id is None or run.cutoff_revenue_at is None:
             raise RuntimeError(f"Run {run_id} computes without a data cut.")
         policy = RunPolicy.from_data(run.policy)
@@ -159,12 +169,10 @@ def payout_run_merge(*, run_id: int, index: int, send: Send = enqueue) -> str:
     if claimed is None:
         return "nothing to do"
     with transaction.atomic():
-        if not try_lock(stage=stage, run_id=run_id, index=index):
-            return "busy: another worker merges it"
-        chunk = RunChunk.objects.select_related("run").get(pk=claimed.pk)
+        chunk = _step_lock(claimed, (Status.COMPUTING,), busy="another worker merges it")
+        if isinstance(chunk, str):
+            return chunk
         run = chunk.run
-        if chunk.status == RunChunk.Status.DONE or run.status != Status.COMPUTING:
-            return "done before"
         policy = RunPolicy.from_data(run.policy)
         bucket_merge(run_id=run_id, bucket=index, policy=policy, totals=chunk_totals(run))
         RunChunk.objects.filter(pk=chunk.pk).update(status=RunChunk.Status.DONE, finished_at=timezone.now())

@@ -5,18 +5,18 @@ the tasks acknowledge late and are redelivered if a worker dies mid-task. A drop
 database connection is retried with backoff; anything else fails the run with its
 reason, because retrying a deterministic error would only repeat it.
 
-Each task is named after the function it runs. The names the tasks had before
-(`payouts.screen_run`, ...) stay registered for the same functions, so messages queued by
-an earlier deployment still run after an upgrade.
+Each task is named after the function it runs, and stays registered under the name it had
+before (`payouts.screen_run`, ...: `kalipxo.task_names`), so messages queued by an earlier
+deployment still run after an upgrade.
 """
 
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from kalipxo.task_names import task_named
 from payouts.run import enqueue
 from payouts.run.compute import payout_run_chunk_compute, payout_run_merge, payout_run_settle
 from payouts.run.errors import RunProblem
@@ -89,26 +89,27 @@ def _scheduled_open() -> int | None:
     return None if run is None else int(run.pk)
 
 
-payout_run_screen_task = shared_task(name=enqueue.SCREEN, **STEP_OPTIONS)(_screen)
-payout_run_chunk_compute_task = shared_task(name=enqueue.CHUNK_COMPUTE, **STEP_OPTIONS)(_chunk_compute)
-payout_run_review_task = shared_task(name=enqueue.REVIEW, **STEP_OPTIONS)(_review)
-payout_run_merge_task = shared_task(name=enqueue.MERGE, **STEP_OPTIONS)(_merge)
-payout_run_settle_task = shared_task(name=enqueue.SETTLE, **STEP_OPTIONS)(_settle)
-payout_runs_resume_task = shared_task(name="payouts.payout_runs_resume", queue="payouts")(_resume)
-payout_run_scheduled_open_task = shared_task(name="payouts.payout_run_scheduled_open", queue="payouts")(
-    _scheduled_open
+payout_run_screen_task = task_named(
+    _screen, name=enqueue.SCREEN, former=["payouts.screen_run"], **STEP_OPTIONS
 )
-
-# The same functions under the names of earlier deployments (see the module's docstring).
-FORMER_NAMES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
-    "payouts.screen_run": (_screen, STEP_OPTIONS),
-    "payouts.compute_run_chunk": (_chunk_compute, STEP_OPTIONS),
-    "payouts.review_run": (_review, STEP_OPTIONS),
-    "payouts.settle_run_part": (_merge, STEP_OPTIONS),
-    "payouts.settle_run": (_settle, STEP_OPTIONS),
-    "payouts.resume_runs": (_resume, {"queue": "payouts"}),
-    "payouts.open_last_month_run": (_scheduled_open, {"queue": "payouts"}),
-}
-former_tasks = {
-    name: shared_task(name=name, **options)(function) for name, (function, options) in FORMER_NAMES.items()
-}
+payout_run_chunk_compute_task = task_named(
+    _chunk_compute, name=enqueue.CHUNK_COMPUTE, former=["payouts.compute_run_chunk"], **STEP_OPTIONS
+)
+payout_run_review_task = task_named(
+    _review, name=enqueue.REVIEW, former=["payouts.review_run"], **STEP_OPTIONS
+)
+payout_run_merge_task = task_named(
+    _merge, name=enqueue.MERGE, former=["payouts.settle_run_part"], **STEP_OPTIONS
+)
+payout_run_settle_task = task_named(
+    _settle, name=enqueue.SETTLE, former=["payouts.settle_run"], **STEP_OPTIONS
+)
+payout_runs_resume_task = task_named(
+    _resume, name="payouts.payout_runs_resume", former=["payouts.resume_runs"], queue="payouts"
+)
+payout_run_scheduled_open_task = task_named(
+    _scheduled_open,
+    name="payouts.payout_run_scheduled_open",
+    former=["payouts.open_last_month_run"],
+    queue="payouts",
+)

@@ -109,12 +109,12 @@ ACCESS: dict[tuple[str, str], Rule] = {
     # API: payout runs (admins), statements (the payee's artist and distributor too)
     ("api/v1/payout-runs", GET): Rule(ADMINS),
     ("api/v1/payout-runs", POST): Rule(ADMINS, body="run-month"),
-    ("api/v1/payout-runs/<int:run_id>", GET): Rule(ADMINS),
-    ("api/v1/payout-runs/<int:run_id>/holds", GET): Rule(ADMINS),
-    ("api/v1/payout-runs/<int:run_id>/holds/<int:hold_id>", POST): Rule(ADMINS, body={"decision": "reject"}),
-    ("api/v1/payout-runs/<int:run_id>/finalize", POST): Rule(ADMINS, body={}),
-    ("api/v1/payout-runs/<int:run_id>/payouts.csv", GET): Rule(ADMINS),
-    ("api/v1/payout-runs/<int:run_id>/statements/<str:payee>.csv", GET): Rule(SEES_ART_A),
+    ("api/v1/payout-runs/<id:run_id>", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<id:run_id>/holds", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<id:run_id>/holds/<id:hold_id>", POST): Rule(ADMINS, body={"decision": "reject"}),
+    ("api/v1/payout-runs/<id:run_id>/finalize", POST): Rule(ADMINS, body={}),
+    ("api/v1/payout-runs/<id:run_id>/payouts.csv", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<id:run_id>/statements/<str:payee>.csv", GET): Rule(SEES_ART_A),
     # Public: the calculator, the schema and its docs
     ("api/v1/calculator", GET): Rule(EVERYONE, query="model=pro_rata&plays=1000&rate=0.004"),
     ("api/schema/", GET): Rule(EVERYONE),
@@ -130,7 +130,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("dashboard/<str:artist_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("dashboard/<str:artist_id>/payouts.csv", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("console/", GET): Rule(ADMINS & SESSIONS),
-    ("console/runs/<int:run_id>/", GET): Rule(ADMINS & SESSIONS),
+    ("console/runs/<id:run_id>/", GET): Rule(ADMINS & SESSIONS),
 }
 PUBLIC = {
     "",

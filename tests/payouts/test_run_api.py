@@ -206,3 +206,21 @@ def test_errors_are_json(admin_api: APIClient, api_as: Any) -> None:
         client = api_as(role, **extra)
         assert client.post("/api/v1/payout-runs", {"month": MONTH}, format="json").status_code == 403
         assert client.get("/api/v1/payout-runs").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/payout-runs/{id}",
+        "/api/v1/payout-runs/{id}/holds",
+        "/api/v1/payout-runs/{id}/payouts.csv",
+        "/api/v1/payout-runs/{id}/statements/A1.csv",
+    ],
+)
+@pytest.mark.parametrize("run_id", ["999999999999999999", "9223372036854775808", "590109893270873309184"])
+def test_a_run_id_no_row_can_have_is_not_found(admin_api: APIClient, path: str, run_id: str) -> None:
+    """Ids beyond what the database's id columns hold are a 404 like any id with no run, not
+    a query the database refuses."""
+    response = admin_api.get(path.format(id=run_id))
+    assert response.status_code == 404
+    assert response.json()["detail"]
