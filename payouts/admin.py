@@ -1,6 +1,6 @@
 """Django admin for payout runs: start, follow, decide holds, finalize; results read-only.
 
-Every change goes through `payouts.services`, exactly as the API does: the admin never
+Every change goes through the run's steps (`payouts.run`), exactly as the API does: the admin never
 writes a run's state or a hold's decision itself. The ledger's admin is `ledger.admin`.
 """
 
