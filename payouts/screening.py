@@ -1,4 +1,4 @@
-"""Fraud screening (docs/rules.md §2) and the data cut a run computes from.
+"""Fraud screening (docs/rules.md §2 Fraud holds).
 
 Rules, each counting qualifying streams of the month up to the run's cut:
 
@@ -13,12 +13,12 @@ rules run as GROUP BY queries in the database; only flagged listeners reach Pyth
 """
 
 import logging
-import time
+import string
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -34,65 +34,16 @@ logger = logging.getLogger(__name__)
 RULE_STREAMS_PER_DAY = "streams_per_day"
 RULE_TRACK_PLAYS_PER_DAY = "track_plays_per_day"
 RULE_SHARED_DEVICE = "shared_device"
+# What a hold says of each violation: one wording, filled in by Python (`detail`) or by the
+# database (`detail_sql`), so both query forms below say it word for word the same.
+DETAILS = {
+    RULE_STREAMS_PER_DAY: "{count} streams on {day} (limit {limit})",
+    RULE_TRACK_PLAYS_PER_DAY: "{isrc} played {count} times on {day} (limit {limit})",
+    RULE_SHARED_DEVICE: "device {device} used by {listeners} listeners (limit {limit})",
+}
 EVIDENCE_TOP_TRACKS = 5
 EVIDENCE_BATCH = 500  # flagged listeners per evidence query
-CUT_WAIT_SECONDS = 30.0
 WORK_MEM = "256MB"
-
-
-# The writers of our database at a moment: each session holding a transaction id, as
-# "pid:xid". A pair that is gone later means that transaction ended. (A snapshot's list of
-# running transactions would not do: it leaves out those newer than the last one to end.)
-_WRITERS_SQL = """
-SELECT clock_timestamp(), array(
-    SELECT pid::text || ':' || backend_xid::text FROM pg_stat_activity
-    WHERE backend_xid IS NOT NULL AND datname = current_database() AND pid <> pg_backend_pid()
-)
-"""
-_STILL_WRITING_SQL = """
-SELECT count(*) FROM pg_stat_activity WHERE pid::text || ':' || backend_xid::text = ANY(%s)
-"""
-
-
-@dataclass(frozen=True)
-class DataCut:
-    """Events up to `event_id` and revenue recorded up to `revenue_at` belong to the run."""
-
-    event_id: int
-    revenue_at: datetime
-
-
-def data_cut() -> DataCut:
-    """Take the cut, and on PostgreSQL wait until nothing below it can still appear.
-
-    An event's id is drawn when it is inserted, so a transaction still open when we read
-    max(id) may commit an id below it later; revenue `created_at` is its transaction's
-    start. Both are settled by waiting for the transactions in progress right after the
-    read: afterwards every row under the cut is committed (or gone) and every later
-    transaction lands above it. Must be called outside a transaction. If something holds
-    a transaction open for longer than CUT_WAIT_SECONDS, the run goes on and says so in
-    the log.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT max(id) FROM streams_streamevent")
-        event_id = int(cursor.fetchone()[0] or 0)
-        now = datetime.now(UTC)
-        if connection.vendor != "postgresql":
-            return DataCut(event_id=event_id, revenue_at=now)
-        cursor.execute(_WRITERS_SQL)
-        revenue_at, writers = cursor.fetchone()
-        deadline = time.monotonic() + CUT_WAIT_SECONDS
-        while writers:
-            # Statistics views are read once per transaction unless told to read again.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(_STILL_WRITING_SQL, [writers])
-            if not cursor.fetchone()[0]:
-                break
-            if time.monotonic() > deadline:
-                logger.warning("data cut: transactions still open after %ss; going on", CUT_WAIT_SECONDS)
-                break
-            time.sleep(0.05)
-    return DataCut(event_id=event_id, revenue_at=revenue_at)
 
 
 @contextmanager
@@ -140,6 +91,22 @@ class Scope:
         )
 
 
+def detail(rule: str, **values: object) -> str:
+    return DETAILS[rule].format(**values)
+
+
+def detail_sql(rule: str, **expressions: str) -> str:
+    """The same sentence as a SQL text expression, each field given as an expression of ours
+    (a column or a placeholder, never client input)."""
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(DETAILS[rule]):
+        if literal:
+            parts.append("'" + literal.replace("'", "''") + "'")
+        if name:
+            parts.append(f"({expressions[name]})::text")
+    return " || ".join(parts)
+
+
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -163,7 +130,9 @@ def screen(*, scope: Scope, policy: RunPolicy) -> dict[str, Flag]:
         "GROUP BY listener_id, day HAVING count(*) > %s ORDER BY listener_id, day",
         [*params, per_day],
     ):
-        flag(listener, RULE_STREAMS_PER_DAY, f"{count} streams on {when} (limit {per_day})")
+        flag(
+            listener, RULE_STREAMS_PER_DAY, detail(RULE_STREAMS_PER_DAY, count=count, day=when, limit=per_day)
+        )
 
     # Only listener-days over the per-track limit can hold a track over it: find those
     # first, so the fine-grained count touches a handful of listeners, not the month.
@@ -176,7 +145,11 @@ def screen(*, scope: Scope, policy: RunPolicy) -> dict[str, Flag]:
         "GROUP BY listener_id, isrc, day HAVING count(*) > %s ORDER BY listener_id, day, isrc",
         [*params, per_track, *params, per_track],
     ):
-        flag(listener, RULE_TRACK_PLAYS_PER_DAY, f"{isrc} played {count} times on {when} (limit {per_track})")
+        flag(
+            listener,
+            RULE_TRACK_PLAYS_PER_DAY,
+            detail(RULE_TRACK_PLAYS_PER_DAY, isrc=isrc, count=count, day=when, limit=per_track),
+        )
 
     per_device = policy.fraud_max_listeners_per_device
     shared = _rows(
@@ -195,7 +168,7 @@ def screen(*, scope: Scope, policy: RunPolicy) -> dict[str, Flag]:
             flag(
                 listener,
                 RULE_SHARED_DEVICE,
-                f"device {device} used by {counts[device]} listeners (limit {per_device})",
+                detail(RULE_SHARED_DEVICE, device=device, listeners=counts[device], limit=per_device),
             )
     return flags
 
@@ -294,7 +267,7 @@ def chunk_screen(
     cursor.execute(
         f"INSERT INTO {scratch.flags} (chunk, listener, rule, sort_key, detail) "  # noqa: S608
         "SELECT %s, listener_id, 'streams_per_day', day::text, "
-        "c || ' streams on ' || day || ' (limit ' || %s || ')' "
+        f"{detail_sql(RULE_STREAMS_PER_DAY, count='c', day='day', limit='%s')} "
         f"FROM kx_g WHERE g = {DAYS_SET} AND c > %s",
         [index, per_day, per_day],
     )
@@ -309,7 +282,7 @@ def chunk_screen(
         cursor.execute(
             f"INSERT INTO {scratch.flags} (chunk, listener, rule, sort_key, detail) "  # noqa: S608
             "SELECT %s, listener_id, 'track_plays_per_day', day || ' ' || isrc, "
-            "isrc || ' played ' || n || ' times on ' || day || ' (limit ' || %s || ')' FROM ("
+            f"{detail_sql(RULE_TRACK_PLAYS_PER_DAY, isrc='isrc', count='n', day='day', limit='%s')} FROM ("
             "  SELECT e.listener_id, e.isrc, (e.started_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n "
             f"  FROM streams_streamevent e WHERE {where} "
             "  AND e.listener_id IN (SELECT listener_id FROM kx_busy) "
@@ -351,7 +324,7 @@ def chunk_findings(*, run_id: int, policy: RunPolicy) -> tuple[dict[str, Flag], 
                 (
                     listener,
                     RULE_SHARED_DEVICE,
-                    f"device {device} used by {sharing} listeners (limit {per_device})",
+                    detail(RULE_SHARED_DEVICE, device=device, listeners=sharing, limit=per_device),
                 )
             )
         flagged = sorted({listener for listener, _, _ in found})
@@ -368,8 +341,8 @@ def chunk_findings(*, run_id: int, policy: RunPolicy) -> tuple[dict[str, Flag], 
                 devices[listener][device] = int(sharing)
     found.sort(key=lambda row: (row[0], RULE_ORDER[row[1]]))  # stable: keeps days in order
     flags: dict[str, Flag] = {}
-    for listener, rule, detail in found:
+    for listener, rule, said in found:
         entry = flags.setdefault(listener, Flag(listener))
         entry.rules.add(rule)
-        entry.details.append(detail)
+        entry.details.append(said)
     return flags, devices

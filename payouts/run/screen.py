@@ -20,6 +20,7 @@ from payouts.engine.scratch import scratch_create
 from payouts.models import Hold, PayoutRun, RunChunk
 from payouts.policy import RunPolicy
 from payouts.run.compute import compute_begin
+from payouts.run.cut import DataCut, data_cut
 from payouts.run.enqueue import CHUNK_COMPUTE, Send, enqueue
 from payouts.run.state import PROGRESS_REVIEW, PROGRESS_SCREENING, Status, locked, uses_sql
 
@@ -42,7 +43,7 @@ def payout_run_screen(*, run_id: int, send: Send = enqueue) -> str:
         run.status, run.progress = Status.SCREENING, PROGRESS_SCREENING
         run.save(update_fields=["status", "progress", "updated_at"])
     policy = RunPolicy.from_data(run.policy)
-    cut = screening.data_cut()
+    cut = data_cut()
     if uses_sql():
         with transaction.atomic():
             run = locked(run_id)
@@ -96,7 +97,7 @@ def payout_run_review(*, run_id: int, send: Send = enqueue) -> str:
         return _after_screening(run, send=send)
 
 
-def _set_cut(run: PayoutRun, cut: screening.DataCut, policy: RunPolicy) -> None:
+def _set_cut(run: PayoutRun, cut: DataCut, policy: RunPolicy) -> None:
     run.cutoff_event_id, run.cutoff_revenue_at = cut.event_id, cut.revenue_at
     run.pools_exact = pools.pools_total(
         month=run.month, revenue_at=cut.revenue_at, rights_share=policy.rights_share

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 
 from kalipxo.months import previous_month
+from payouts import screening
 from payouts.models import Hold, PayeeResult, PayoutRun, RunChunk
 from payouts.run.driver import payout_run_drive
 from payouts.run.enqueue import discard
@@ -161,7 +163,7 @@ def test_the_data_cut_waits_for_open_transactions_of_its_own_database_only(
     import psycopg
     from django.db import connection
 
-    from payouts import screening
+    from payouts.run import cut as cut_module
 
     params = connection.get_connection_params()
     if database == "other":
@@ -169,7 +171,7 @@ def test_the_data_cut_waits_for_open_transactions_of_its_own_database_only(
     with psycopg.connect(**params) as writer:
         writer.execute("SELECT pg_current_xact_id()")  # holds a transaction id, still open
         with connection.cursor() as cursor:
-            cursor.execute(screening._WRITERS_SQL)
+            cursor.execute(cut_module._WRITERS_SQL)
             _, writers = cursor.fetchone()
         pids = {int(pair.split(":")[0]) for pair in writers}
         assert (writer.info.backend_pid in pids) is waits
@@ -187,7 +189,7 @@ def test_the_cut_waits_for_an_open_writer_whose_event_is_under_it(
     import psycopg
     from django.db import connection
 
-    from payouts import screening
+    from payouts.run import cut as cut_module
     from streams.models import StreamEvent
 
     month = Month(plays=[("L1", "QZKPX2600001", 1)], paid={"L1": "9.99"})
@@ -197,12 +199,32 @@ def test_the_cut_waits_for_an_open_writer_whose_event_is_under_it(
         "(event_id, listener_id, isrc, started_at, duration_ms, country, tier) "
         "VALUES (%s, 'L1', 'QZKPX2600001', %s, 200000, 'US', 'premium')"
     )
-    monkeypatch.setattr(screening, "CUT_WAIT_SECONDS", 20)
+    monkeypatch.setattr(cut_module, "CUT_WAIT_SECONDS", 20)
     with psycopg.connect(**connection.get_connection_params()) as writer:
         writer.execute(insert, ["slow", datetime(2026, 10, 5, tzinfo=UTC)])  # drawn first, still open
         with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
             other.execute(insert, ["quick", datetime(2026, 10, 5, tzinfo=UTC)])
         threading.Timer(0.3, writer.commit).start()
-        cut = screening.data_cut()
+        cut = cut_module.data_cut()
         slow = StreamEvent.objects.filter(event_id="slow").first()  # committed by now
     assert slow is not None and slow.pk < cut.event_id == StreamEvent.objects.get(event_id="quick").pk
+
+
+@pytest.mark.parametrize(
+    ("rule", "values"),
+    [
+        ("streams_per_day", {"count": 1001, "day": "2026-10-03", "limit": 1000}),
+        ("track_plays_per_day", {"isrc": "QZKPX2600001", "count": 201, "day": "2026-10-31", "limit": 200}),
+        ("shared_device", {"device": "d-O'Brien 7", "listeners": 11, "limit": 10}),
+    ],
+)
+def test_the_database_words_a_violation_as_python_does(rule: str, values: dict[str, Any]) -> None:
+    """The chunks' screening (PostgreSQL) writes its hold reasons in SQL, the portable one in
+    Python: both from one wording, so a hold reads the same on either path."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the chunks' screening runs on PostgreSQL only")
+    expression = screening.detail_sql(rule, **{name: "%s" for name in values})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {expression}", list(values.values()))
+        (said,) = cursor.fetchone()
+    assert said == screening.detail(rule, **values)
