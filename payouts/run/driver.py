@@ -1,8 +1,9 @@
 """A run taken as far as it can go in this process, without a broker (`manage.py
 payout_run`, tests): the steps the workers run, in the order they send each other.
 
-Each step is given a `send` that queues the next steps here instead of on the broker, so
-the driver runs exactly the sequence the tasks would, and no second copy of it exists.
+It begins with what the run waits for (`recovery.run_waits_for`, as recovery does), and
+gives each step a `send` that queues the next steps here instead of on the broker, so the
+driver runs exactly the sequence the tasks would, and no second copy of it exists.
 """
 
 import logging
@@ -10,15 +11,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 
-from payouts.models import PayoutRun, RunChunk
-from payouts.run.compute import merge_begin, payout_run_chunk_compute, payout_run_merge, payout_run_settle
+from payouts.models import PayoutRun
+from payouts.run.compute import payout_run_chunk_compute, payout_run_merge, payout_run_settle
 from payouts.run.enqueue import CHUNK_COMPUTE, MERGE, REVIEW, SCREEN, SETTLE
 from payouts.run.errors import RunProblem
 from payouts.run.failure import failure_reason, payout_run_fail
+from payouts.run.recovery import run_take_on, run_waits_for
 from payouts.run.screen import payout_run_review, payout_run_screen
-from payouts.run.state import Status, locked, uses_sql
 
 logger = logging.getLogger(__name__)
 
@@ -64,43 +65,10 @@ def _drive(*, run_id: int, on_progress: Callable[[PayoutRun], None] | None) -> P
             on_progress(run)
         return run
 
-    _resume(report(), send)
+    for waiting in run_waits_for(report(), ready=lambda chunk: True, idle=True):
+        run_take_on(waiting, send)
     while steps:
         step, args = steps.popleft()
         STEPS[step](*args, send=send)
         report()
     return report()
-
-
-def _resume(run: PayoutRun, send: Callable[..., None]) -> None:
-    """Send the steps a run in its present state waits for (none in review or after)."""
-    pending = {
-        stage: list(
-            run.chunks.filter(stage=stage)
-            .exclude(status=RunChunk.Status.DONE)
-            .values_list("index", flat=True)
-        )
-        for stage in (RunChunk.Stage.LISTENERS, RunChunk.Stage.ISRCS)
-    }
-    has_merges = run.chunks.filter(stage=RunChunk.Stage.ISRCS).exists()
-    if run.status == Status.QUEUED or (run.status == Status.SCREENING and not run.chunks.exists()):
-        send(SCREEN, run.pk)
-    elif run.status == Status.SCREENING:
-        for index in pending[RunChunk.Stage.LISTENERS]:
-            send(CHUNK_COMPUTE, run.pk, index)
-        if not pending[RunChunk.Stage.LISTENERS]:
-            send(REVIEW, run.pk)
-    elif run.status == Status.COMPUTING:
-        if not uses_sql():
-            send(SETTLE, run.pk)
-        elif pending[RunChunk.Stage.LISTENERS]:
-            for index in pending[RunChunk.Stage.LISTENERS]:
-                send(CHUNK_COMPUTE, run.pk, index)
-        elif pending[RunChunk.Stage.ISRCS]:
-            for index in pending[RunChunk.Stage.ISRCS]:
-                send(MERGE, run.pk, index)
-        elif has_merges:
-            send(SETTLE, run.pk)
-        else:
-            with transaction.atomic():
-                merge_begin(locked(run.pk), send=send)
