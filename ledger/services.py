@@ -46,10 +46,7 @@ def _postings_from_pairs(tx: LedgerTransaction, pairs: Iterable[tuple[Account | 
             raise TypeError(f"Posting amounts are integers of minor units, not {amount!r}.")
         if amount:
             rows.append(LedgerPosting(transaction=tx, account=_account_code(account), amount_minor=amount))
-    total = sum(row.amount_minor for row in rows)
-    if total != 0:
-        raise LedgerUnbalanced(f"Ledger transaction {tx.key} does not balance: postings sum to {total}.")
-    LedgerPosting.objects.bulk_create(rows)
+    LedgerPosting.objects.bulk_create(rows)  # balanced or not: `transaction_write` checks both forms
 
 
 def _postings_from_query(tx: LedgerTransaction, query: PostingsQuery) -> None:
