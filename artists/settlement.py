@@ -21,7 +21,7 @@ def track_settlements(isrcs: Iterable[str] | None = None) -> dict[str, TrackSett
     tracks = Track.objects.all()
     splits = Split.objects.all()
     if isrcs is not None:
-        wanted = list(set(isrcs))
+        wanted = set(isrcs)  # a set: see kalipxo.db.InJson
         tracks = tracks.filter(isrc__in_json=wanted)
         splits = splits.filter(track_id__in_json=wanted)
     artists = dict(tracks.values_list("isrc", "artist_id"))

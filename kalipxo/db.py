@@ -99,7 +99,9 @@ class InJson(Lookup):  # type: ignore[type-arg]
 
     An `__in` of a thousand ids binds a thousand parameters, each prepared and quoted in
     Python (Django's client-side binding); the live worker paid more for that than for the
-    queries. PostgreSQL expands the JSON array itself, SQLite with json_each.
+    queries. PostgreSQL expands the JSON array itself, SQLite with json_each. Pass a set
+    (any iterable but a list or tuple): Django walks a list's or tuple's elements one by
+    one looking for expressions, which for a thousand ids cost more than the query.
     """
 
     lookup_name = "in_json"

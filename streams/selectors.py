@@ -73,7 +73,7 @@ def revenue_pools(month: date, *, listeners: Iterable[str] | None = None) -> dic
     """Listener pool = (gross − tax − fees) × rights share, from recorded revenue."""
     records = RevenueRecord.objects.filter(month=month)
     if listeners is not None:
-        records = records.filter(listener_id__in_json=list(listeners))
+        records = records.filter(listener_id__in_json=set(listeners))  # a set: see kalipxo.db.InJson
     # order_by(): the model's default ordering would join streams_listener for nothing.
     nets = records.values_list("listener_id").annotate(paid=Sum(F("gross") - F("tax") - F("fees"))).order_by()
     share = Decimal(settings.RIGHTS_SHARE)
