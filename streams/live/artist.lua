@@ -13,9 +13,9 @@ local p, artist, k = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local SHARE_SCALE = 1000000
 local BLOCK = 1000  -- ids per HMGET (Lua's unpack has a limit)
 
--- The members of a sorted set of listeners: ids, weights and exact values P x w / T / scale.
+-- The fields of a hash of listeners: ids, weights and exact values P x w / T / scale.
 local function priced(key, scale)
-  local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+  local flat = redis.call('HGETALL', key)
   local ids, weights, values = {}, {}, {}
   for first = 1, #flat, 2 * BLOCK do
     local block = {}

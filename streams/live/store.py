@@ -323,7 +323,7 @@ def read_track_counts(*, month: date, isrcs: list[str]) -> dict[str, tuple[int, 
     pipe = client().pipeline(transaction=False)
     for shard in range(SHARDS):
         for isrc in isrcs:
-            pipe.zcard(f"{shard_prefix(month, shard)}:tl:{isrc}")
+            pipe.hlen(f"{shard_prefix(month, shard)}:tl:{isrc}")
     listeners = [0] * len(isrcs)
     for index, count in enumerate(pipe.execute()):
         listeners[index % len(isrcs)] += int(count)

@@ -27,8 +27,6 @@ def live_state(month: date) -> dict[str, Any]:
             if key.endswith(":totals"):
                 fields.pop("updated_at", None)
             state[key] = fields
-        elif kind == "zset":
-            state[key] = client.zrange(key, 0, -1, withscores=True)
         elif kind == "set":
             state[key] = sorted(client.smembers(key))
         else:

@@ -254,7 +254,7 @@ def test_reconciliation_finds_drift_and_repairs_it(
 
     # art-2's listeners lose track of one of L2's plays of Two (as a key restored from an
     # old snapshot would): its money, computed from them, moves; its stream count does not.
-    store.client().zincrby(f"{store.shard_prefix(MONTH, store.shard_of('L2'))}:m:art-2", -1, "L2")
+    store.client().hincrby(f"{store.shard_prefix(MONTH, store.shard_of('L2'))}:m:art-2", "L2", -1)
     report = reconcile_month(MONTH)
 
     assert [(d.artist, d.field) for d in report.drifts] == [("art-2", "gross")]
@@ -375,7 +375,7 @@ def test_verify_live_pools_reports_the_largest_difference_and_fails_on_drift(
     assert largest < Decimal("0.000001")  # one rounding of 1e-9 per listener at most
 
     # One of L4's plays of Two vanishes from art-2's listeners: its money drifts.
-    store.client().zincrby(f"{store.shard_prefix(MONTH, store.shard_of('L4'))}:m:art-2", -1, "L4")
+    store.client().hincrby(f"{store.shard_prefix(MONTH, store.shard_of('L4'))}:m:art-2", "L4", -1)
     out = StringIO()
     with pytest.raises(CommandError, match="1 artists differ"):
         call_command("verify_live_pools", f"{MONTH:%Y-%m}", stdout=out)
