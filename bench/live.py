@@ -585,7 +585,8 @@ def run_month(options: Options, output: Path | None) -> int:
     headlines = _month_headlines(loaded, rebuilt, backlog, size) + _freshness_headlines(
         steady, f", month at {size.plays:,} plays/listener"
     )
-    Result(name="live", command=options.command, headlines=headlines, ok=ok).save()
+    result = prefill.result_name("live", size, quick=options.quick)
+    Result(name=result, command=options.command, headlines=headlines, ok=ok).save()
     if output is not None:
         body = (
             f"{_measured(load)}\n"
@@ -804,6 +805,12 @@ def main() -> None:
         help="plays per listener already in the month, on average "
         f"(default {prefill.FULL.plays}, --quick {prefill.QUICK.plays}; 0: an empty month)",
     )
+    parser.add_argument(
+        "--month-end",
+        action="store_true",
+        help=f"the month's end: {prefill.MONTH_END} times the default plays per listener "
+        f"({prefill.FULL.plays * prefill.MONTH_END:,}, --quick {prefill.QUICK.plays * prefill.MONTH_END:,})",
+    )
     parser.add_argument("--no-prefill", action="store_true", help="the same as --plays 0")
     parser.add_argument(
         "--listeners",
@@ -835,7 +842,7 @@ def main() -> None:
         parser.error("--batch from 2 to 1000; --senders and --steady-senders at least 1.")
     plays = 0 if args.no_prefill else args.plays
     options = Options(
-        size=prefill.size(quick=args.quick, plays=plays, listeners=args.listeners),
+        size=prefill.size(quick=args.quick, plays=plays, listeners=args.listeners, month_end=args.month_end),
         rate=args.rate,
         seconds=QUICK_SECONDS if args.quick else args.seconds,
         batch=args.batch,

@@ -349,7 +349,8 @@ def run(
     )
     where = f", month at {size.plays:,} plays/listener" if size.plays else ""
     rows = headlines(load, alone, rate, elapsed=elapsed, queue=queue, where=where, goals=bool(size.plays))
-    Result(name="load", command=command, headlines=rows, ok=ok).save()
+    name = prefill.result_name("load", size, quick=quick) if size.plays else "load"
+    Result(name=name, command=command, headlines=rows, ok=ok).save()
     if output is not None:
         month_text = (
             f"The month holds {size.label} before the clock starts (bench/prefill.py); the events are more "
@@ -465,6 +466,12 @@ def main() -> None:
         help="plays per listener already in the month, on average "
         f"(default {prefill.FULL.plays}, --quick {prefill.QUICK.plays}; 0: an empty month)",
     )
+    parser.add_argument(
+        "--month-end",
+        action="store_true",
+        help=f"the month's end: {prefill.MONTH_END} times the default plays per listener "
+        f"({prefill.FULL.plays * prefill.MONTH_END:,}, --quick {prefill.QUICK.plays * prefill.MONTH_END:,})",
+    )
     parser.add_argument("--no-prefill", action="store_true", help="the same as --plays 0")
     parser.add_argument(
         "--listeners",
@@ -488,7 +495,10 @@ def main() -> None:
         parser.error(f"--artists at most {ARTISTS}; --batch from 1 to 1000.")
     seconds = QUICK_SECONDS if args.quick else args.seconds
     size = prefill.size(
-        quick=args.quick, plays=0 if args.no_prefill else args.plays, listeners=args.listeners
+        quick=args.quick,
+        plays=0 if args.no_prefill else args.plays,
+        listeners=args.listeners,
+        month_end=args.month_end,
     )
     output = None if args.no_output else args.output or default_output(args.quick)
     try:

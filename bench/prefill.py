@@ -90,8 +90,17 @@ FULL = Size(listeners=10_000, plays=200, tracks=10_000, artists=1_500, labels=50
 QUICK = Size(listeners=1_000, plays=50, tracks=2_000, artists=300, labels=10)
 
 
-def size(*, quick: bool, plays: int | None = None, listeners: int | None = None) -> Size:
+MONTH_END = 5  # the month's end holds this many times the mid-month's plays per listener
+
+
+def size(
+    *, quick: bool, plays: int | None = None, listeners: int | None = None, month_end: bool = False
+) -> Size:
+    """The prefill: the mid-month by default, `month_end` five times as deep (1,000 plays per
+    listener at full size), `plays` any depth."""
     base = QUICK if quick else FULL
+    if month_end and plays is None:
+        plays = base.plays * MONTH_END
     return Size(
         listeners=listeners or base.listeners,
         plays=base.plays if plays is None else plays,
@@ -99,6 +108,15 @@ def size(*, quick: bool, plays: int | None = None, listeners: int | None = None)
         artists=base.artists,
         labels=base.labels,
     )
+
+
+def result_name(base: str, prefilled: Size, *, quick: bool) -> str:
+    """Where a prefilled benchmark leaves its headlines: `base` for the mid-month, `base-end`
+    for the month's end (the names `python -m bench` reads), `base-N` for other depths."""
+    default = size(quick=quick).plays
+    if prefilled.plays == default:
+        return base
+    return f"{base}-end" if prefilled.plays == default * MONTH_END else f"{base}-{prefilled.plays}"
 
 
 def this_month(now: datetime) -> date:
