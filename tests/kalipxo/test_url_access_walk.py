@@ -267,7 +267,7 @@ def session(*, csrf: bool = True, **user: Any) -> APIClient:
 def world() -> World:
     """Distributors A and B with an artist and a track each, a work of A, last month paid,
     and a client for every kind of caller."""
-    dist_a, dist_b = DistributorFactory(name="Distro A"), DistributorFactory(name="Distro B")
+    dist_a, dist_b = DistributorFactory.create(name="Distro A"), DistributorFactory.create(name="Distro B")
     art_a = ArtistFactory(id="art-a", name="Ada", distributor=dist_a)
     art_b = ArtistFactory(id="art-b", name="Bram", distributor=dist_b)
     TrackFactory(isrc=ISRC_A, artist=art_a)
