@@ -1,7 +1,23 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils import timezone
 
-from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
+from artists.models import (
+    ApiClient,
+    Artist,
+    Distributor,
+    Payee,
+    PortalAccount,
+    RecordingLink,
+    Release,
+    Split,
+    Track,
+    Work,
+    WorkShare,
+)
+from kalipxo.admin import ReadOnlyAdmin
 
 
 @admin.register(Distributor)
@@ -55,6 +71,49 @@ class SplitAdmin(admin.ModelAdmin):
     list_filter = ["payee__kind"]
     search_fields = ["track__isrc", "payee__id", "payee__name"]
     raw_id_fields = ["track", "payee"]
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class WorkShareInline(_ReadOnlyInline):
+    model = WorkShare
+    fields = ["payee", "share", "ipi"]
+    verbose_name = "writer or publisher"
+
+
+class RecordingLinkInline(_ReadOnlyInline):
+    model = RecordingLink
+    fields = ["track", "share"]
+    verbose_name = "linked recording"
+
+
+@admin.register(Work)
+class WorkAdmin(ReadOnlyAdmin):
+    """Looked at here, changed through `POST /api/v1/catalog/works`: that is where a work's
+    shares are checked to sum to exactly 1, a recording's links to at most 1, and every id
+    against its owner; an admin form would check none of it."""
+
+    list_display = ["id", "title", "iswc", "distributor", "updated_at"]
+    list_filter = ["distributor"]
+    search_fields = [
+        "id",
+        "title",
+        "iswc",
+        "shares__payee__id",
+        "shares__payee__name",
+        "recording_links__track__isrc",
+    ]
+    list_select_related = ["distributor"]
+    inlines = [WorkShareInline, RecordingLinkInline]
 
 
 @admin.register(ApiClient)

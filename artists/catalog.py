@@ -6,21 +6,29 @@ own rows, and is refused any id that belongs to someone else, so one distributor
 neither see nor redirect another's money.
 """
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from artists.access import Actor
 from artists.models import Artist, Payee, Release, Split, Track
-from kalipxo.money import parse_decimal
+from artists.upsert import (
+    MAX_BATCH,
+    MAX_SHARES,
+    CatalogRejected,
+    PayeeIn,
+    check_named,
+    owned_elsewhere,
+    parse_payee_share,
+    payee_refusal,
+    payees_save,
+    twice_on_conflict,
+)
 from kalipxo.validation import (
     ISRC_MESSAGE,
     Errors,
-    check_id,
     check_int,
     check_text,
     echo_id,
@@ -28,26 +36,9 @@ from kalipxo.validation import (
     unknown_fields,
 )
 
-MAX_BATCH = 1000
+__all__ = ["MAX_BATCH", "CatalogRejected", "UpsertResult", "catalog_tracks_upsert"]
+
 TRACK_FIELDS = ("isrc", "title", "duration_ms", "artist", "release", "splits")
-SHARE_PLACES = 6
-UPC_RE = re.compile(r"[0-9]{12,14}")  # UPC-A, EAN-13 or GTIN-14; ASCII digits only
-
-
-class CatalogRejected(Exception):
-    """Nothing was stored; `status` is the HTTP status that fits, `body` says why."""
-
-    def __init__(self, status: int, detail: str, rejected: list[dict[str, Any]]) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.body = {"detail": detail, "rejected": rejected}
-
-
-@dataclass(frozen=True)
-class PayeeIn:
-    id: str
-    kind: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -75,35 +66,11 @@ class UpsertResult:
         }
 
 
-def _check_named(
-    value: Any, id_field: str, name_field: str, errors: Errors, prefix: str, *, more: tuple[str, ...] = ()
-) -> tuple[str, str] | None:
-    """The (id, name) of an {id, name} object, or None with its errors recorded under `prefix`."""
-    if not isinstance(value, dict):
-        errors[prefix] = [f"Send an object with {id_field!r} and {name_field!r}."]
-        return None
-    for extra in unknown_fields(value, (id_field, name_field, *more)):
-        errors[f"{prefix}.{extra}"] = ["Unknown field."]
-    ident, name = value.get(id_field), value.get(name_field)
-    ok = True
-    if id_field == "upc":
-        if not isinstance(ident, str) or not UPC_RE.fullmatch(ident):
-            errors[f"{prefix}.upc"] = ["A UPC/EAN of 12 to 14 digits, as a string."]
-            ok = False
-    elif (msg := check_id(ident)) is not None:
-        errors[f"{prefix}.{id_field}"] = [msg]
-        ok = False
-    if (msg := check_text(name)) is not None:
-        errors[f"{prefix}.{name_field}"] = [msg]
-        ok = False
-    return (str(ident), str(name).strip()) if ok else None
-
-
 def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], ...]:
     if value is None or value == []:
         return ()  # no splits: 100% to the track's artist
-    if not isinstance(value, list) or len(value) > 50:
-        errors["splits"] = ["Send a list of at most 50 {payee, share} objects."]
+    if not isinstance(value, list) or len(value) > MAX_SHARES:
+        errors["splits"] = [f"Send a list of at most {MAX_SHARES} {{payee, share}} objects."]
         return ()
     splits: list[tuple[PayeeIn, Decimal]] = []
     for i, entry in enumerate(value):
@@ -113,21 +80,8 @@ def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], 
             continue
         for extra in unknown_fields(entry, ("payee", "share")):
             errors[f"{prefix}.{extra}"] = ["Unknown field."]
-        payee = entry.get("payee")
-        named = _check_named(payee, "id", "name", errors, f"{prefix}.payee", more=("kind",))
-        kind = payee.get("kind") if isinstance(payee, dict) else None
-        if kind not in Payee.Kind.values:
-            errors[f"{prefix}.payee.kind"] = [f"Use one of: {', '.join(Payee.Kind.values)}."]
-        try:
-            # Places checked on the digits as sent, before the shares are summed below.
-            share = parse_decimal(entry.get("share"), places=SHARE_PLACES)
-            if not Decimal(0) < share <= Decimal(1):
-                raise ValueError("A share is more than 0 and at most 1.")
-        except ValueError as exc:
-            errors[f"{prefix}.share"] = [str(exc)]
-            continue
-        if named is not None and kind in Payee.Kind.values:
-            splits.append((PayeeIn(named[0], str(kind), named[1]), share))
+        if (parsed := parse_payee_share(entry, prefix, errors)) is not None:
+            splits.append(parsed)
     if len(splits) == len(value):
         if sum(share for _, share in splits) != 1:
             errors["splits"] = [
@@ -149,10 +103,10 @@ def _parse_track(index: int, item: Any) -> tuple[TrackIn | None, Errors]:
         errors["title"] = [msg]
     if (msg := check_int(item.get("duration_ms"), minimum=1, maximum=24 * 3600 * 1000)) is not None:
         errors["duration_ms"] = [msg]
-    artist = _check_named(item.get("artist"), "id", "name", errors, "artist")
+    artist = check_named(item.get("artist"), "id", "name", errors, "artist")
     release = None
     if item.get("release") is not None:
-        release = _check_named(item["release"], "upc", "title", errors, "release")
+        release = check_named(item["release"], "upc", "title", errors, "release")
     splits = _parse_splits(item.get("splits"), errors)
     if errors or isrc is None or artist is None:
         return None, errors
@@ -201,27 +155,12 @@ def _check_consistency(tracks: list[TrackIn]) -> None:
         raise CatalogRejected(400, "No track was saved; ids are used inconsistently.", rejected)
 
 
-def _owned_elsewhere(actor: Actor, owner_id: int | None) -> bool:
-    return not actor.is_admin and owner_id != actor.distributor_id
-
-
 def catalog_tracks_upsert(*, actor: Actor, items: list[Any]) -> UpsertResult:
     """Create or update tracks by ISRC with their artist, release and splits; all or nothing."""
     if len(items) > MAX_BATCH:
         raise CatalogRejected(400, f"At most {MAX_BATCH} tracks per request; got {len(items)}.", [])
     tracks = _parse_batch(items)
-    try:
-        with transaction.atomic():
-            return _write(actor, tracks)
-    except IntegrityError:
-        # A concurrent request created one of these ids between our locking read and our
-        # insert. Once more: now the row exists, is locked, and its owner is checked.
-        pass
-    try:
-        with transaction.atomic():
-            return _write(actor, tracks)
-    except IntegrityError as exc:
-        raise CatalogRejected(409, "Concurrent changes to the same ids; retry the request.", []) from exc
+    return twice_on_conflict(lambda: _write(actor, tracks))
 
 
 def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:
@@ -239,35 +178,24 @@ def _write(actor: Actor, tracks: list[TrackIn]) -> UpsertResult:
     for track in tracks:
         foreign: Errors = {}
         clashes: Errors = {}
-        if track.isrc in existing_tracks and _owned_elsewhere(
+        if track.isrc in existing_tracks and owned_elsewhere(
             actor, existing_tracks[track.isrc].distributor_id
         ):
             foreign["isrc"] = ["This ISRC belongs to another distributor's catalog."]
-        if track.artist_id in artists and _owned_elsewhere(actor, artists[track.artist_id].distributor_id):
+        if track.artist_id in artists and owned_elsewhere(actor, artists[track.artist_id].distributor_id):
             foreign["artist.id"] = ["This artist id belongs to another distributor."]
         elif track.artist_id in payees and payees[track.artist_id].kind != Payee.Kind.ARTIST:
-            if _owned_elsewhere(actor, payees[track.artist_id].distributor_id):
+            if owned_elsewhere(actor, payees[track.artist_id].distributor_id):
                 foreign["artist.id"] = ["This id belongs to another distributor."]
             else:
                 clashes["artist.id"] = ["This id is already a payee that is not an artist."]
         release = releases.get(track.release[0]) if track.release else None
-        if release is not None and _owned_elsewhere(actor, release.distributor_id):
+        if release is not None and owned_elsewhere(actor, release.distributor_id):
             foreign["release.upc"] = ["This release belongs to another distributor."]
         for i, (payee, _) in enumerate(track.splits):
-            known = payees.get(payee.id)
-            owner = (
-                known.distributor_id
-                if known
-                else (artists[payee.id].distributor_id if payee.id in artists else None)
-            )
-            if (known or payee.id in artists) and _owned_elsewhere(actor, owner):
-                foreign[f"splits[{i}].payee.id"] = ["This payee id belongs to another distributor."]
-            elif known and known.kind != payee.kind:
-                clashes[f"splits[{i}].payee.kind"] = [
-                    f"Payee {payee.id!r} is a {known.kind}, not a {payee.kind}."
-                ]
-            elif payee.id in artists and payee.kind != Payee.Kind.ARTIST:
-                clashes[f"splits[{i}].payee.kind"] = [f"{payee.id!r} is an artist id; use kind 'artist'."]
+            if (refusal := payee_refusal(actor, payee, artists, payees)) is not None:
+                kind, where, message = refusal
+                (foreign if kind == "foreign" else clashes)[f"splits[{i}].{where}"] = [message]
         if foreign:
             refused.append({"index": track.index, "isrc": track.isrc, "errors": foreign})
         elif clashes:
@@ -292,38 +220,8 @@ def _save_artists_and_payees(
         for payee, _ in track.splits:
             if payee.kind == Payee.Kind.ARTIST:
                 names.setdefault(payee.id, payee.name)
-    new_artists = [
-        Artist(id=i, name=n, distributor_id=owner_id) for i, n in names.items() if i not in artists
-    ]
-    Artist.objects.bulk_create(new_artists)
-    renamed = [a for a in artists.values() if a.id in names and a.name != names[a.id]]
-    for artist in renamed:
-        artist.name = names[artist.id]
-        artist.updated_at = timezone.now()  # bulk_update does not apply auto_now
-    Artist.objects.bulk_update(renamed, ["name", "updated_at"])
-    artists.update({a.id: a for a in new_artists})
-
-    wanted: dict[str, PayeeIn] = {i: PayeeIn(i, Payee.Kind.ARTIST, n) for i, n in names.items()}
-    for track in tracks:
-        for payee, _ in track.splits:
-            if payee.kind != Payee.Kind.ARTIST:
-                wanted[payee.id] = payee
-    new_payees = [
-        Payee(
-            id=p.id,
-            kind=p.kind,
-            name=p.name,
-            distributor_id=artists[p.id].distributor_id if p.id in artists else owner_id,
-            artist_id=p.id if p.kind == Payee.Kind.ARTIST else None,
-        )
-        for p in wanted.values()
-        if p.id not in payees
-    ]
-    Payee.objects.bulk_create(new_payees)
-    changed = [payees[i] for i, p in wanted.items() if i in payees and payees[i].name != p.name]
-    for row in changed:
-        row.name = wanted[row.id].name
-    Payee.objects.bulk_update(changed, ["name"])
+    others = [payee for track in tracks for payee, _ in track.splits]
+    payees_save(artist_names=names, others=others, artists=artists, payees=payees, owner_id=owner_id)
 
 
 def _save_releases(tracks: list[TrackIn], releases: dict[str, Release], owner_id: int | None) -> None:

@@ -1,6 +1,7 @@
-"""Catalog and access: distributors, artists, releases, tracks, payees, splits, API clients.
+"""Catalog and access: distributors, artists, releases, tracks, payees, splits, musical works
+(with their writers' shares and the recordings linked to them), API clients.
 
-External ids (artist and payee ids, ISRCs, UPCs) are the primary keys, unique across the
+External ids (artist, payee and work ids, ISRCs, UPCs) are the primary keys, unique across the
 platform, and each row belongs to at most one distributor (none: managed by admins).
 """
 
@@ -43,6 +44,7 @@ class Payee(models.Model):
         PUBLISHER = "publisher"
         PRODUCER = "producer"
         OTHER = "other"
+        WRITER = "writer"  # last: the kinds' order is the API schema's enum order
 
     id = models.CharField(primary_key=True, max_length=64)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -122,6 +124,70 @@ class Split(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track_id} → {self.payee_id}: {self.share}"
+
+
+class Work(models.Model):
+    """A musical work (the song as written, not a recording of it). Its publishing money goes
+    to its writers and publishers by their shares (`WorkShare`, exactly 1 in all), and it
+    receives that money from the recordings linked to it (`RecordingLink`)."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    # The display form T-DDD.DDD.DDD-C (kalipxo.validation.normalize_iswc); NULLs do not clash.
+    iswc = models.CharField(max_length=15, unique=True, null=True, blank=True, verbose_name="ISWC")
+    title = models.CharField(max_length=300)
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, null=True, blank=True, related_name="works"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.id})"
+
+
+class WorkShare(models.Model):
+    """A writer's or publisher's share of a work's money. A work's shares sum to exactly 1."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="shares")
+    payee = models.ForeignKey(Payee, on_delete=models.PROTECT, related_name="work_shares")
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+    ipi = models.CharField(max_length=11, null=True, blank=True, verbose_name="IPI")
+
+    class Meta:
+        ordering = ["work", "id"]  # the order they were posted in
+        constraints = [
+            models.UniqueConstraint(fields=["work", "payee"], name="workshare_one_row_per_payee"),
+            models.CheckConstraint(
+                name="workshare_share_in_range", condition=models.Q(share__gt=0, share__lte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} → {self.payee_id}: {self.share}"
+
+
+class RecordingLink(models.Model):
+    """The share of a recording's publishing money that goes to a work. One recording's links,
+    over all works, sum to at most 1; the rest is held in mechanical suspense."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="work_links")
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="recording_links")
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+
+    class Meta:
+        ordering = ["work", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "work"], name="recordinglink_one_row_per_work"),
+            models.CheckConstraint(
+                name="recordinglink_share_in_range", condition=models.Q(share__gt=0, share__lte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track_id} → {self.work_id}: {self.share}"
 
 
 class ApiClient(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from artists.access import Actor
-from artists.models import Artist, Track
+from artists.models import Artist, Track, Work
 
 
 def tracks_visible_to(actor: Actor) -> QuerySet[Track]:
@@ -15,6 +15,16 @@ def tracks_visible_to(actor: Actor) -> QuerySet[Track]:
     if actor.artist_id is not None:
         return tracks.filter(artist_id=actor.artist_id)
     return tracks.none()
+
+
+def works_visible_to(actor: Actor) -> QuerySet[Work]:
+    """Admins see every work, a distributor its own; nobody else sees works."""
+    works = Work.objects.prefetch_related("shares__payee", "recording_links")
+    if actor.is_admin:
+        return works
+    if actor.distributor_id is not None:
+        return works.filter(distributor_id=actor.distributor_id)
+    return works.none()
 
 
 def artists_visible_to(actor: Actor) -> QuerySet[Artist]:
@@ -44,3 +54,26 @@ def track_as_dict(track: Track) -> dict:
         ],
     }
     return data
+
+
+def work_as_dict(work: Work) -> dict:
+    """A work in the same shape the works endpoint accepts (`ipi` only where one is known)."""
+    writers = []
+    for share in work.shares.all():
+        writer: dict = {
+            "payee": {"id": share.payee_id, "kind": share.payee.kind, "name": share.payee.name},
+            "share": str(share.share.normalize()),
+        }
+        if share.ipi is not None:
+            writer["ipi"] = share.ipi
+        writers.append(writer)
+    return {
+        "id": work.id,
+        "iswc": work.iswc,
+        "title": work.title,
+        "writers": writers,
+        "recordings": [
+            {"isrc": link.track_id, "share": str(link.share.normalize())}
+            for link in work.recording_links.all()
+        ],
+    }

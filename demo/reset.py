@@ -6,7 +6,19 @@ from django.apps import apps
 from django.db import connection, models
 from django.db.models import ProtectedError
 
-from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
+from artists.models import (
+    ApiClient,
+    Artist,
+    Distributor,
+    Payee,
+    PortalAccount,
+    RecordingLink,
+    Release,
+    Split,
+    Track,
+    Work,
+    WorkShare,
+)
 from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS
 from ledger.models import LedgerTransaction
@@ -17,7 +29,9 @@ from streams.models import ClosedMonth, IngestBatch, Listener, RevenueRecord, St
 STREAM_MODELS: tuple[type[models.Model], ...] = (
     StreamEvent, IngestBatch, RevenueRecord, ClosedMonth, Listener,
 )  # fmt: skip
-CATALOG_MODELS: tuple[type[models.Model], ...] = (Split, Track, Release, Payee, Artist, Distributor)
+CATALOG_MODELS: tuple[type[models.Model], ...] = (
+    RecordingLink, WorkShare, Work, Split, Track, Release, Payee, Artist, Distributor,
+)  # fmt: skip
 KEPT_MODELS: tuple[type[models.Model], ...] = (ApiClient, PortalAccount)
 # Payout runs, their allocation lines and the ledger. Runs refer to no stream or catalog
 # row (their results keep ids, not foreign keys), and the ledger knows runs only by id, so
@@ -80,6 +94,13 @@ def demo_data_reset() -> str:
         Split.objects.filter(
             models.Q(track__distributor__in=demo) | models.Q(payee__distributor__in=demo)
         ).delete()
+        RecordingLink.objects.filter(
+            models.Q(track__distributor__in=demo) | models.Q(work__distributor__in=demo)
+        ).delete()
+        WorkShare.objects.filter(
+            models.Q(work__distributor__in=demo) | models.Q(payee__distributor__in=demo)
+        ).delete()
+        Work.objects.filter(distributor__in=demo).delete()
         Track.objects.filter(distributor__in=demo).delete()
         Release.objects.filter(distributor__in=demo).delete()
         Payee.objects.filter(distributor__in=demo).delete()

@@ -11,6 +11,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 ISRC_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
+# ISO 15707: "T", nine digits, a check digit; grouped T-DDD.DDD.DDD-C or written together.
+ISWC_RE = re.compile(r"T-([0-9]{3})\.([0-9]{3})\.([0-9]{3})-([0-9])|T([0-9]{9})([0-9])")
+IPI_RE = re.compile(r"[0-9]{9,11}")
 COUNTRY_RE = re.compile(r"[A-Z]{2}")
 MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")  # not \d: it matches any script's digits
 # Not str.isdigit()/isdecimal() with int(): they take "²" (which int() then refuses: a 500),
@@ -67,6 +70,39 @@ def normalize_isrc(value: Any) -> str | None:
 ISRC_MESSAGE = (
     "Not a valid ISRC: 12 characters, country (2 letters), registrant (3), year (2 digits), code (5 digits)."
 )
+
+
+def iswc_check_digit(digits: str) -> int:
+    """The check digit of an ISWC's nine digits: C = (10 - (1 + Σ i·dᵢ) mod 10) mod 10, i = 1..9."""
+    weighted = 1 + sum(position * int(digit) for position, digit in enumerate(digits, start=1))
+    return (10 - weighted % 10) % 10
+
+
+def normalize_iswc(value: Any) -> str | None:
+    """The ISWC in its display form T-DDD.DDD.DDD-C, or None if its shape or check digit is wrong."""
+    if not isinstance(value, str):
+        return None
+    match = ISWC_RE.fullmatch(value)
+    if match is None:
+        return None
+    groups = [group for group in match.groups() if group is not None]
+    digits, check = "".join(groups[:-1]), groups[-1]
+    if iswc_check_digit(digits) != int(check):
+        return None
+    return f"T-{digits[:3]}.{digits[3:6]}.{digits[6:]}-{check}"
+
+
+ISWC_MESSAGE = (
+    'Not a valid ISWC: "T-" then nine digits and a check digit, e.g. "T-034.524.680-1" (or "T0345246801"); '
+    "the check digit must match the nine digits."
+)
+
+
+def check_ipi(value: Any) -> str | None:
+    """None for an IPI name number of 9 to 11 ASCII digits, sent as a string; else what is wrong."""
+    if not isinstance(value, str) or not IPI_RE.fullmatch(value):
+        return 'An IPI name number: 9 to 11 digits 0-9, as a string (e.g. "00000000000").'
+    return None
 
 
 def normalize_country(value: Any) -> str | None:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from artists.models import ApiClient, PortalAccount, Track
+from artists.models import ApiClient, PortalAccount, Track, Work
 from artists.tokens import api_client_create
 from streams.models import RevenueRecord, StreamEvent
 from tests.conftest import ApiFactory
@@ -30,6 +30,13 @@ TRACK = {
     "title": "Song",
     "duration_ms": 215000,
     "artist": {"id": "art-9", "name": "Nine"},
+}
+
+WORK = {
+    "id": "wrk-9",
+    "title": "Song",
+    "writers": [{"payee": {"id": "wri-9", "kind": "writer", "name": "Nine"}, "share": "1"}],
+    "recordings": [{"isrc": "QZKPX0000001", "share": "1"}],
 }
 
 
@@ -134,6 +141,15 @@ CALLS = [
     ),
     Call("list catalog", "get", "/api/v1/catalog/tracks", None, 200, lambda: 0),
     Call("get track", "get", "/api/v1/catalog/tracks/QZKPX0000001", None, 200, lambda: 0),
+    Call(
+        "post works",
+        "post",
+        "/api/v1/catalog/works",
+        WORK,
+        200,
+        lambda: Work.objects.filter(id="wrk-9").count(),
+    ),
+    Call("list works", "get", "/api/v1/catalog/works", None, 200, lambda: 0),
 ]
 ALLOWED = {
     "post streams": {"ingest", "admin"},
@@ -141,6 +157,8 @@ ALLOWED = {
     "post catalog": {"distributor", "admin"},
     "list catalog": {"distributor", "admin"},
     "get track": {"distributor", "admin"},
+    "post works": {"distributor", "admin"},
+    "list works": {"distributor", "admin"},
 }
 
 

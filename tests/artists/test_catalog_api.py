@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from artists.models import ApiClient, Artist, Distributor, Payee, Release, Split, Track
-from tests.conftest import ApiFactory
+from artists.models import Artist, Distributor, Payee, Release, Split, Track
 from tests.factories import ArtistFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,18 +57,6 @@ def nothing_stored() -> bool:
         or Release.objects.exists()
         or Split.objects.exists()
     )
-
-
-@pytest.fixture
-def distro_a(api_as: ApiFactory) -> APIClient:
-    """A client for the distributor 'Distro A'."""
-    return api_as(ApiClient.Role.DISTRIBUTOR, distributor="Distro A")
-
-
-@pytest.fixture
-def distro_b(api_as: ApiFactory) -> APIClient:
-    """A client for the distributor 'Distro B'."""
-    return api_as(ApiClient.Role.DISTRIBUTOR, distributor="Distro B")
 
 
 @pytest.fixture

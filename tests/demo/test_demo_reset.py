@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from artists.models import ApiClient, RecordingLink, Track, Work, WorkShare
 from ledger.models import LedgerPosting, LedgerTransaction
 from payouts.models import (
     AllocationLine,
@@ -27,6 +28,7 @@ from payouts.run.enqueue import discard
 from payouts.run.screen import payout_run_screen
 from payouts.run.start import payout_run_start
 from streams.models import ClosedMonth
+from tests.conftest import ApiFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,27 @@ def test_reset_deletes_payout_runs_results_and_ledger(admin_api: APIClient, sett
     again = pay_the_month(admin_api)
     assert list(PayoutRun.objects.values_list("pk", flat=True)) == [again]
     assert dict(PayeeResult.objects.filter(run_id=again).values_list("payee", "amount_minor")) == paid
+
+
+def test_reset_deletes_the_demo_works_and_keeps_everyone_elses(api_as: ApiFactory) -> None:
+    load()
+    demo_track = Track.objects.filter(distributor__isnull=False).first()
+    assert demo_track is not None
+    demo_work = Work.objects.create(id="wrk-demo", title="Demo song", distributor=demo_track.distributor)
+    RecordingLink.objects.create(work=demo_work, track=demo_track, share="1")
+    WorkShare.objects.create(work=demo_work, payee_id=demo_track.artist_id, share="1")
+    other = api_as(ApiClient.Role.DISTRIBUTOR, distributor="Not the demo")
+    other_track = {"isrc": "QZOTH2600001", "title": "Mine", "duration_ms": 200_000,
+                   "artist": {"id": "art-other", "name": "Other"}}  # fmt: skip
+    assert other.post("/api/v1/catalog/tracks", other_track, format="json").status_code == 200
+    mine = {"id": "wrk-other", "title": "Mine", "recordings": [{"isrc": "QZOTH2600001", "share": "1"}],
+            "writers": [{"payee": {"id": "wri-other", "kind": "writer", "name": "W"},
+                         "share": "1"}]}  # fmt: skip
+    assert other.post("/api/v1/catalog/works", mine, format="json").status_code == 200
+
+    out = load(reset=True)
+
+    assert "demo catalog deleted" in out.splitlines()[0]
+    assert list(Work.objects.values_list("id", flat=True)) == ["wrk-other"]
+    assert list(WorkShare.objects.values_list("work_id", "payee_id")) == [("wrk-other", "wri-other")]
+    assert list(RecordingLink.objects.values_list("work_id", "track_id")) == [("wrk-other", "QZOTH2600001")]

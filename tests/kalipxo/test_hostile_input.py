@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from artists.models import ApiClient, Artist, Payee, Release, Track
+from artists.models import ApiClient, Artist, Payee, RecordingLink, Release, Track, Work, WorkShare
 from payouts.models import Hold, PayoutRun, ReviewRequest
 from payouts.policy import RunPolicy
 from streams.models import IngestBatch, Listener, RevenueRecord, StreamEvent
@@ -68,6 +68,12 @@ TRACK = {
     "splits": [{"payee": {"id": "art-new", "kind": "artist", "name": "Artist New"}, "share": "1"}],
 }  # fmt: skip
 
+WORK = {
+    "id": "wrk-1", "iswc": "T-034.524.680-1", "title": "Song",
+    "writers": [{"payee": {"id": "wri-1", "kind": "writer", "name": "Writer One"}, "share": "1",
+                 "ipi": "00000000000"}],
+}  # fmt: skip
+
 TARGETS = [
     Target("streams", ApiClient.Role.INGEST, "/api/v1/streams", EVENT, {
         "event_id": "id", "listener": "id", "isrc": "id", "started_at": "time", "duration_ms": "int",
@@ -80,6 +86,9 @@ TARGETS = [
     Target("catalog", ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks", TRACK, {
         "isrc": "id", "title": "text", "duration_ms": "int", "artist": "object", "release": "object",
         "splits": "list",
+    }),
+    Target("works", ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/works", WORK, {
+        "id": "id", "iswc": "id", "title": "text", "writers": "list", "recordings": "list",
     }),
     Target("payout-run", ApiClient.Role.ADMIN, "/api/v1/payout-runs", {"month": "2026-10"},
            {"month": "month"}),
@@ -233,6 +242,7 @@ def stored() -> dict[str, Any]:
         "artists": Artist.objects.count(),
         "payees": Payee.objects.count(),
         "releases": Release.objects.count(),
+        "works": (Work.objects.count(), WorkShare.objects.count(), RecordingLink.objects.count()),
         "runs": sorted(PayoutRun.objects.values_list("pk", "status")),
         "decided holds": Hold.objects.exclude(decision=None).count(),
         "review requests": ReviewRequest.objects.count(),
@@ -368,6 +378,8 @@ QUERY_URLS = [
     (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks?limit=X"),
     (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks?after=X"),
     (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks?limit=1&limit=X"),
+    (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/works?limit=X"),
+    (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/works?after=X"),
     (ApiClient.Role.ARTIST, "/api/v1/artists/art-a/earnings?month=X"),
     (ApiClient.Role.ARTIST, "/api/v1/artists/art-a/fans?month=X"),
     (ApiClient.Role.ARTIST, "/api/v1/artists/art-a/fans?limit=X"),
@@ -381,6 +393,7 @@ QUERY_URLS = [
 ]  # fmt: skip
 PATH_URLS = [
     (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks/X"),
+    (ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/works/X"),
     (ApiClient.Role.ARTIST, "/api/v1/artists/X/earnings"),
     (ApiClient.Role.DISTRIBUTOR, "/api/v1/artists/X/fans"),
     (ApiClient.Role.ARTIST, "/api/v1/artists/X/review-requests"),
@@ -431,6 +444,7 @@ PROGRESSIVE = {"model": "progressive"}
 WHOLE_NUMBER_PARAMETERS = [
     pytest.param(ApiClient.Role.ARTIST, "/api/v1/artists/art-a/fans", {}, "limit", "10", id="fans-limit"),
     pytest.param(ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/tracks", {}, "limit", "10", id="tracks-limit"),
+    pytest.param(ApiClient.Role.DISTRIBUTOR, "/api/v1/catalog/works", {}, "limit", "10", id="works-limit"),
     pytest.param(None, CALCULATOR, USER_CENTRIC, "listener_streams", "10", id="calculator-listener_streams"),
     pytest.param(None, CALCULATOR, USER_CENTRIC, "artist_streams", "1", id="calculator-artist_streams"),
     pytest.param(

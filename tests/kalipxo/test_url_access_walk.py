@@ -26,7 +26,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from rest_framework.test import APIClient
 
-from artists.models import ApiClient, Artist, PortalAccount
+from artists.models import ApiClient, Artist, PortalAccount, Work
 from artists.tokens import api_client_create
 from kalipxo import urls as root_urls
 from payouts.models import PayoutRun
@@ -89,6 +89,8 @@ REVENUE = {"id": "walk-inv-1", "listener": "LW", "month": THIS_MONTH, "source": 
            "plan": "premium", "country": "US", "gross": "9.99", "tax": "0.00", "fees": "0.00"}  # fmt: skip
 TRACK_A = {"isrc": ISRC_A, "title": "Renamed by its owner", "duration_ms": 200_000,
            "artist": {"id": "art-a", "name": "Ada"}}  # fmt: skip
+WORK_A = {"id": "wrk-a", "title": "Retitled by its owner", "recordings": [{"isrc": ISRC_A, "share": "1"}],
+          "writers": [{"payee": {"id": "art-a", "kind": "artist", "name": "Ada"}, "share": "1"}]}  # fmt: skip
 
 # (URL pattern as in the URLconf, method) -> who gets through. Unsafe methods never get
 # through a session without a CSRF token, so STAFF_NO_CSRF is dropped from them below.
@@ -97,6 +99,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/catalog/tracks", GET): Rule(OWNS_CATALOG_A | {DIST_B}),
     ("api/v1/catalog/tracks", POST): Rule(OWNS_CATALOG_A, body=TRACK_A),
     ("api/v1/catalog/tracks/<str:isrc>", GET): Rule(OWNS_CATALOG_A),
+    ("api/v1/catalog/works", GET): Rule(OWNS_CATALOG_A | {DIST_B}),
+    ("api/v1/catalog/works", POST): Rule(OWNS_CATALOG_A, body=WORK_A),
+    ("api/v1/catalog/works/<path:work_id>", GET): Rule(OWNS_CATALOG_A),
     # API: ingestion
     ("api/v1/streams", POST): Rule(ADMINS | {INGEST}, body="event"),
     ("api/v1/revenue", POST): Rule(ADMINS | {BILLING}, body=REVENUE),
@@ -210,7 +215,7 @@ class World:
 
     def url(self, route: str) -> str:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
-                  "payee": "art-a"}  # fmt: skip
+                  "payee": "art-a", "work_id": "wrk-a"}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -260,13 +265,14 @@ def session(*, csrf: bool = True, **user: Any) -> APIClient:
 
 @pytest.fixture
 def world() -> World:
-    """Distributors A and B with an artist and a track each, last month paid, and a client
-    for every kind of caller."""
-    dist_a, dist_b = DistributorFactory(name="Distro A"), DistributorFactory(name="Distro B")
+    """Distributors A and B with an artist and a track each, a work of A, last month paid,
+    and a client for every kind of caller."""
+    dist_a, dist_b = DistributorFactory.create(name="Distro A"), DistributorFactory.create(name="Distro B")
     art_a = ArtistFactory(id="art-a", name="Ada", distributor=dist_a)
     art_b = ArtistFactory(id="art-b", name="Bram", distributor=dist_b)
     TrackFactory(isrc=ISRC_A, artist=art_a)
     TrackFactory(isrc=ISRC_B, artist=art_b)
+    Work.objects.create(id="wrk-a", title="Ada's song", distributor=dist_a)
     run = paid_last_month(ISRC_A, ISRC_B)
     hold = run.holds.get()
     wrong = APIClient()
