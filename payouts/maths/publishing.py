@@ -1,0 +1,216 @@
+"""The publishing side (docs/rules.md §2 "Publishing"): what the musical works earn.
+
+A listener's rights pool P = net × rights share has two parts: the publishing pool,
+net × the publishing rate of the month's year, and the recording pool, the rest. The
+recording pool is allocated by the models beside this one, unchanged. The publishing pool
+is allocated either user-centrically (each listener's publishing pool to the ISRCs it
+streamed, c / T each) or pro-rata (the statutory way: the month's publishing pool by each
+ISRC's share of all qualifying streams); both are always computed, one pays and the other
+is the comparison.
+
+An ISRC's publishing amount goes to the works linked to it, by link share (a recording's
+links add up to at most 1), and each work's part to its writers and publishers by their
+shares (exactly 1 per work). What is not linked (no work, links short of 1, or an ISRC
+not in the catalog) waits in mechanical suspense for that ISRC. The side is rounded on its
+own, once per payee, by the largest-remainder method, so that
+`payees + mechanical suspense + retained == the publishing pools rounded` to the cent.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from kalipxo.money import round_to_total
+from payouts.maths import Allocation, Exact, places_or_default, to_fraction
+from payouts.maths.user_centric import UNALLOCATED_POLICIES, UnallocatedPolicy, UserCentricParts
+
+PublishingMethod = Literal["user_centric", "pro_rata"]
+PUBLISHING_METHODS: tuple[PublishingMethod, ...] = ("user_centric", "pro_rata")
+
+# ISRC -> [(work id, link share)]: the works a recording embodies (several for a medley).
+RecordingLinks = Mapping[str, Sequence[tuple[str, Exact]]]
+# Work id -> [(payee id, share)]: its writers and publishers; shares add up to exactly 1.
+WorkPayees = Mapping[str, Sequence[tuple[str, Exact]]]
+
+
+def publishing_rate(year: int, rates: Mapping[int, Exact]) -> Fraction:
+    """The publishing rate of a year: the table's own, its last for a later year, its first
+    for an earlier one, and 0 (no publishing side) for an empty table."""
+    if not rates:
+        return Fraction(0)
+    known = sorted(rates)
+    chosen = min(max(year, known[0]), known[-1])
+    while chosen not in rates:  # a gap in the table: the latest year before it
+        chosen -= 1
+    return to_fraction(rates[chosen], name=f"publishing rate of {chosen}")
+
+
+def split_pool(*, net: Exact, rights_share: Exact, rate: Exact) -> tuple[Fraction, Fraction]:
+    """A listener's (recording pool, publishing pool): net × (share − rate) and net × rate."""
+    exact_net = to_fraction(net, name="net revenue")
+    share = to_fraction(rights_share, name="rights share")
+    exact_rate = to_fraction(rate, name="publishing rate")
+    if not 0 <= exact_rate <= share:
+        raise ValueError("The publishing rate must be between 0 and the rights share.")
+    publishing = exact_net * exact_rate
+    return exact_net * share - publishing, publishing
+
+
+def work_shares(work: str, payees: Sequence[tuple[str, Exact]]) -> dict[str, Fraction]:
+    """A work's shares per payee, checked: positive and adding up to exactly 1."""
+    shares: dict[str, Fraction] = {}
+    for payee, share in payees:
+        value = to_fraction(share, name=f"share of {payee} in {work}")
+        if value <= 0:
+            raise ValueError(f"The share of {payee} in {work} must be positive.")
+        shares[payee] = shares.get(payee, Fraction(0)) + value
+    if sum(shares.values(), Fraction(0)) != 1:
+        raise ValueError(f"The shares of {work} do not add up to 1.")
+    return shares
+
+
+def recording_links(isrc: str, links: Sequence[tuple[str, Exact]]) -> dict[str, Fraction]:
+    """A recording's link shares per work, checked: positive and adding up to at most 1."""
+    shares: dict[str, Fraction] = {}
+    for work, share in links:
+        value = to_fraction(share, name=f"link of {isrc} to {work}")
+        if value <= 0:
+            raise ValueError(f"The link of {isrc} to {work} must be positive.")
+        shares[work] = shares.get(work, Fraction(0)) + value
+    if sum(shares.values(), Fraction(0)) > 1:
+        raise ValueError(f"The links of {isrc} add up to more than 1.")
+    return shares
+
+
+@dataclass(frozen=True)
+class PublishingAllocation:
+    """A month's publishing side, settled. `allocation.suspense` is the mechanical suspense
+    per ISRC; `payee_works` traces each payee's exact amount to (work, ISRC)."""
+
+    method: PublishingMethod
+    allocation: Allocation
+    payee_works: dict[tuple[str, str, str], Fraction]  # (payee, work, ISRC) -> exact amount
+    work_amounts: dict[str, Fraction]  # work -> exact amount, before its writers' shares
+
+
+def settle_publishing(
+    *,
+    method: PublishingMethod,
+    track_amounts: Mapping[str, Fraction],
+    streams: Mapping[str, int],
+    retained_exact: Fraction,
+    pools_exact: Fraction,
+    unallocated_exact: Fraction,
+    rejected_exact: Fraction,
+    links: RecordingLinks,
+    work_payees: WorkPayees,
+    places: int | None = None,
+) -> PublishingAllocation:
+    """Divide exact per-ISRC publishing amounts over works and their payees, the rest to
+    mechanical suspense, and round once. A work without payees is refused (a work's shares
+    add up to exactly 1, so it always has some)."""
+    if sum(track_amounts.values(), Fraction(0)) + retained_exact != pools_exact:
+        raise ValueError("Publishing amounts and retained money do not add up to the pools.")
+    checked_works = {work: work_shares(work, payees) for work, payees in work_payees.items()}
+    payee_works: dict[tuple[str, str, str], Fraction] = {}
+    payee_tracks: dict[tuple[str, str], Fraction] = {}
+    payee_exact: dict[str, Fraction] = {}
+    payee_streams: dict[str, int] = {}
+    suspense_exact: dict[str, Fraction] = {}
+    work_amounts: dict[str, Fraction] = {}
+    for isrc, amount in track_amounts.items():
+        linked = recording_links(isrc, links.get(isrc, ()))
+        unlinked = amount * (1 - sum(linked.values(), Fraction(0)))
+        if unlinked:
+            suspense_exact[isrc] = unlinked
+        for work, link in linked.items():
+            if work not in checked_works:
+                raise ValueError(f"{isrc} is linked to {work}, which has no writers.")
+            part = amount * link
+            work_amounts[work] = work_amounts.get(work, Fraction(0)) + part
+            for payee, share in checked_works[work].items():
+                value = part * share
+                payee_works[(payee, work, isrc)] = value
+                payee_tracks[(payee, isrc)] = payee_tracks.get((payee, isrc), Fraction(0)) + value
+                payee_exact[payee] = payee_exact.get(payee, Fraction(0)) + value
+        for payee in {payee for work in linked for payee in checked_works[work]}:
+            payee_streams[payee] = payee_streams.get(payee, 0) + streams.get(isrc, 0)
+
+    lines: dict[tuple[str, str], Fraction] = {("payee", key): value for key, value in payee_exact.items()}
+    lines.update({("suspense", key): value for key, value in suspense_exact.items()})
+    lines[("retained", "")] = retained_exact
+    total, rounded = round_to_total(lines, places=places_or_default(places))
+    allocation = Allocation(
+        total_minor=total,
+        payees={key: rounded[("payee", key)] for key in payee_exact},
+        suspense={key: rounded[("suspense", key)] for key in suspense_exact},
+        retained=rounded[("retained", "")],
+        pools_exact=pools_exact,
+        payee_exact=payee_exact,
+        suspense_exact=suspense_exact,
+        retained_exact=retained_exact,
+        unallocated_exact=unallocated_exact,
+        rejected_exact=rejected_exact,
+        payee_tracks=payee_tracks,
+        track_gross=dict(track_amounts),
+        streams=dict(streams),
+        payee_streams=payee_streams,
+    )
+    return PublishingAllocation(
+        method=method, allocation=allocation, payee_works=payee_works, work_amounts=work_amounts
+    )
+
+
+def allocate_publishing(
+    *,
+    parts: UserCentricParts,
+    method: PublishingMethod,
+    links: RecordingLinks,
+    work_payees: WorkPayees,
+    unallocated_policy: UnallocatedPolicy,
+    places: int | None = None,
+) -> PublishingAllocation:
+    """Settle the month's publishing side from its parts: `parts` built from the
+    listeners' publishing pools (and the same qualifying streams as the recording side).
+
+    `user_centric`: each listener's publishing pool goes to the ISRCs it streamed; the
+    unallocated pools are spread evenly over the month's streams or retained, by the
+    policy. `pro_rata`: the month's publishing pool, less rejected listeners' pools (and
+    unallocated ones under `retain`), by each ISRC's share of all qualifying streams.
+    Rejected listeners' pools are retained either way, and with no qualifying stream in the
+    month everything is.
+    """
+    if method not in PUBLISHING_METHODS:
+        raise ValueError(f"Unknown publishing allocation {method!r}.")
+    if unallocated_policy not in UNALLOCATED_POLICIES:
+        raise ValueError(f"Unknown unallocated policy {unallocated_policy!r}.")
+    month_streams = sum(parts.streams.values())
+    retained = parts.rejected
+    spread = bool(parts.unallocated) and unallocated_policy == "pro_rata" and month_streams > 0
+    if not spread:
+        retained += parts.unallocated
+    if method == "user_centric":
+        amounts = parts.track_amounts()
+        if spread:
+            for isrc, count in parts.streams.items():
+                amounts[isrc] = amounts.get(isrc, Fraction(0)) + parts.unallocated * count / month_streams
+    else:
+        pool = parts.pools - retained
+        if month_streams:
+            amounts = {isrc: pool * count / month_streams for isrc, count in parts.streams.items() if count}
+        else:
+            amounts, retained = {}, parts.pools
+    return settle_publishing(
+        method=method,
+        track_amounts=amounts,
+        streams=parts.streams,
+        retained_exact=retained,
+        pools_exact=parts.pools,
+        unallocated_exact=parts.unallocated,
+        rejected_exact=parts.rejected,
+        links=links,
+        work_payees=work_payees,
+        places=places,
+    )
+
