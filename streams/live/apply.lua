@@ -11,6 +11,10 @@
 --         recorded-revenue pool (false when none), the number k of targets, then k pairs
 --         (target, weight to add). One argument rather than thousands: the client packs
 --         each argument on its own, and that cost more than the script.
+-- ARGV[7] a JSON array of the whole update's plays per id, flat: hash suffix (':streams'
+--         per artist, ':tstreams' per catalog ISRC, ':sstreams' per unmatched ISRC), id,
+--         plays to add. One shard of the update gets them, summed over all its listeners
+--         (store.apply_update); the others get '[]'. Reads add these hashes up over the shards.
 --
 -- Targets: 'a:<artist>' (weight = streams), 'p:<payee>' (weight = streams x share x 1e6),
 -- 'b:<artist>' (a track paying 100% to its artist: both at once), 's:<isrc>' (unmatched:
@@ -58,7 +62,7 @@ end
 
 local function int(x) return string.format('%d', x) end
 
--- Counts the batch changes, summed over its listeners: one call per hash field at the
+-- Counts the update changes, summed over its listeners: one call per hash field at the
 -- end rather than one per listener and target.
 local sums = {}  -- hash suffix -> {field -> change}
 local function add(hash, id, delta)
@@ -97,21 +101,18 @@ while i <= n do
     local kind, id = string.sub(target, 1, 1), string.sub(target, 3)
     if kind == 'b' then
       redis.call('HINCRBY', p .. ':m:' .. id, listener, inc)
-      add(':streams', id, inc)
     elseif kind == 'a' then
       redis.call('HINCRBY', p .. ':ma:' .. id, listener, inc)
-      add(':streams', id, inc)
     elseif kind == 'p' then
       redis.call('HINCRBY', p .. ':w:' .. id, listener, inc)
-    elseif kind == 's' then
-      add(':sstreams', id, inc)
     elseif kind == 't' then
       redis.call('HINCRBY', p .. ':tl:' .. id, listener, inc)
-      add(':tstreams', id, inc)
     end
   end
   i = i + 5 + 2 * k
 end
+local c = cjson.decode(ARGV[7])
+for j = 1, #c, 3 do add(c[j], c[j + 1], c[j + 2]) end
 for hash, deltas in pairs(sums) do
   for id, delta in pairs(deltas) do
     if delta ~= 0 then redis.call('HINCRBY', p .. hash, id, int(delta)) end

@@ -15,14 +15,22 @@ def live_state(month: date) -> dict[str, Any]:
     """Every key of a month's live pools (listeners' pools and streams, the artists', payees'
     and tracks' listeners and streams, the month's totals, batch markers), without update
     times, rebuild flags and cached reads: two runs that counted the same events must give equal
-    snapshots (the live state holds counts only; money is computed when it is read)."""
+    snapshots (the live state holds counts only; money is computed when it is read).
+
+    The month's plays per artist and per ISRC are summed over the shards, as every read sums
+    them: an update adds them to one shard of its choosing (store.apply_update)."""
     state: dict[str, Any] = {}
     client = store.client()
+    summed = {suffix: f"{store.prefix(month)}:*{suffix}" for suffix in (":streams", ":tstreams", ":sstreams")}
     for key in store.month_keys(month):
         kind = client.type(key)
         if key.endswith(":rebuilding") or ":cache:" in key:
             continue
-        if kind == "hash":
+        if kind == "hash" and (suffix := next((s for s in summed if key.endswith("}" + s)), None)):
+            into = state.setdefault(summed[suffix], {})
+            for field, value in client.hgetall(key).items():
+                into[field] = into.get(field, 0) + int(value)
+        elif kind == "hash":
             fields = client.hgetall(key)
             if key.endswith(":totals"):
                 fields.pop("updated_at", None)
