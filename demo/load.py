@@ -16,8 +16,8 @@ premium listeners whose revenue is not recorded yet, paying listeners who played
 one listener far over the daily stream limit and one device shared by too many listeners.
 
 This module is the entry point (`demo_data_load`, used by `manage.py load_demo_data`); the
-parts are built by job: demo/catalog.py, demo/audience.py, demo/revenue.py and
-demo/events.py, written by demo/insert.py, and removed again by demo/reset.py.
+parts are built by job: demo/catalog.py, demo/works.py, demo/audience.py, demo/revenue.py
+and demo/events.py, written by demo/insert.py, and removed again by demo/reset.py.
 """
 
 import time
@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from django.db import transaction
 from redis.exceptions import RedisError
 
-from artists.models import Artist, Distributor, Payee, Release, Split
+from artists.models import Artist, Distributor, Payee, RecordingLink, Release, Split, Track, Work
 from demo.audience import Audience, demo_audience_build, listeners_write
 from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS, catalog_write, demo_catalog_build, demo_tracks
@@ -35,6 +35,7 @@ from demo.events import MonthCounts, demo_events_generate, month_window, planted
 from demo.insert import events_insert, sqlite_cache_grow
 from demo.reset import demo_data_reset
 from demo.revenue import idle_listeners, revenue_write
+from demo.works import demo_works_build, works_write
 from kalipxo.months import add_months, month_end, month_of, month_start
 from streams.live import dispatch, updates
 from streams.models import ClosedMonth, StreamEvent
@@ -64,6 +65,8 @@ class DemoSummary:
     tracks: int = 0
     payees: int = 0
     splits: int = 0
+    works: int = 0
+    unlinked_tracks: int = 0
     listeners: int = 0
     revenue_records: int = 0
     premium_without_revenue: int = 0
@@ -82,7 +85,8 @@ class DemoSummary:
         out = [
             f"Demo data for {self.month:%Y-%m} loaded in {self.seconds:.1f} s.",
             f"  catalog ({catalog}): {self.distributors} distributors, {self.artists} artists, "
-            f"{self.releases} releases, {self.tracks} tracks, {self.payees} payees, {self.splits} splits",
+            f"{self.releases} releases, {self.tracks} tracks, {self.payees} payees, {self.splits} splits, "
+            f"{self.works} works ({self.unlinked_tracks} tracks linked to none)",
             f"  listeners: {self.listeners} new; revenue records: {self.revenue_records} "
             f"({self.premium_without_revenue} premium listeners not billed yet, "
             f"{self.idle_listeners} paying listeners with no plays)",
@@ -184,6 +188,7 @@ def demo_data_load(
             distributors = [Distributor.objects.get_or_create(name=name)[0] for name, *_ in DISTRIBUTORS]
             rows = demo_catalog_build(seed=seed, artists=artists, distributors=distributors, year=month.year)
             catalog_write(rows)
+            works_write(demo_works_build(seed=seed, catalog=rows))
             catalog = demo_tracks()
         names = [name for name, *_ in DISTRIBUTORS]
         summary.distributors = Distributor.objects.filter(name__in=names).count()
@@ -192,6 +197,12 @@ def demo_data_load(
         summary.tracks = len(catalog)
         summary.payees = Payee.objects.filter(distributor__name__in=names).count()
         summary.splits = Split.objects.filter(track__distributor__name__in=names).count()
+        summary.works = Work.objects.filter(distributor__name__in=names).count()
+        summary.unlinked_tracks = (
+            Track.objects.filter(distributor__name__in=names)
+            .exclude(pk__in=RecordingLink.objects.values("track_id"))
+            .count()
+        )
 
         audience = demo_audience_build(seed=seed, listeners=listeners, catalog=catalog)
         summary.listeners = listeners_write(audience, seed=seed, first_month=month)

@@ -11,12 +11,26 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import models
 from rest_framework.test import APIClient
 
-from artists.models import ApiClient, Artist, Distributor, Payee, PortalAccount, Release, Split, Track
+from artists.models import (
+    ApiClient,
+    Artist,
+    Distributor,
+    Payee,
+    PortalAccount,
+    RecordingLink,
+    Release,
+    Split,
+    Track,
+    Work,
+    WorkShare,
+)
 from artists.tokens import api_client_create
 from demo.load import live_slice
 from demo.management.commands.load_demo_data import Command as LoadDemoData
+from kalipxo.validation import normalize_iswc
 from payouts.models import PayoutRun
 from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
@@ -75,6 +89,32 @@ def test_catalog_ids_are_valid_and_splits_sum_to_exactly_one(demo: str) -> None:
     assert 0 < len(shares) < Track.objects.count()
     assert Split.objects.filter(payee__kind=Payee.Kind.LABEL).exists()
     assert Split.objects.filter(payee__kind=Payee.Kind.PRODUCER).exists()
+
+
+def test_most_tracks_record_a_work_whose_writers_and_publishers_share_exactly_one(demo: str) -> None:
+    works = Work.objects.count()
+    assert works and f"{works} works (" in demo
+    for work_iswc in Work.objects.exclude(iswc=None).values_list("iswc", flat=True):
+        assert normalize_iswc(work_iswc) == work_iswc  # a valid check digit, in the stored form
+    assert Work.objects.filter(iswc=None).exists()  # some not registered yet
+    shares: dict[str, Decimal] = defaultdict(Decimal)
+    for work, share in WorkShare.objects.values_list("work_id", "share"):
+        shares[work] += share
+    assert len(shares) == works and set(shares.values()) == {Decimal(1)}
+    kinds = set(WorkShare.objects.values_list("payee__kind", flat=True))
+    assert kinds == {Payee.Kind.ARTIST, Payee.Kind.WRITER, Payee.Kind.PUBLISHER}  # artists who write too
+    # Every work belongs to its tracks' distributor.
+    assert not RecordingLink.objects.exclude(work__distributor=models.F("track__distributor")).exists()
+    linked: dict[str, Decimal] = defaultdict(Decimal)
+    per_track: Counter[str] = Counter()
+    for track, share in RecordingLink.objects.values_list("track_id", "share"):
+        linked[track] += share
+        per_track[track] += 1
+    assert max(linked.values()) == 1 and min(linked.values()) < 1  # some partly unclaimed
+    assert max(per_track.values()) == 2  # a medley
+    unlinked = Track.objects.count() - len(linked)
+    assert 0 < unlinked < Track.objects.count() / 3  # mechanical suspense for a few
+    assert f"({unlinked} tracks linked to none)" in demo
 
 
 def test_every_artist_is_its_own_payee(demo: str) -> None:
