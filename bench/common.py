@@ -231,6 +231,10 @@ def running_service(config: GunicornConfig, env: dict[str, str]) -> Iterator[Ser
 
 
 WORKER_START_S = 4.0  # how long a Celery worker takes to start taking tasks
+# The live worker's processes. A batch spends about half its time waiting on Redis and
+# PostgreSQL, so three processes keep two cores busy where two leave them a third idle
+# (docs/benchmarks.md, "Live estimates in a month at 200 plays per listener").
+LIVE_WORKER_PROCESSES = 3
 
 
 @contextmanager

@@ -52,6 +52,7 @@ import orjson
 from bench import prefill
 from bench.common import (
     CORES,
+    LIVE_WORKER_PROCESSES,
     ROOT,
     BenchError,
     GunicornConfig,
@@ -829,7 +830,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--batch", type=int, default=250, help="events per request in phase (b)")
-    parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+    parser.add_argument(
+        "--concurrency", type=int, default=LIVE_WORKER_PROCESSES, help="the live worker's processes"
+    )
     parser.add_argument(
         "--quick", action="store_true", help=f"a small prefill, {QUICK_SECONDS} s instead of 60"
     )

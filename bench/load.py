@@ -47,6 +47,7 @@ import orjson
 from bench import prefill
 from bench.common import (
     CORES,
+    LIVE_WORKER_PROCESSES,
     BenchError,
     GunicornConfig,
     Headline,
@@ -303,7 +304,7 @@ def run(
         else:
             bodies = _bodies(batches, batch)
             readers = [f"ld-{n}" for n in range(artists)]
-        with live_worker(env, concurrency=2, log=WORKER_LOG) as worker_ready:
+        with live_worker(env, concurrency=LIVE_WORKER_PROCESSES, log=WORKER_LOG) as worker_ready:
             ingest = create_token(name="load-ingest", role="ingest", env=env)
             admin = create_token(name="load-admin", role="admin", env=env)
             with running_service(GUNICORN, env) as service, QueueWatch(DATABASE_URL) as watch:
@@ -364,8 +365,8 @@ def run(
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {source_revision()} on "
             f"{machine_summary()}; load average {load_average:.2f} when the run started (anything else "
             f"running on the cores lowers every figure). Command: `{command}`: gunicorn {GUNICORN.label}, "
-            "one Celery worker "
-            "(2 processes) on the `live` queue, a redis-server of the benchmark's own, PostgreSQL and the "
+            f"one Celery worker ({LIVE_WORKER_PROCESSES} processes) on the `live` queue, a redis-server "
+            "of the benchmark's own, PostgreSQL and the "
             f"load generator on the same cores; the service's default rate limits. {month_text} {senders} "
             f"sender threads post batches of {batch} "
             f"at {rate:,} events/s while {artists} artists (each with an artist token) read their "

@@ -231,6 +231,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database and Redis
+# Celery's Django fixup closes the database connection before and after every task unless
+# told to reuse it: a live batch then paid for a new PostgreSQL connection (and the server
+# a new backend process) every time. Reused for this many tasks, then reopened; a broken
+# connection is still replaced at once (CONN_HEALTH_CHECKS).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_BEAT_SCHEDULE = {
     "sweep-live-batches": {"task": "streams.batches_sweep", "schedule": 10.0},
     "reconcile-live-pools": {"task": "streams.current_month_reconcile", "schedule": 300.0},

@@ -213,4 +213,3 @@ def allocate_publishing(
         work_payees=work_payees,
         places=places,
     )
-

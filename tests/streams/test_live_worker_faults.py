@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from streams.live import store
@@ -96,3 +97,30 @@ def test_a_worker_killed_between_redis_and_postgresql_counts_every_batch_once(
     batches_sweep.apply(kwargs={"older_than_seconds": 0})
     wait_until(all_applied, timeout=90)
     assert live_state(MONTH) == disturbed
+
+
+def test_a_worker_whose_database_connections_were_cut_applies_the_next_batches(
+    live_store: str, celery_worker_process: WorkerProcess, admin_api: APIClient, ingest_api: APIClient
+) -> None:
+    """Workers keep their connection between tasks; one the server dropped (a restart, a
+    failover, an idle timeout) is replaced before the next task, not reported by it."""
+    catalog(admin_api)
+    body = events(PLAYS)
+    parts = [body[i : i + PART] for i in range(0, len(body), PART)]
+    half = len(parts) // 2
+    post(ingest_api, parts[:half])
+    wait_until(all_applied, timeout=60)
+
+    with monitor() as watch, connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (mine,) = cursor.fetchone()
+        cut = watch.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), %s)",
+            [mine],
+        ).fetchall()
+    assert cut, "the workers held no connection to cut"
+
+    post(ingest_api, parts[half:])
+    wait_until(all_applied, timeout=30)  # no sweep: every task succeeded the first time
+    assert_live_matches(PLAYS, pools_for({f"L{n}": "14.99" for n in range(400)}))
