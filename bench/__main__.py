@@ -2,7 +2,7 @@
 
 `make bench` is `python -m bench`: the full size, written to docs/benchmarks.md.
 `make bench-quick` is `python -m bench --quick`: the same measurements at a small size,
-in two to three minutes, written to bench/results/quick.md (git-ignored) so that the documented
+in about three minutes, written to bench/results/quick.md (git-ignored) so that the documented
 full-size figures stay as they are; `--output` picks another file.
 
 Each benchmark runs in its own process (each sets up its own databases and environment),
@@ -119,7 +119,7 @@ def summary(outcomes: Sequence[Outcome], *, quick: bool, started: datetime, seco
             + (
                 ""
                 if quick
-                else " `make bench-quick` measures the same at a small size in two to three minutes and "
+                else " `make bench-quick` measures the same at a small size in about three minutes and "
                 "writes to bench/results/quick.md, leaving this file as it is."
             ),
         ]

@@ -605,7 +605,7 @@ DOC_HEADER = """# Benchmarks
 Figures measured on a single machine: the service, PostgreSQL, Redis and the load generator
 share the same cores. `make bench` (`python -m bench`) measures the full size and writes
 docs/benchmarks.md; `make bench-quick` (`python -m bench --quick`) measures the same at a
-small size in two to three minutes and writes bench/results/quick.md (git-ignored), so a quick
+small size in about three minutes and writes bench/results/quick.md (git-ignored), so a quick
 run never replaces the full-size figures. The Summary comes first; each section after it is
 rewritten by its own tool between its `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`
 markers; edit outside them.
