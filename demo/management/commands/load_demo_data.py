@@ -1,7 +1,6 @@
 """Fill a realistic demo month: catalog, listeners, revenue and stream events (demo/load.py)."""
 
 import argparse
-import re
 from datetime import date
 from typing import Any
 
@@ -9,15 +8,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.base import DemoDataError
 from demo.load import DEFAULT_ARTISTS, DEFAULT_LISTENERS, DEFAULT_SEED, DEFAULT_STREAMS, demo_data_load
+from kalipxo.validation import parse_month
 
 
 def _month(value: str | date | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)  # not \d: it matches any script's digits
-    if not match or not 1 <= int(match[2]) <= 12:
+    parsed = parse_month(value)
+    if isinstance(parsed, str):
         raise CommandError(f"--month {value!r} is not a month like 2026-10.")
-    return date(int(match[1]), int(match[2]), 1)
+    return parsed
 
 
 def _positive(value: str) -> int:
