@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-import kalipxo.converters  # noqa: F401 - registers <id:...>
+import kalipxo.converters  # noqa: F401 - registers <id:...> and <ext:...>
 from frontend import views
 
 urlpatterns = [
@@ -13,8 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("dashboard/", views.dashboard_home, name="dashboard"),
-    path("dashboard/<str:artist_id>/", views.artist_dashboard, name="artist-dashboard"),
-    path("dashboard/<str:artist_id>/payouts.csv", views.artist_payouts_csv, name="artist-payouts-csv"),
+    path("dashboard/<ext:artist_id>/", views.artist_dashboard, name="artist-dashboard"),
+    path("dashboard/<ext:artist_id>/payouts.csv", views.artist_payouts_csv, name="artist-payouts-csv"),
     path("console/", views.console, name="console"),
     path("console/runs/<id:run_id>/", views.console_run, name="console-run"),
 ]

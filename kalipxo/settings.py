@@ -281,7 +281,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PATH_CONVERTER_OVERRIDES": {"id": int},  # kalipxo.converters: an integer, as <int:> was
+    # kalipxo.converters: an integer, as <int:> was; a string, as <str:> was
+    "PATH_CONVERTER_OVERRIDES": {"id": int, "ext": str},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kalipxo.api.document_error_answers",

@@ -1,18 +1,18 @@
 from django.urls import path
 
-import kalipxo.converters  # noqa: F401 - registers <id:...>
+import kalipxo.converters  # noqa: F401 - registers <id:...> and <ext:...>
 from payouts import earnings_views, run_views, views
 
 urlpatterns = [
     path("calculator", views.CalculatorView.as_view(), name="calculator"),
     path(
-        "artists/<str:artist_id>/earnings",
+        "artists/<ext:artist_id>/earnings",
         earnings_views.ArtistEarningsView.as_view(),
         name="artist-earnings",
     ),
-    path("artists/<str:artist_id>/fans", earnings_views.ArtistFansView.as_view(), name="artist-fans"),
+    path("artists/<ext:artist_id>/fans", earnings_views.ArtistFansView.as_view(), name="artist-fans"),
     path(
-        "artists/<str:artist_id>/review-requests",
+        "artists/<ext:artist_id>/review-requests",
         run_views.ReviewRequestsView.as_view(),
         name="artist-review-requests",
     ),
@@ -31,7 +31,7 @@ urlpatterns = [
     ),
     path("payout-runs/<id:run_id>/payouts.csv", run_views.PayoutRunCsvView.as_view(), name="payout-run-csv"),
     path(
-        "payout-runs/<id:run_id>/statements/<str:payee>.csv",
+        "payout-runs/<id:run_id>/statements/<ext:payee>.csv",
         run_views.PayeeStatementView.as_view(),
         name="payout-run-statement",
     ),

@@ -101,14 +101,14 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/catalog/tracks/<str:isrc>", GET): Rule(OWNS_CATALOG_A),
     ("api/v1/catalog/works", GET): Rule(OWNS_CATALOG_A | {DIST_B}),
     ("api/v1/catalog/works", POST): Rule(OWNS_CATALOG_A, body=WORK_A),
-    ("api/v1/catalog/works/<path:work_id>", GET): Rule(OWNS_CATALOG_A),
+    ("api/v1/catalog/works/<ext:work_id>", GET): Rule(OWNS_CATALOG_A),
     # API: ingestion
     ("api/v1/streams", POST): Rule(ADMINS | {INGEST}, body="event"),
     ("api/v1/revenue", POST): Rule(ADMINS | {BILLING}, body=REVENUE),
     # API: an artist's money (art-a: its artist, its distributor, admins)
-    ("api/v1/artists/<str:artist_id>/earnings", GET): Rule(SEES_ART_A, query="month=" + THIS_MONTH),
-    ("api/v1/artists/<str:artist_id>/fans", GET): Rule(SEES_ART_A),
-    ("api/v1/artists/<str:artist_id>/review-requests", POST): Rule(
+    ("api/v1/artists/<ext:artist_id>/earnings", GET): Rule(SEES_ART_A, query="month=" + THIS_MONTH),
+    ("api/v1/artists/<ext:artist_id>/fans", GET): Rule(SEES_ART_A),
+    ("api/v1/artists/<ext:artist_id>/review-requests", POST): Rule(
         ADMINS | {ARTIST_A, ARTIST_WEB}, body={"month": THIS_MONTH, "message": "Please look again."}
     ),
     # API: payout runs (admins), statements (the payee's artist and distributor too)
@@ -119,7 +119,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/payout-runs/<id:run_id>/holds/<id:hold_id>", POST): Rule(ADMINS, body={"decision": "reject"}),
     ("api/v1/payout-runs/<id:run_id>/finalize", POST): Rule(ADMINS, body={}),
     ("api/v1/payout-runs/<id:run_id>/payouts.csv", GET): Rule(ADMINS),
-    ("api/v1/payout-runs/<id:run_id>/statements/<str:payee>.csv", GET): Rule(SEES_ART_A),
+    ("api/v1/payout-runs/<id:run_id>/statements/<ext:payee>.csv", GET): Rule(SEES_ART_A),
     # Public: the calculator, the schema and its docs
     ("api/v1/calculator", GET): Rule(EVERYONE, query="model=pro_rata&plays=1000&rate=0.004"),
     ("api/schema/", GET): Rule(EVERYONE),
@@ -132,8 +132,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("logout/", POST): Rule(EVERYONE, body={}),
     ("password/", GET): Rule(SESSIONS),
     ("dashboard/", GET): Rule(SESSIONS),
-    ("dashboard/<str:artist_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
-    ("dashboard/<str:artist_id>/payouts.csv", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
+    ("dashboard/<ext:artist_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
+    ("dashboard/<ext:artist_id>/payouts.csv", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("console/", GET): Rule(ADMINS & SESSIONS),
     ("console/runs/<id:run_id>/", GET): Rule(ADMINS & SESSIONS),
 }

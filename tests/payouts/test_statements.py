@@ -211,3 +211,27 @@ def test_a_missing_run_and_an_unreadable_statement_get_the_same_404(
 
     assert [answer.status_code for answer in answers] == [404] * len(answers)
     assert len({answer.content for answer in answers}) == 1, [answer.content for answer in answers]
+
+
+def test_ids_with_a_slash_reach_their_statement_earnings_and_dashboard(
+    distributor_api: APIClient, admin_api: APIClient
+) -> None:
+    """The catalog takes ids with "/" (kalipxo.validation.ID_RE); every route that names an
+    artist or a payee reaches them, the segments after the id included."""
+    artist = {"id": "art/9", "kind": "artist", "name": "Slash Artist"}
+    label = {"id": "lbl/9.csv", "kind": "label", "name": "Dotted"}  # ".csv" in the id itself
+    body = [{"isrc": "QZKPX2600009", "title": "Slash", "duration_ms": 200000,
+             "artist": {"id": "art/9", "name": "Slash Artist"},
+             "splits": [{"payee": artist, "share": "0.5"}, {"payee": label, "share": "0.5"}]}]  # fmt: skip
+    assert distributor_api.post("/api/v1/catalog/tracks", body, format="json").status_code == 200
+    stream_events_ingest(items=Month(plays=[("L1", "QZKPX2600009", 10)], paid={}).build_events())
+    run, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
+    payout_run_drive(run_id=run.pk)
+
+    for payee in ("art/9", "lbl/9.csv"):
+        rows = rows_of(admin_api.get(f"/api/v1/payout-runs/{run.pk}/statements/{payee}.csv"))
+        assert payee in {cell for row in rows for cell in row}, rows
+    earnings = admin_api.get("/api/v1/artists/art/9/earnings?month=2026-10")
+    assert earnings.status_code == 200 and earnings.json()["artist"] == "art/9", earnings.content[:300]
+    assert admin_api.get("/api/v1/artists/art/9/fans?month=2026-10").status_code == 200
+    assert admin_api.get("/api/v1/artists/nobody/9/earnings?month=2026-10").status_code == 404
