@@ -218,6 +218,7 @@ def console(request: HttpRequest) -> HttpResponse:
             "runs": console_selectors.runs_with_labels(run_selectors.runs_overview()),
             "status_labels": console_selectors.status_labels(),
             "review_requests": run_selectors.open_review_requests(),
+            "suspense": run_selectors.suspense_held(),
             "default_month": window["max_month"],
             "window": window,
         },

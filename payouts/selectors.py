@@ -7,16 +7,18 @@ what admins see. What artists read of their finalized months is in
 `payouts.artist_selectors`; a payee's statement lines in `payouts.statement_lines`.
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Abs
 
-from kalipxo.money import format_exact, format_minor
-from kalipxo.months import month_bounds
+from artists.models import Track
+from kalipxo.money import format_exact, format_minor, minor_exponent
+from kalipxo.months import current_month, month_bounds
 from kalipxo.validation import month_label
-from payouts.models import ArtistResult, Hold, PayoutRun, ReviewRequest
+from payouts.models import ArtistResult, Hold, PayoutRun, ReviewRequest, SuspenseResult
 from payouts.run.waiting import run_waiting
 from payouts.run.window import run_opens_at
 from streams.models import RevenueRecord, StreamEvent
@@ -64,6 +66,40 @@ def runs_overview() -> list[dict[str, Any]]:
         }
         for run in runs.order_by("-month", "-id")
     ]
+
+
+def suspense_held(*, limit: int = 50, today: date | None = None) -> dict[str, Any]:
+    """Money of ISRCs that were not in the catalog when their month was finalized, held per
+    ISRC (docs/rules.md §2 Unmatched streams): most first, with the first month it is held
+    for, how many months old that is, and whether the ISRC is in the catalog now."""
+    final = SuspenseResult.objects.filter(run__status=PayoutRun.Status.FINALIZED)
+    totals = final.aggregate(amount=Sum("amount_minor"), isrcs=Count("isrc", distinct=True))
+    rows = list(
+        final.values("isrc")
+        .annotate(amount=Sum("amount_minor"), streams=Sum("streams"), since=Min("run__month"))
+        .annotate(months=Count("run", distinct=True))
+        .order_by("-amount", "isrc")[:limit]
+    )
+    claimed = set(Track.objects.filter(isrc__in=[r["isrc"] for r in rows]).values_list("isrc", flat=True))
+    now = current_month() if today is None else today.replace(day=1)
+    places = minor_exponent()
+    return {
+        "amount": format_minor(totals["amount"] or 0, places),
+        "isrcs": totals["isrcs"] or 0,
+        "shown": len(rows),
+        "rows": [
+            {
+                "isrc": r["isrc"],
+                "amount": format_minor(r["amount"], places),
+                "streams": r["streams"],
+                "since": month_label(r["since"]),
+                "age_months": (now.year - r["since"].year) * 12 + now.month - r["since"].month,
+                "months": r["months"],
+                "in_catalog": r["isrc"] in claimed,
+            }
+            for r in rows
+        ],
+    }
 
 
 def open_review_requests() -> list[dict[str, Any]]:

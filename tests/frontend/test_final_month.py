@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kalipxo.money import format_minor
 from payouts.models import PayoutRun
 from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.holds import hold_decide
 from payouts.run.start import payout_run_start
 from streams.models import Listener, StreamEvent
+from streams.revenue import revenue_records_ingest
+from tests.factories import TrackFactory
 from tests.frontend.test_pages import assert_strict_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,3 +122,47 @@ def test_console_lists_the_run_and_opens_it(staff_client: Client, paid_month: Pa
     assert page.context["run"]["status"] == "finalized"
     assert page.context["holds"][0]["listener"] == "LBOT"
     assert 'id="holds-data"' in page.content.decode()
+
+
+def test_the_console_shows_what_suspense_holds_per_isrc_and_since_when(
+    staff_client: Client, catalog: dict[str, Any]
+) -> None:
+    """An ISRC nobody had in the catalog when the month was finalized: its money is held for
+    it, shown with its month and age; once its track is in the catalog the table says so."""
+    start = last_month_start()
+    unknown = "ZZXXX2600009"
+    heard = [("LT0", "QZKPX2600101"), ("LT0", unknown), ("LT1", unknown), ("LT1", "QZKPX2600103")]
+    plays = [
+        StreamEvent(
+            event_id=f"sp-{uuid.uuid4()}", listener_id=listener, isrc=isrc, duration_ms=200_000,
+            started_at=start + timedelta(days=3, seconds=n), country="US", tier="premium",
+        )
+        for n, (listener, isrc) in enumerate(heard)
+    ]  # fmt: skip
+    StreamEvent.objects.bulk_create(plays)
+    revenue_records_ingest(
+        items=[{"id": f"sr-{who}", "listener": who, "month": f"{start:%Y-%m}", "source": "subscription",
+                "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00", "fees": "0.00"}
+               for who in ("LT0", "LT1")]
+    )  # fmt: skip
+    run, _ = payout_run_start(month=start.date(), requested_by="test", dispatch=False)
+    run = payout_run_drive(run_id=run.pk)
+    assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
+    empty = staff_client.get("/console/").context["suspense"]
+    assert empty["rows"] == []  # computed, not finalized: nothing is held yet
+    payout_run_finalize(run_id=run.pk, finalized_by="test")
+
+    page = staff_client.get("/console/")
+    assert_strict_page(page)
+    held = page.context["suspense"]
+    (row,) = held["rows"]
+    stored = run.suspense.get(isrc="ZZXXX2600009")
+    assert row["isrc"] == "ZZXXX2600009" and row["streams"] == 2 and not row["in_catalog"]
+    assert row["amount"] == format_minor(stored.amount_minor, 2) == held["amount"]
+    assert stored.amount_minor == 850  # half of each listener's 8.50 pool
+    assert row["since"] == f"{start:%Y-%m}" and row["age_months"] == 1 and row["months"] == 1
+    text = " ".join(page.content.decode().split())
+    assert "ZZXXX2600009" in text and "1 month" in text
+
+    TrackFactory(isrc="ZZXXX2600009", title="Claimed", artist=catalog["artists"][0])
+    assert staff_client.get("/console/").context["suspense"]["rows"][0]["in_catalog"]
