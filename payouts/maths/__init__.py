@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from kalipxo.money import minor_exponent, round_to_total
 
@@ -123,19 +124,11 @@ def settle_tracks(
             payee_exact[payee] = payee_exact.get(payee, Fraction(0)) + part
             payee_streams[payee] = payee_streams.get(payee, 0) + streams.get(isrc, 0)
 
-    lines: dict[tuple[str, str], Fraction] = {("payee", key): value for key, value in payee_exact.items()}
-    lines.update({("suspense", key): value for key, value in suspense_exact.items()})
-    lines[("retained", "")] = retained_exact
-    total, rounded = round_to_total(lines, places=digits)
-    return Allocation(
-        total_minor=total,
-        payees={key: rounded[("payee", key)] for key in payee_exact},
-        suspense={key: rounded[("suspense", key)] for key in suspense_exact},
-        retained=rounded[("retained", "")],
-        pools_exact=pools_exact,
+    return rounded_allocation(
         payee_exact=payee_exact,
         suspense_exact=suspense_exact,
         retained_exact=retained_exact,
+        pools_exact=pools_exact,
         unallocated_exact=unallocated_exact,
         rejected_exact=rejected_exact,
         payee_tracks=payee_tracks,
@@ -143,4 +136,32 @@ def settle_tracks(
         streams=dict(streams),
         payee_streams=payee_streams,
         artist_gross=artist_gross,
+        places=digits,
+    )
+
+
+def rounded_allocation(
+    *,
+    payee_exact: dict[str, Fraction],
+    suspense_exact: dict[str, Fraction],
+    retained_exact: Fraction,
+    places: int,
+    **trace: Any,
+) -> Allocation:
+    """Round a month's exact payee, suspense and retained lines once, together, by the
+    largest-remainder method (their total is the exact sum rounded half-even), into an
+    `Allocation`; `trace` carries its remaining fields through."""
+    lines: dict[tuple[str, str], Fraction] = {("payee", key): value for key, value in payee_exact.items()}
+    lines.update({("suspense", key): value for key, value in suspense_exact.items()})
+    lines[("retained", "")] = retained_exact
+    total, rounded = round_to_total(lines, places=places)
+    return Allocation(
+        total_minor=total,
+        payees={key: rounded[("payee", key)] for key in payee_exact},
+        suspense={key: rounded[("suspense", key)] for key in suspense_exact},
+        retained=rounded[("retained", "")],
+        payee_exact=payee_exact,
+        suspense_exact=suspense_exact,
+        retained_exact=retained_exact,
+        **trace,
     )

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from kalipxo.money import round_to_total
-from payouts.maths import Allocation, Exact, places_or_default, to_fraction
+from payouts.maths import Allocation, Exact, places_or_default, rounded_allocation, to_fraction
 from payouts.maths.user_centric import UNALLOCATED_POLICIES, UnallocatedPolicy, UserCentricParts
 
 PublishingMethod = Literal["user_centric", "pro_rata"]
@@ -137,25 +136,18 @@ def settle_publishing(
         for payee in {payee for work in linked for payee in checked_works[work]}:
             payee_streams[payee] = payee_streams.get(payee, 0) + streams.get(isrc, 0)
 
-    lines: dict[tuple[str, str], Fraction] = {("payee", key): value for key, value in payee_exact.items()}
-    lines.update({("suspense", key): value for key, value in suspense_exact.items()})
-    lines[("retained", "")] = retained_exact
-    total, rounded = round_to_total(lines, places=places_or_default(places))
-    allocation = Allocation(
-        total_minor=total,
-        payees={key: rounded[("payee", key)] for key in payee_exact},
-        suspense={key: rounded[("suspense", key)] for key in suspense_exact},
-        retained=rounded[("retained", "")],
-        pools_exact=pools_exact,
+    allocation = rounded_allocation(
         payee_exact=payee_exact,
         suspense_exact=suspense_exact,
         retained_exact=retained_exact,
+        pools_exact=pools_exact,
         unallocated_exact=unallocated_exact,
         rejected_exact=rejected_exact,
         payee_tracks=payee_tracks,
         track_gross=dict(track_amounts),
         streams=dict(streams),
         payee_streams=payee_streams,
+        places=places_or_default(places),
     )
     return PublishingAllocation(
         method=method, allocation=allocation, payee_works=payee_works, work_amounts=work_amounts
