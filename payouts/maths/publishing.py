@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Literal
 
 from payouts.maths import Allocation, Exact, places_or_default, rounded_allocation, to_fraction
-from payouts.maths.user_centric import UNALLOCATED_POLICIES, UnallocatedPolicy, UserCentricParts
+from payouts.maths.user_centric import UnallocatedPolicy, UserCentricParts, user_centric_amounts
 
 PublishingMethod = Literal["user_centric", "pro_rata"]
 PUBLISHING_METHODS: tuple[PublishingMethod, ...] = ("user_centric", "pro_rata")
@@ -175,19 +175,9 @@ def allocate_publishing(
     """
     if method not in PUBLISHING_METHODS:
         raise ValueError(f"Unknown publishing allocation {method!r}.")
-    if unallocated_policy not in UNALLOCATED_POLICIES:
-        raise ValueError(f"Unknown unallocated policy {unallocated_policy!r}.")
-    month_streams = sum(parts.streams.values())
-    retained = parts.rejected
-    spread = bool(parts.unallocated) and unallocated_policy == "pro_rata" and month_streams > 0
-    if not spread:
-        retained += parts.unallocated
-    if method == "user_centric":
-        amounts = parts.track_amounts()
-        if spread:
-            for isrc, count in parts.streams.items():
-                amounts[isrc] = amounts.get(isrc, Fraction(0)) + parts.unallocated * count / month_streams
-    else:
+    amounts, retained = user_centric_amounts(parts=parts, unallocated_policy=unallocated_policy)
+    if method == "pro_rata":
+        month_streams = sum(parts.streams.values())
         pool = parts.pools - retained
         if month_streams:
             amounts = {isrc: pool * count / month_streams for isrc, count in parts.streams.items() if count}

@@ -159,6 +159,25 @@ def user_centric_parts(listeners: Iterable[ListenerMonth]) -> UserCentricParts:
     return parts
 
 
+def user_centric_amounts(
+    *, parts: UserCentricParts, unallocated_policy: UnallocatedPolicy
+) -> tuple[dict[str, Fraction], Fraction]:
+    """The exact amount per ISRC from the listeners that streamed it, the unallocated pool
+    spread over the month's streams by the policy (see `allocate_from_parts`); and what is
+    retained: the rejected listeners' pools, and the unallocated ones when not spread."""
+    if unallocated_policy not in UNALLOCATED_POLICIES:
+        raise ValueError(f"Unknown unallocated policy {unallocated_policy!r}.")
+    amounts = parts.track_amounts()
+    retained = parts.rejected
+    month_streams = sum(parts.streams.values())
+    if parts.unallocated and unallocated_policy == "pro_rata" and month_streams:
+        for isrc, count in parts.streams.items():
+            amounts[isrc] = amounts.get(isrc, Fraction(0)) + parts.unallocated * count / month_streams
+    else:
+        retained += parts.unallocated
+    return amounts, retained
+
+
 def allocate_from_parts(
     *,
     parts: UserCentricParts,
@@ -174,16 +193,7 @@ def allocate_from_parts(
     suspense as usual); `retain` keeps it. With no qualifying stream at all in the month
     there is nothing to spread it over, so it is retained under either policy.
     """
-    if unallocated_policy not in UNALLOCATED_POLICIES:
-        raise ValueError(f"Unknown unallocated policy {unallocated_policy!r}.")
-    amounts = parts.track_amounts()
-    retained = parts.rejected
-    month_streams = sum(parts.streams.values())
-    if parts.unallocated and unallocated_policy == "pro_rata" and month_streams:
-        for isrc, count in parts.streams.items():
-            amounts[isrc] = amounts.get(isrc, Fraction(0)) + parts.unallocated * count / month_streams
-    else:
-        retained += parts.unallocated
+    amounts, retained = user_centric_amounts(parts=parts, unallocated_policy=unallocated_policy)
     return settle_tracks(
         track_amounts=amounts,
         streams=parts.streams,
