@@ -35,6 +35,8 @@ def test_login_password_change_and_not_found_fit_360_px_and_axe_finds_nothing(
 
         response = page.goto(f"{live_server.url}/no-such-page/")
         assert response is not None and response.status == 404
-        assert sideways_scroll(page) == 0, "the 404 page"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+        expect(page.get_by_role("link", name="Your dashboard")).to_be_visible()  # still logged in
+        assert (sideways_scroll(page), axe_violations(page)) == (0, []), "the 404 page"
     finally:
         context.close()

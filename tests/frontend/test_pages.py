@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from frontend import dashboard_selectors, selectors
@@ -21,6 +21,7 @@ from kalipxo.months import (
     month_start,
     same_point_last_month,
 )
+from kalipxo.urls import handler500
 from payouts.models import PayoutRun, ReviewRequest
 from payouts.reviews import review_request_create
 from streams.live import dispatch, updates
@@ -502,3 +503,20 @@ def test_an_admin_creates_an_artist_login_in_the_django_admin(
     artist = Client()
     artist.post("/login/", {"username": "bram-login", "password": PASSWORD})
     assert artist.get("/dashboard/")["Location"] == "/dashboard/art-b/"
+
+
+def test_a_missing_page_is_a_page_of_the_site_and_the_api_answers_json(client: Client) -> None:
+    """Not Django's bare "Not Found": the site's own page, with a way back; the API keeps JSON."""
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    text = page.content.decode()
+    assert "<h1>Page not found</h1>" in text and 'href="/"' in text and 'class="site-header"' in text
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json()["detail"].startswith("Not found.")
+
+
+def test_a_server_error_page_says_nothing_was_stored() -> None:
+    """The 500 page stands alone (no site template that could fail again while rendering)."""
+    answer = handler500(RequestFactory().get("/dashboard/"))
+    assert answer.status_code == 500
+    assert "nothing was stored" in answer.content.decode() and "{%" not in answer.content.decode()
