@@ -6,7 +6,7 @@ own rows, and is refused any id that belongs to someone else, so one distributor
 neither see nor redirect another's money.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from artists.upsert import (
     MAX_SHARES,
     CatalogRejected,
     PayeeIn,
+    UpsertResult,
     check_named,
     owned_elsewhere,
     parse_payee_share,
@@ -51,19 +52,6 @@ class TrackIn:
     artist_name: str
     release: tuple[str, str] | None
     splits: tuple[tuple[PayeeIn, Decimal], ...]
-
-
-@dataclass
-class UpsertResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": len(self.created),
-            "updated": len(self.updated),
-            "isrcs": self.created + self.updated,
-        }
 
 
 def _parse_splits(value: Any, errors: Errors) -> tuple[tuple[PayeeIn, Decimal], ...]:
@@ -236,7 +224,7 @@ def _save_releases(tracks: list[TrackIn], releases: dict[str, Release], owner_id
 
 
 def _save_tracks(tracks: list[TrackIn], existing: dict[str, Track], owner_id: int | None) -> UpsertResult:
-    result = UpsertResult()
+    result = UpsertResult("isrcs")
     new: list[Track] = []
     changed: list[Track] = []
     for t in tracks:

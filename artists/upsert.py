@@ -8,7 +8,7 @@ that belongs to someone else; an id keeps its kind (an artist id is never a labe
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -53,6 +53,23 @@ def twice_on_conflict(write: Callable[[], T]) -> T:
             return write()
     except IntegrityError as exc:
         raise CatalogRejected(409, "Concurrent changes to the same ids; retry the request.", []) from exc
+
+
+@dataclass
+class UpsertResult:
+    """The ids an upsert created and updated; answered under `ids_key` ("isrcs" for tracks,
+    "ids" for works)."""
+
+    ids_key: str
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            self.ids_key: self.created + self.updated,
+        }
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ work's: a work posted without `recordings` has no links.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from artists.upsert import (
     MAX_SHARES,
     CatalogRejected,
     PayeeIn,
+    UpsertResult,
     owned_elsewhere,
     parse_payee_share,
     parse_share,
@@ -65,19 +66,6 @@ class WorkIn:
     title: str
     writers: tuple[WriterIn, ...]
     recordings: tuple[tuple[str, Decimal], ...]  # (ISRC, link share)
-
-
-@dataclass
-class WorksUpsertResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": len(self.created),
-            "updated": len(self.updated),
-            "ids": self.created + self.updated,
-        }
 
 
 # --- parsing: no database -------------------------------------------------------------
@@ -227,7 +215,7 @@ def links_over_one(*, stored: Mapping[str, Decimal], works: Iterable[WorkIn]) ->
 # --- writing: under row locks ---------------------------------------------------------
 
 
-def catalog_works_upsert(*, actor: Actor, items: list[Any]) -> WorksUpsertResult:
+def catalog_works_upsert(*, actor: Actor, items: list[Any]) -> UpsertResult:
     """Create or update works by id with their writers' shares and recording links; all or nothing."""
     if len(items) > MAX_BATCH:
         raise CatalogRejected(400, f"At most {MAX_BATCH} works per request; got {len(items)}.", [])
@@ -306,7 +294,7 @@ def _refusals(actor: Actor, work: WorkIn, stored: _Stored, over: dict[str, Decim
     return foreign, problems
 
 
-def _write(actor: Actor, works: list[WorkIn]) -> WorksUpsertResult:
+def _write(actor: Actor, works: list[WorkIn]) -> UpsertResult:
     stored = _lock(works)
     over = links_over_one(stored=stored.other_links, works=works)
     refused: list[dict[str, Any]] = []  # ids of someone else: 403
@@ -338,8 +326,8 @@ def _write(actor: Actor, works: list[WorkIn]) -> WorksUpsertResult:
     return _save_works(works, stored.works, owner_id)
 
 
-def _save_works(works: list[WorkIn], existing: dict[str, Work], owner_id: int | None) -> WorksUpsertResult:
-    result = WorksUpsertResult()
+def _save_works(works: list[WorkIn], existing: dict[str, Work], owner_id: int | None) -> UpsertResult:
+    result = UpsertResult("ids")
     # ISWCs may move between the works of one request: free the ones that change first, so
     # that no statement below finds an ISWC on two rows at once.
     moving = [w.id for w in works if w.id in existing and existing[w.id].iswc not in (None, w.iswc)]
