@@ -800,24 +800,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--plays",
-        type=int,
-        help="plays per listener already in the month, on average "
-        f"(default {prefill.FULL.plays}, --quick {prefill.QUICK.plays}; 0: an empty month)",
-    )
-    parser.add_argument(
-        "--month-end",
-        action="store_true",
-        help=f"the month's end: {prefill.MONTH_END} times the default plays per listener "
-        f"({prefill.FULL.plays * prefill.MONTH_END:,}, --quick {prefill.QUICK.plays * prefill.MONTH_END:,})",
-    )
-    parser.add_argument("--no-prefill", action="store_true", help="the same as --plays 0")
-    parser.add_argument(
-        "--listeners",
-        type=int,
-        help=f"prefilled listeners (default {prefill.FULL.listeners:,}, --quick {prefill.QUICK.listeners:,})",
-    )
+    prefill.add_size_arguments(parser)
     parser.add_argument(
         "--backlog", type=int, help=f"events of phase (a) (default {BACKLOG:,}, --quick {QUICK_BACKLOG:,})"
     )
@@ -843,9 +826,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 2 <= args.batch <= 1000 or min(args.senders, args.steady_senders) < 1:
         parser.error("--batch from 2 to 1000; --senders and --steady-senders at least 1.")
-    plays = 0 if args.no_prefill else args.plays
     options = Options(
-        size=prefill.size(quick=args.quick, plays=plays, listeners=args.listeners, month_end=args.month_end),
+        size=prefill.size_from(args),
         rate=args.rate,
         seconds=QUICK_SECONDS if args.quick else args.seconds,
         batch=args.batch,

@@ -350,8 +350,7 @@ def run(
     )
     where = f", month at {size.plays:,} plays/listener" if size.plays else ""
     rows = headlines(load, alone, rate, elapsed=elapsed, queue=queue, where=where, goals=bool(size.plays))
-    name = prefill.result_name("load", size, quick=quick) if size.plays else "load"
-    Result(name=name, command=command, headlines=rows, ok=ok).save()
+    Result(name=prefill.result_name("load", size, quick=quick), command=command, headlines=rows, ok=ok).save()
     if output is not None:
         month_text = (
             f"The month holds {size.label} before the clock starts (bench/prefill.py); the events are more "
@@ -461,24 +460,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--plays",
-        type=int,
-        help="plays per listener already in the month, on average "
-        f"(default {prefill.FULL.plays}, --quick {prefill.QUICK.plays}; 0: an empty month)",
-    )
-    parser.add_argument(
-        "--month-end",
-        action="store_true",
-        help=f"the month's end: {prefill.MONTH_END} times the default plays per listener "
-        f"({prefill.FULL.plays * prefill.MONTH_END:,}, --quick {prefill.QUICK.plays * prefill.MONTH_END:,})",
-    )
-    parser.add_argument("--no-prefill", action="store_true", help="the same as --plays 0")
-    parser.add_argument(
-        "--listeners",
-        type=int,
-        help=f"prefilled listeners (default {prefill.FULL.listeners:,}, --quick {prefill.QUICK.listeners:,})",
-    )
+    prefill.add_size_arguments(parser)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS} seconds instead of 60")
     parser.add_argument("--rate", type=int, default=5000, help="events per second")
@@ -495,12 +477,7 @@ def main() -> None:
     if args.artists > ARTISTS or not 1 <= args.batch <= 1000:
         parser.error(f"--artists at most {ARTISTS}; --batch from 1 to 1000.")
     seconds = QUICK_SECONDS if args.quick else args.seconds
-    size = prefill.size(
-        quick=args.quick,
-        plays=0 if args.no_prefill else args.plays,
-        listeners=args.listeners,
-        month_end=args.month_end,
-    )
+    size = prefill.size_from(args)
     output = None if args.no_output else args.output or default_output(args.quick)
     try:
         status = run(size=size, quick=args.quick, seconds=seconds, rate=args.rate, batch=args.batch,

@@ -24,6 +24,7 @@ libraries, the heavier listeners more often.
 the queue depth over time.
 """
 
+import argparse
 import math
 import random
 import subprocess
@@ -110,11 +111,40 @@ def size(
     )
 
 
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """The prefill's options, the same for every benchmark that has one (see `size_from`)."""
+    parser.add_argument(
+        "--plays",
+        type=int,
+        help="plays per listener already in the month, on average "
+        f"(default {FULL.plays}, --quick {QUICK.plays}; 0: an empty month)",
+    )
+    parser.add_argument(
+        "--month-end",
+        action="store_true",
+        help=f"the month's end: {MONTH_END} times the default plays per listener "
+        f"({FULL.plays * MONTH_END:,}, --quick {QUICK.plays * MONTH_END:,})",
+    )
+    parser.add_argument("--no-prefill", action="store_true", help="the same as --plays 0")
+    parser.add_argument(
+        "--listeners",
+        type=int,
+        help=f"prefilled listeners (default {FULL.listeners:,}, --quick {QUICK.listeners:,})",
+    )
+
+
+def size_from(args: argparse.Namespace) -> Size:
+    """The prefill the options of `add_size_arguments` (and --quick) ask for."""
+    plays = 0 if args.no_prefill else args.plays
+    return size(quick=args.quick, plays=plays, listeners=args.listeners, month_end=args.month_end)
+
+
 def result_name(base: str, prefilled: Size, *, quick: bool) -> str:
-    """Where a prefilled benchmark leaves its headlines: `base` for the mid-month, `base-end`
-    for the month's end (the names `python -m bench` reads), `base-N` for other depths."""
+    """Where a benchmark leaves its headlines: `base` for the mid-month (and an empty month),
+    `base-end` for the month's end (the names `python -m bench` reads), `base-N` for other
+    depths."""
     default = size(quick=quick).plays
-    if prefilled.plays == default:
+    if prefilled.plays in (0, default):
         return base
     return f"{base}-end" if prefilled.plays == default * MONTH_END else f"{base}-{prefilled.plays}"
 

@@ -234,7 +234,7 @@ CELERY_TASK_IGNORE_RESULT = True  # tasks record their effects in the database a
 # Celery's Django fixup closes the database connection before and after every task unless
 # told to reuse it: a live batch then paid for a new PostgreSQL connection (and the server
 # a new backend process) every time. Reused for this many tasks, then reopened; a broken
-# connection is still replaced at once (CONN_HEALTH_CHECKS).
+# one is replaced before the next task (kalipxo.celery, with CONN_HEALTH_CHECKS).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_BEAT_SCHEDULE = {
     "sweep-live-batches": {"task": "streams.batches_sweep", "schedule": 10.0},
