@@ -16,7 +16,7 @@ own, once per payee, by the largest-remainder method, so that
 `payees + mechanical suspense + retained == the publishing pools rounded` to the cent.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -56,14 +56,23 @@ def split_pool(*, net: Exact, rights_share: Exact, rate: Exact) -> tuple[Fractio
     return exact_net * share - publishing, publishing
 
 
+def _positive_shares(
+    pairs: Sequence[tuple[str, Exact]], describe: Callable[[str], str]
+) -> dict[str, Fraction]:
+    """Shares per key (a key named twice adds up), each exact and positive; `describe(key)`
+    names one in an error ("share of wri-1 in wrk-1")."""
+    shares: dict[str, Fraction] = {}
+    for key, share in pairs:
+        value = to_fraction(share, name=describe(key))
+        if value <= 0:
+            raise ValueError(f"The {describe(key)} must be positive.")
+        shares[key] = shares.get(key, Fraction(0)) + value
+    return shares
+
+
 def work_shares(work: str, payees: Sequence[tuple[str, Exact]]) -> dict[str, Fraction]:
     """A work's shares per payee, checked: positive and adding up to exactly 1."""
-    shares: dict[str, Fraction] = {}
-    for payee, share in payees:
-        value = to_fraction(share, name=f"share of {payee} in {work}")
-        if value <= 0:
-            raise ValueError(f"The share of {payee} in {work} must be positive.")
-        shares[payee] = shares.get(payee, Fraction(0)) + value
+    shares = _positive_shares(payees, lambda payee: f"share of {payee} in {work}")
     if sum(shares.values(), Fraction(0)) != 1:
         raise ValueError(f"The shares of {work} do not add up to 1.")
     return shares
@@ -71,12 +80,7 @@ def work_shares(work: str, payees: Sequence[tuple[str, Exact]]) -> dict[str, Fra
 
 def recording_links(isrc: str, links: Sequence[tuple[str, Exact]]) -> dict[str, Fraction]:
     """A recording's link shares per work, checked: positive and adding up to at most 1."""
-    shares: dict[str, Fraction] = {}
-    for work, share in links:
-        value = to_fraction(share, name=f"link of {isrc} to {work}")
-        if value <= 0:
-            raise ValueError(f"The link of {isrc} to {work} must be positive.")
-        shares[work] = shares.get(work, Fraction(0)) + value
+    shares = _positive_shares(links, lambda work: f"link of {isrc} to {work}")
     if sum(shares.values(), Fraction(0)) > 1:
         raise ValueError(f"The links of {isrc} add up to more than 1.")
     return shares
