@@ -7,7 +7,6 @@ what admins see. What artists read of their finalized months is in
 `payouts.artist_selectors`; a payee's statement lines in `payouts.statement_lines`.
 """
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -68,7 +67,7 @@ def runs_overview() -> list[dict[str, Any]]:
     ]
 
 
-def suspense_held(*, limit: int = 50, today: date | None = None) -> dict[str, Any]:
+def suspense_held(*, limit: int = 50) -> dict[str, Any]:
     """Money of ISRCs that were not in the catalog when their month was finalized, held per
     ISRC (docs/rules.md §2 Unmatched streams): most first, with the first month it is held
     for, how many months old that is, and whether the ISRC is in the catalog now."""
@@ -81,7 +80,7 @@ def suspense_held(*, limit: int = 50, today: date | None = None) -> dict[str, An
         .order_by("-amount", "isrc")[:limit]
     )
     claimed = set(Track.objects.filter(isrc__in=[r["isrc"] for r in rows]).values_list("isrc", flat=True))
-    now = current_month() if today is None else today.replace(day=1)
+    now = current_month()
     places = minor_exponent()
     return {
         "amount": format_minor(totals["amount"] or 0, places),
