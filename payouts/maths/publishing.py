@@ -22,7 +22,12 @@ from fractions import Fraction
 from typing import Literal
 
 from payouts.maths import Allocation, Exact, places_or_default, rounded_allocation, to_fraction
-from payouts.maths.user_centric import UnallocatedPolicy, UserCentricParts, user_centric_amounts
+from payouts.maths.user_centric import (
+    UnallocatedPolicy,
+    UserCentricParts,
+    unallocated_spread,
+    user_centric_amounts,
+)
 
 PublishingMethod = Literal["user_centric", "pro_rata"]
 PUBLISHING_METHODS: tuple[PublishingMethod, ...] = ("user_centric", "pro_rata")
@@ -158,6 +163,21 @@ def settle_publishing(
     )
 
 
+def _pro_rata_amounts(
+    *, parts: UserCentricParts, unallocated_policy: UnallocatedPolicy
+) -> tuple[dict[str, Fraction], Fraction]:
+    """The month's pool less what is retained (rejected listeners' pools, and unallocated
+    ones when not spread) by each ISRC's share of all streams; everything is retained when
+    there is no stream."""
+    spread = unallocated_spread(parts=parts, unallocated_policy=unallocated_policy)
+    retained = parts.rejected + (0 if spread else parts.unallocated)
+    month_streams = sum(parts.streams.values())
+    if not month_streams:
+        return {}, parts.pools
+    pool = parts.pools - retained
+    return {isrc: pool * count / month_streams for isrc, count in parts.streams.items() if count}, retained
+
+
 def allocate_publishing(
     *,
     parts: UserCentricParts,
@@ -179,14 +199,10 @@ def allocate_publishing(
     """
     if method not in PUBLISHING_METHODS:
         raise ValueError(f"Unknown publishing allocation {method!r}.")
-    amounts, retained = user_centric_amounts(parts=parts, unallocated_policy=unallocated_policy)
-    if method == "pro_rata":
-        month_streams = sum(parts.streams.values())
-        pool = parts.pools - retained
-        if month_streams:
-            amounts = {isrc: pool * count / month_streams for isrc, count in parts.streams.items() if count}
-        else:
-            amounts, retained = {}, parts.pools
+    if method == "user_centric":
+        amounts, retained = user_centric_amounts(parts=parts, unallocated_policy=unallocated_policy)
+    else:
+        amounts, retained = _pro_rata_amounts(parts=parts, unallocated_policy=unallocated_policy)
     return settle_publishing(
         method=method,
         track_amounts=amounts,

@@ -165,17 +165,21 @@ def user_centric_amounts(
     """The exact amount per ISRC from the listeners that streamed it, the unallocated pool
     spread over the month's streams by the policy (see `allocate_from_parts`); and what is
     retained: the rejected listeners' pools, and the unallocated ones when not spread."""
+    amounts = parts.track_amounts()
+    if not unallocated_spread(parts=parts, unallocated_policy=unallocated_policy):
+        return amounts, parts.rejected + parts.unallocated
+    month_streams = sum(parts.streams.values())
+    for isrc, count in parts.streams.items():
+        amounts[isrc] = amounts.get(isrc, Fraction(0)) + parts.unallocated * count / month_streams
+    return amounts, parts.rejected
+
+
+def unallocated_spread(*, parts: UserCentricParts, unallocated_policy: UnallocatedPolicy) -> bool:
+    """Whether the month's unallocated pool is spread over its streams (policy `pro_rata`,
+    and there are streams to spread it over); otherwise it is retained."""
     if unallocated_policy not in UNALLOCATED_POLICIES:
         raise ValueError(f"Unknown unallocated policy {unallocated_policy!r}.")
-    amounts = parts.track_amounts()
-    retained = parts.rejected
-    month_streams = sum(parts.streams.values())
-    if parts.unallocated and unallocated_policy == "pro_rata" and month_streams:
-        for isrc, count in parts.streams.items():
-            amounts[isrc] = amounts.get(isrc, Fraction(0)) + parts.unallocated * count / month_streams
-    else:
-        retained += parts.unallocated
-    return amounts, retained
+    return bool(parts.unallocated) and unallocated_policy == "pro_rata" and any(parts.streams.values())
 
 
 def allocate_from_parts(
