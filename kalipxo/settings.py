@@ -301,6 +301,22 @@ if UNALLOCATED_POLICY not in ("pro_rata", "retain"):
     raise ImproperlyConfigured("UNALLOCATED_POLICY must be 'pro_rata' or 'retain'.")
 if not Decimal(0) <= RIGHTS_SHARE <= Decimal(1):
     raise ImproperlyConfigured("RIGHTS_SHARE must be between 0 and 1.")
+# The publishing (musical work) side's share of net revenue, per year (docs/rules.md §2
+# Publishing): "year=rate" pairs, the US Phonorecords IV headline rates by default. An
+# empty value means 0: no publishing side, the whole rights pool goes to the recording.
+PUBLISHING_RATES = {
+    int(year): Decimal(rate)
+    for year, rate in env.dict(
+        "PUBLISHING_RATES",
+        default={"2023": "0.151", "2024": "0.152", "2025": "0.1525", "2026": "0.153", "2027": "0.1535"},
+    ).items()
+    if str(year).strip()
+}
+if any(not Decimal(0) <= rate <= RIGHTS_SHARE for rate in PUBLISHING_RATES.values()):
+    raise ImproperlyConfigured("Every PUBLISHING_RATES rate must be between 0 and RIGHTS_SHARE.")
+PUBLISHING_ALLOCATION = env.str("PUBLISHING_ALLOCATION", default="user_centric")
+if PUBLISHING_ALLOCATION not in ("user_centric", "pro_rata"):
+    raise ImproperlyConfigured("PUBLISHING_ALLOCATION must be 'user_centric' or 'pro_rata'.")
 # "plan=price" pairs; a listener's estimate uses its plan's price until revenue is recorded.
 PLAN_PRICES = {
     plan: Decimal(price)

@@ -7,6 +7,10 @@ os.environ.setdefault("HTTPS_ONLY", "0")  # the test client and live_server spea
 # Many tests pay "last month", which on the 1st of a month is still inside the default
 # 24-hour grace; the grace's own tests set it back (workers and servers inherit this).
 os.environ.setdefault("PAYOUT_RUN_GRACE", "0s")
+# Most tests state amounts as shares of the whole rights pool (the v1 rules); the publishing
+# side's tests turn it on with `tests.payouts.publishing.publishing_on` (a test checks the
+# service's own default is the statutory table).
+os.environ.setdefault("PUBLISHING_RATES", "")
 
 from kalipxo.settings import *  # noqa: F403
 

@@ -18,7 +18,8 @@ from django.db.models import Q
 
 class AccountKind(StrEnum):
     POOL = "pool"  # a month's rights pools, credited when the month is paid (docs/rules.md §2)
-    PAYABLE = "payable"  # what a payee is owed (docs/rules.md §2 Payees and payments)
+    PAYABLE = "payable"  # what a payee is owed for recordings (docs/rules.md §2 Payees and payments)
+    PUBLISHING = "publishing"  # what a payee is owed for musical works (docs/rules.md §2 Publishing)
     SUSPENSE = "suspense"  # unmatched recordings, per ISRC, until claimed (docs/rules.md §2)
     RETAINED = "retained"  # pools of rejected or unallocated listeners kept (docs/rules.md §2)
     PLATFORM = "platform"  # the service's own share
@@ -32,6 +33,7 @@ class AccountKind(StrEnum):
 PREFIXES: dict[AccountKind, str] = {
     AccountKind.POOL: "pool:",
     AccountKind.PAYABLE: "payable:payee:",
+    AccountKind.PUBLISHING: "publishing:payee:",
     AccountKind.SUSPENSE: "suspense:isrc:",
     AccountKind.FEES: "fees:distributor:",
     AccountKind.MECHANICAL: "mechanical:isrc:",
@@ -82,6 +84,10 @@ def pool(month: date) -> Account:
 
 def payable(payee: str) -> Account:
     return Account(AccountKind.PAYABLE, payee)
+
+
+def publishing(payee: str) -> Account:
+    return Account(AccountKind.PUBLISHING, payee)
 
 
 def suspense(isrc: str) -> Account:

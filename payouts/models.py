@@ -8,6 +8,8 @@ ISRCs by id (not foreign keys) and snapshot names: a finalized month must read t
 after the catalog changes. Financial rows are protected from deletion (`PROTECT`).
 """
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models.functions import Now
 
@@ -47,6 +49,13 @@ class PayoutRun(models.Model):
     suspense_minor = models.BigIntegerField(null=True, blank=True)
     retained_minor = models.BigIntegerField(null=True, blank=True)
     unallocated_minor = models.BigIntegerField(null=True, blank=True)
+    # The publishing side's part of the totals above (docs/rules.md §2 Publishing), rounded on
+    # its own: allocated + suspense (mechanical) + retained == pools, as for the whole run.
+    publishing_pools_exact = ExactAmountField(null=True, blank=True)
+    publishing_pools_minor = models.BigIntegerField(null=True, blank=True)
+    publishing_allocated_minor = models.BigIntegerField(null=True, blank=True)
+    publishing_suspense_minor = models.BigIntegerField(null=True, blank=True)
+    publishing_retained_minor = models.BigIntegerField(null=True, blank=True)
     streams = models.BigIntegerField(null=True, blank=True, help_text="Qualifying streams counted.")
     listeners = models.IntegerField(null=True, blank=True, help_text="Listeners with a pool or streams.")
     # Model comparisons: pro-rata and progressive totals, the solved base value.
@@ -102,9 +111,11 @@ class RunChunk(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    pools_exact = ExactAmountField(null=True, blank=True)
-    unallocated_exact = ExactAmountField(null=True, blank=True)
-    rejected_exact = ExactAmountField(null=True, blank=True)
+    # A listener chunk's net revenue: all, of listeners without a qualifying stream, of
+    # rejected listeners (each side's pools are these × its share of net revenue).
+    net_exact = ExactAmountField(null=True, blank=True)
+    net_unallocated_exact = ExactAmountField(null=True, blank=True)
+    net_rejected_exact = ExactAmountField(null=True, blank=True)
     streams = models.BigIntegerField(null=True, blank=True)
     listeners = models.IntegerField(null=True, blank=True)
 
@@ -217,6 +228,64 @@ class RunSplit(models.Model):
         return f"Run {self.run_id} {self.isrc} → {self.payee}: {self.share}"
 
 
+class RunWorkLink(models.Model):
+    """The recording-to-work links as the run computed them: a recording's publishing
+    amount goes to these works by `share`; the rest of it waits in mechanical suspense."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="work_links", db_index=False)
+    isrc = models.CharField(max_length=12)
+    work = models.CharField(max_length=64)
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "isrc", "work"], name="run_work_link_unique")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.isrc} → {self.work}: {self.share}"
+
+
+class RunWorkShare(models.Model):
+    """A work's writers and publishers as the run computed them (shares add up to 1)."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="work_shares", db_index=False)
+    work = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    payee = models.CharField(max_length=64)
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "work", "payee"], name="run_work_share_unique")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.work} → {self.payee}: {self.share}"
+
+
+class PublishingLine(models.Model):
+    """One line of the publishing side's settlement path: a recording's publishing amount in
+    one listener territory and plan tier, through one linked work, to one of its payees.
+
+    `share` is the link's share × the payee's share of the work; `amount` the recording's
+    publishing amount in the territory and tier × `share`. An empty payee and work is the
+    part not linked to any work: mechanical suspense for the ISRC.
+    """
+
+    run_id = models.BigIntegerField()
+    payee = models.CharField(max_length=64, blank=True)
+    isrc = models.CharField(max_length=12)
+    work = models.CharField(max_length=64, blank=True)
+    country = models.CharField(max_length=2)
+    tier = models.CharField(max_length=32)
+    streams = models.BigIntegerField()
+    share = models.DecimalField(max_digits=13, decimal_places=12)
+    amount = ExactAmountField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run_id", "payee"], name="publishing_line_run_payee")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.isrc} {self.work or '-'} → {self.payee or 'mechanical suspense'}"
+
+
 class AllocationLine(models.Model):
     """One line of the settlement path: a track, a listener territory and plan tier, a payee.
 
@@ -260,9 +329,20 @@ class PayeeResult(models.Model):
     kind = models.CharField(max_length=16)
     name = models.CharField(max_length=300)
     distributor_id = models.BigIntegerField(null=True, blank=True)
-    streams = models.BigIntegerField()
-    amount_exact = ExactAmountField()
-    amount_minor = models.BigIntegerField()
+    streams = models.BigIntegerField(
+        help_text="Streams of the recordings it is paid for (the recording side's; else its works')."
+    )
+    amount_exact = ExactAmountField(help_text="Recording and publishing, exact.")
+    amount_minor = models.BigIntegerField(help_text="recording_minor + publishing_minor.")
+    # The two sides, each rounded on its own (docs/rules.md §2 Publishing).
+    recording_minor = models.BigIntegerField(db_default=0)
+    publishing_exact = ExactAmountField(db_default=Decimal(0))
+    publishing_minor = models.BigIntegerField(db_default=0)
+    publishing_streams = models.BigIntegerField(
+        db_default=0, help_text="Streams of the recordings of its works."
+    )
+    # What the publishing side's other method (the comparison) would pay it.
+    publishing_other_minor = models.BigIntegerField(db_default=0)
 
     class Meta:
         ordering = ["run", "payee"]
@@ -273,20 +353,29 @@ class PayeeResult(models.Model):
 
 
 class SuspenseResult(models.Model):
-    """Money of an ISRC not in the catalog, held until the track is claimed."""
+    """Money of an ISRC held until it is claimed: on the recording side, an ISRC not in the
+    catalog; on the publishing side (mechanical suspense), the part of a recording's
+    publishing amount not linked to a work."""
+
+    class Side(models.TextChoices):
+        RECORDING = "recording"
+        PUBLISHING = "publishing"
 
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="suspense", db_index=False)
+    side = models.CharField(max_length=10, choices=Side.choices, db_default=Side.RECORDING)
     isrc = models.CharField(max_length=12)
     streams = models.BigIntegerField()
     amount_exact = ExactAmountField()
     amount_minor = models.BigIntegerField()
 
     class Meta:
-        ordering = ["run", "isrc"]
-        constraints = [models.UniqueConstraint(fields=["run", "isrc"], name="suspense_result_unique")]
+        ordering = ["run", "side", "isrc"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "side", "isrc"], name="suspense_result_side_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"Run {self.run_id} {self.isrc}: {self.amount_minor}"
+        return f"Run {self.run_id} {self.side} {self.isrc}: {self.amount_minor}"
 
 
 class TrackResult(models.Model):
@@ -300,6 +389,11 @@ class TrackResult(models.Model):
     listeners = models.IntegerField()
     gross_exact = ExactAmountField()
     unallocated_exact = ExactAmountField(help_text="The part of the gross from unallocated pools.")
+    # The publishing side: the recording's publishing amount by the run's method and by the
+    # other one (before links), and the share of it linked to works.
+    publishing_exact = ExactAmountField(db_default=Decimal(0))
+    publishing_other_exact = ExactAmountField(db_default=Decimal(0))
+    linked_share = models.DecimalField(max_digits=7, decimal_places=6, db_default=Decimal(0))
 
     class Meta:
         ordering = ["run", "isrc"]
@@ -330,6 +424,8 @@ class ArtistResult(models.Model):
     pro_rata_amount_exact = ExactAmountField()
     pro_rata_minor = models.BigIntegerField()
     progressive_minor = models.BigIntegerField(null=True, blank=True)
+    # What the artist's payee gets on the publishing side (as a writer), beside amount_minor.
+    publishing_minor = models.BigIntegerField(db_default=0)
 
     class Meta:
         ordering = ["run", "artist"]

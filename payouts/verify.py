@@ -1,8 +1,9 @@
 """Check a run against an independent recomputation from the raw tables.
 
 `manage.py verify_run ID` recomputes what every payee, every suspended ISRC and the
-retained line should get, with the run's own data cut, policy snapshot, fraud decisions
-and catalog snapshot, but none of the run's computed rows: either with the pure maths
+retained line should get on each side (recording, publishing), with the run's own data
+cut, policy snapshot, fraud decisions and catalog snapshot, but none of the run's computed
+rows: either with the pure maths
 (`python`, exact fractions, the default on SQLite) or with one self-contained SQL
 statement (`sql`, PostgreSQL). It then checks conservation and, for a finalized run, the
 ledger: every transaction balances and each account holds what the results say.
@@ -24,6 +25,7 @@ from ledger.selectors import (
     run_transaction_keys,
     unbalanced_transactions,
 )
+from payouts.maths import Allocation
 from payouts.models import PayeeResult, PayoutRun, SuspenseResult
 from payouts.policy import RunPolicy
 from payouts.run.selectors import run_outcome
@@ -35,7 +37,10 @@ from payouts.run.selectors import run_outcome
 TERM_PLACES = 40  # decimals of a listener's per-stream rate
 SUM_PLACES = 30  # decimals an amount is rounded to before its cent is decided
 
-Key = tuple[str, str]  # ("payee", id) | ("suspense", isrc) | ("retained", "")
+# ("payee", id) | ("suspense", isrc) | ("retained", ""), and the publishing side's with
+# the "pub-" prefix ("pub-payee", id), ("pub-suspense", isrc) (mechanical suspense), ...
+Key = tuple[str, str]
+SIDES = {"": "recording", "pub-": "publishing"}
 
 
 @dataclass
@@ -51,25 +56,32 @@ class Report:
 
 
 def stored_amounts(run: PayoutRun) -> dict[Key, int]:
-    amounts: dict[Key, int] = {
-        ("payee", payee): minor
-        for payee, minor in PayeeResult.objects.filter(run=run).values_list("payee", "amount_minor")
-    }
-    amounts.update(
-        {
-            ("suspense", isrc): m
-            for isrc, m in SuspenseResult.objects.filter(run=run).values_list("isrc", "amount_minor")
-        }
-    )
-    amounts[("retained", "")] = run.retained_minor or 0
+    amounts: dict[Key, int] = {}
+    rows = PayeeResult.objects.filter(run=run).values_list("payee", "recording_minor", "publishing_minor")
+    for payee, recording, publishing in rows:
+        amounts[("payee", payee)] = recording
+        amounts[("pub-payee", payee)] = publishing
+    suspense = SuspenseResult.objects.filter(run=run).values_list("side", "isrc", "amount_minor")
+    for side, isrc, minor in suspense:
+        amounts[("pub-suspense" if side == SuspenseResult.Side.PUBLISHING else "suspense", isrc)] = minor
+    publishing_retained = run.publishing_retained_minor or 0
+    amounts[("retained", "")] = (run.retained_minor or 0) - publishing_retained
+    amounts[("pub-retained", "")] = publishing_retained
+    return amounts
+
+
+def _allocation_amounts(allocation: Allocation, prefix: str) -> dict[Key, int]:
+    amounts: dict[Key, int] = {(prefix + "payee", payee): minor for payee, minor in allocation.payees.items()}
+    amounts.update({(prefix + "suspense", isrc): minor for isrc, minor in allocation.suspense.items()})
+    amounts[(prefix + "retained", "")] = allocation.retained
     return amounts
 
 
 def recomputed_python(run: PayoutRun) -> dict[Key, int]:
-    allocation = run_outcome(run).allocation
-    amounts: dict[Key, int] = {("payee", payee): minor for payee, minor in allocation.payees.items()}
-    amounts.update({("suspense", isrc): minor for isrc, minor in allocation.suspense.items()})
-    amounts[("retained", "")] = allocation.retained
+    outcome = run_outcome(run)
+    amounts = _allocation_amounts(outcome.allocation, "")
+    if outcome.publishing is not None:
+        amounts.update(_allocation_amounts(outcome.publishing.allocation, "pub-"))
     return amounts
 
 
@@ -77,7 +89,12 @@ def recomputed_python(run: PayoutRun) -> dict[Key, int]:
 # plays up to the cut (rejected listeners left out), pools from revenue up to the cut,
 # P × c / T per listener and track, the unallocated spread, splits from the run's catalog
 # snapshot, largest remainder over payees, suspense and retained.
-VERIFY_SQL = f"""
+# One statement per side, written from docs/rules.md §2 without the run's chunks, parts or
+# lines: qualifying plays up to the cut (rejected listeners left out), pools from revenue up
+# to the cut (net × the side's share), P × c / T per listener and track (or, for the
+# publishing side's statutory method, the kept-out pools per stream), the unallocated
+# spread, then the side's catalog: splits or works, suspense, retained; largest remainder.
+_MONTH_SQL = f"""
 WITH rejected AS (
     SELECT listener_id FROM payouts_hold WHERE run_id = %(run)s AND decision = 'reject'
 ), plays AS MATERIALIZED (
@@ -105,10 +122,20 @@ WITH rejected AS (
     FROM plays p JOIN per_listener t ON t.listener_id = p.listener_id
     LEFT JOIN pools pl ON pl.listener_id = p.listener_id GROUP BY p.isrc
 ), with_spread AS (
-    SELECT i.isrc, i.amount + CASE WHEN %(spread)s AND m.streams > 0
-        THEN (m.unallocated * i.streams)::numeric(1000, {TERM_PLACES}) / m.streams ELSE 0 END AS amount
+    SELECT i.isrc, CASE WHEN %(statutory)s THEN
+        ((m.pools - m.rejected - CASE WHEN %(spread)s THEN 0 ELSE m.unallocated END) * i.streams)
+            ::numeric(1000, {TERM_PLACES}) / m.streams
+      ELSE i.amount + CASE WHEN %(spread)s AND m.streams > 0
+        THEN (m.unallocated * i.streams)::numeric(1000, {TERM_PLACES}) / m.streams ELSE 0 END END AS amount
     FROM per_isrc i CROSS JOIN totals m
-), lines AS (
+), retained AS (
+    SELECT 'retained'::text AS kind, ''::text AS key,
+           m.rejected + CASE WHEN %(spread)s AND m.streams > 0 THEN 0 ELSE m.unallocated END AS exact
+    FROM totals m
+)"""  # noqa: S608 - only our own constants are formatted in
+
+_RECORDING_LINES = f"""
+, lines AS (
     SELECT 'payee'::text AS kind, coalesce(s.payee, t.artist) AS key,
            round(sum(w.amount * coalesce(s.share, 1)), {SUM_PLACES}) AS exact
     FROM with_spread w JOIN payouts_runtrack t ON t.run_id = %(run)s AND t.isrc = w.isrc
@@ -116,10 +143,28 @@ WITH rejected AS (
     UNION ALL
     SELECT 'suspense', w.isrc, round(w.amount, {SUM_PLACES}) FROM with_spread w
     WHERE NOT EXISTS (SELECT 1 FROM payouts_runtrack t WHERE t.run_id = %(run)s AND t.isrc = w.isrc)
+    UNION ALL SELECT * FROM retained
+)"""  # noqa: S608
+
+# Works without writers pay nobody: a link to one counts as not linked.
+_PUBLISHING_LINES = f"""
+, links AS (
+    SELECT l.isrc, l.work, l.share FROM payouts_runworklink l WHERE l.run_id = %(run)s
+      AND EXISTS (SELECT 1 FROM payouts_runworkshare w WHERE w.run_id = %(run)s AND w.work = l.work)
+), lines AS (
+    SELECT 'payee'::text AS kind, ws.payee AS key,
+           round(sum(w.amount * l.share * ws.share), {SUM_PLACES}) AS exact
+    FROM with_spread w JOIN links l ON l.isrc = w.isrc
+    JOIN payouts_runworkshare ws ON ws.run_id = %(run)s AND ws.work = l.work GROUP BY 2
     UNION ALL
-    SELECT 'retained', '', m.rejected + CASE WHEN %(spread)s AND m.streams > 0 THEN 0 ELSE m.unallocated END
-    FROM totals m
-), floors AS (
+    SELECT 'suspense', w.isrc, round(w.amount * (1 - coalesce(k.linked, 0)), {SUM_PLACES})
+    FROM with_spread w LEFT JOIN (SELECT isrc, sum(share) AS linked FROM links GROUP BY isrc) k
+      ON k.isrc = w.isrc WHERE coalesce(k.linked, 0) < 1
+    UNION ALL SELECT * FROM retained
+)"""  # noqa: S608
+
+_ROUNDING_SQL = """
+, floors AS (
     SELECT kind, key, floor(exact * %(scale)s) AS fl,
            exact * %(scale)s - floor(exact * %(scale)s) AS rem FROM lines
 ), ranked AS (
@@ -132,7 +177,10 @@ WITH rejected AS (
 )
 SELECT kind, key, (fl + CASE WHEN rk <= (SELECT minor FROM total) - floors THEN 1 ELSE 0 END)::bigint
 FROM ranked
-"""  # noqa: S608 - only our own constants are formatted in
+"""
+
+VERIFY_SQL = _MONTH_SQL + _RECORDING_LINES + _ROUNDING_SQL
+VERIFY_PUBLISHING_SQL = _MONTH_SQL + _PUBLISHING_LINES + _ROUNDING_SQL
 
 
 def recomputed_sql(run: PayoutRun) -> dict[Key, int]:
@@ -146,16 +194,25 @@ def recomputed_sql(run: PayoutRun) -> dict[Key, int]:
         "end": end,
         "min_ms": policy.min_play_ms,
         "event_cut": run.cutoff_event_id,
-        "share": policy.rights_share,
+        "share": policy.recording_share,
         "month": run.month,
         "revenue_cut": run.cutoff_revenue_at,
         "spread": policy.unallocated_policy == "pro_rata",
+        "statutory": False,
         "scale": policy.scale,
     }
+    amounts: dict[Key, int] = {}
     with connection.cursor() as cursor:
         cursor.execute("SET work_mem = '256MB'")
         cursor.execute(VERIFY_SQL, params)
-        return {(kind, key): int(minor) for kind, key, minor in cursor.fetchall()}
+        amounts.update({(kind, key): int(minor) for kind, key, minor in cursor.fetchall()})
+        if policy.publishing_rate > 0:
+            statutory = policy.publishing_allocation == "pro_rata"
+            cursor.execute(
+                VERIFY_PUBLISHING_SQL, {**params, "share": policy.publishing_rate, "statutory": statutory}
+            )
+            amounts.update({("pub-" + kind, key): int(minor) for kind, key, minor in cursor.fetchall()})
+    return amounts
 
 
 def _compare(report: Report, stored: dict[Key, int], expected: dict[Key, int]) -> None:
@@ -172,16 +229,25 @@ def _compare(report: Report, stored: dict[Key, int], expected: dict[Key, int]) -
 
 
 def _conservation(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
-    payees = sum(v for (kind, _), v in stored.items() if kind == "payee")
-    suspense = sum(v for (kind, _), v in stored.items() if kind == "suspense")
-    retained = stored.get(("retained", ""), 0)
-    if payees + suspense + retained != run.pools_minor:
-        report.problems.append(
-            f"conservation: payees {payees} + suspense {suspense} + retained {retained} != pools "
-            f"{run.pools_minor}"
-        )
+    """Each side conserves on its own; the run's v1 totals cover both."""
+    publishing_pools = run.publishing_pools_minor or 0
+    side_totals = {
+        "": (run.pools_minor or 0) - publishing_pools,
+        "pub-": publishing_pools,
+    }
+    allocated = suspense = 0
+    for prefix, pools in side_totals.items():
+        payees = sum(v for (kind, _), v in stored.items() if kind == prefix + "payee")
+        held = sum(v for (kind, _), v in stored.items() if kind == prefix + "suspense")
+        retained = stored.get((prefix + "retained", ""), 0)
+        allocated, suspense = allocated + payees, suspense + held
+        if payees + held + retained != pools:
+            report.problems.append(
+                f"conservation ({SIDES[prefix]}): payees {payees} + suspense {held} + retained {retained} "
+                f"!= pools {pools}"
+            )
     for name, value, total in (
-        ("allocated", run.allocated_minor, payees),
+        ("allocated", run.allocated_minor, allocated),
         ("suspense", run.suspense_minor, suspense),
     ):
         if value != total:
@@ -206,6 +272,9 @@ def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
         "payee": accounts.prefix(AccountKind.PAYABLE),
         "suspense": accounts.prefix(AccountKind.SUSPENSE),
         "retained": accounts.RETAINED.code,
+        "pub-payee": accounts.prefix(AccountKind.PUBLISHING),
+        "pub-suspense": accounts.prefix(AccountKind.MECHANICAL),
+        "pub-retained": accounts.RETAINED.code,
     }
     for (kind, key), minor in stored.items():
         account = codes[kind] + key

@@ -4,9 +4,9 @@ from django.db import connection
 
 
 def catalog_snapshot(*, run_id: int) -> None:
-    """The catalog as the run computes: every track's artist and title, and the splits of
-    the tracks that have some (a track without splits pays 100% to its artist). Caller
-    holds a transaction."""
+    """The catalog as the run computes: every track's artist and title, the splits of the
+    tracks that have some (a track without splits pays 100% to its artist), the recordings'
+    links to works and the works' writers and publishers. Caller holds a transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO payouts_runtrack (run_id, isrc, artist, title) "
@@ -19,7 +19,20 @@ def catalog_snapshot(*, run_id: int) -> None:
             "FROM artists_track t JOIN artists_split s ON s.track_id = t.isrc",
             [run_id],
         )
+        cursor.execute(
+            "INSERT INTO payouts_runworklink (run_id, isrc, work, share) "
+            "SELECT %s, l.track_id, l.work_id, l.share FROM artists_recordinglink l",
+            [run_id],
+        )
+        cursor.execute(
+            "INSERT INTO payouts_runworkshare (run_id, work, title, payee, share) "
+            "SELECT %s, w.id, w.title, s.payee_id, s.share "
+            "FROM artists_work w JOIN artists_workshare s ON s.work_id = w.id",
+            [run_id],
+        )
         if connection.vendor == "postgresql":
             # Fresh rows the chunks join against at once: give the planner their statistics.
             cursor.execute("ANALYZE payouts_runtrack")
             cursor.execute("ANALYZE payouts_runsplit")
+            cursor.execute("ANALYZE payouts_runworklink")
+            cursor.execute("ANALYZE payouts_runworkshare")

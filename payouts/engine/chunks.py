@@ -18,9 +18,12 @@ from payouts.screening import chunk_screen
 
 @dataclass(frozen=True)
 class ChunkTotals:
-    pools: Decimal
-    unallocated: Decimal
-    rejected: Decimal
+    """A chunk's net revenue (all, of listeners without a qualifying stream, of rejected
+    listeners), its qualifying streams and listeners. Pools are net × a share, exactly."""
+
+    net: Decimal
+    net_unallocated: Decimal
+    net_rejected: Decimal
     streams: int
     listeners: int
 
@@ -117,11 +120,13 @@ def chunk_compute(
         cursor.execute("ANALYZE kx_g")  # temporary tables have no statistics until analyzed
         cursor.execute(
             "CREATE TEMP TABLE kx_pools ON COMMIT DROP AS "  # noqa: S608
-            "SELECT listener_id, sum(gross - tax - fees) * %s::numeric AS pool FROM streams_revenuerecord "
+            "SELECT listener_id, sum(gross - tax - fees) AS pool FROM streams_revenuerecord "
             f"WHERE month = %s AND created_at <= %s AND {plain_range} GROUP BY listener_id",
-            [policy.rights_share, month, revenue_cut, *plain_params],
+            [month, revenue_cut, *plain_params],
         )
-        # Each listener's rate P / T, once; its lines get rate × c.
+        # Each listener's rate net / T, once; its lines get rate × c, in net revenue. The
+        # merge multiplies them by each side's share (recording, publishing) of net revenue,
+        # so both sides follow from one pass: a listener's pool on a side is net × its share.
         cursor.execute(
             "CREATE TEMP TABLE kx_rate ON COMMIT DROP AS "  # noqa: S608
             f"SELECT t.listener_id, t.t, coalesce(pl.pool, 0)::numeric(1000, {TERM_PLACES}) / t.t AS rate "
@@ -166,7 +171,7 @@ def chunk_compute(
             [index, run_id],
         )
         chunk_screen(cursor, scratch=scratch, index=index, policy=policy, scope=(scope, scope_params))
-        pools, unallocated, rejected = one(
+        net, unallocated, rejected = one(
             cursor,
             "SELECT coalesce(sum(pl.pool), 0), "
             "coalesce(sum(pl.pool) FILTER (WHERE t.listener_id IS NULL AND r.listener_id IS NULL), 0), "
@@ -181,9 +186,9 @@ def chunk_compute(
             "kx_pools) AS x)",
         )
     return ChunkTotals(
-        pools=Decimal(pools),
-        unallocated=Decimal(unallocated),
-        rejected=Decimal(rejected),
+        net=Decimal(net),
+        net_unallocated=Decimal(unallocated),
+        net_rejected=Decimal(rejected),
         streams=int(streams),
         listeners=int(listeners),
     )

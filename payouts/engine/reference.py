@@ -22,8 +22,21 @@ from kalipxo.money import WIDE_DIGITS, decimal_context, exact_decimal
 from payouts.maths import Allocation
 from payouts.maths.pro_rata import pro_rata_from_parts
 from payouts.maths.progressive import allocate_progressive
-from payouts.maths.user_centric import ListenerMonth, UserCentricParts, allocate_from_parts
-from payouts.models import AllocationLine, ArtistResult, PayeeResult, SuspenseResult, TrackResult
+from payouts.maths.publishing import PublishingAllocation, allocate_publishing
+from payouts.maths.user_centric import (
+    ListenerMonth,
+    UserCentricParts,
+    allocate_from_parts,
+    unallocated_spread,
+)
+from payouts.models import (
+    AllocationLine,
+    ArtistResult,
+    PayeeResult,
+    PublishingLine,
+    SuspenseResult,
+    TrackResult,
+)
 from payouts.policy import RunPolicy
 from streams.models import RevenueRecord
 from streams.selectors import qualifying_streams
@@ -39,10 +52,13 @@ def to_decimal(value: Fraction | Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Catalog:
-    """A run's catalog snapshot: ISRC -> artist, ISRC -> [(payee, share)]."""
+    """A run's catalog snapshot: ISRC -> artist, ISRC -> [(payee, share)]; for the
+    publishing side ISRC -> [(work, link share)] and work -> [(payee, share)]."""
 
     artists: Mapping[str, str]
     payees: Mapping[str, list[tuple[str, Decimal]]]
+    links: Mapping[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
+    work_payees: Mapping[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,8 +79,24 @@ class Line:
 
 
 @dataclass
+class PublishingLineRow:
+    """A publishing line (see `PublishingLine`); payee and work "" is mechanical suspense."""
+
+    payee: str
+    isrc: str
+    work: str
+    country: str
+    tier: str
+    streams: int
+    share: Fraction
+    amount: Decimal
+
+
+@dataclass
 class Outcome:
-    """Everything a run stores, computed in memory."""
+    """Everything a run stores, computed in memory. `publishing` is the publishing side by
+    the run's method and `publishing_other` by the other one; both None when the run has no
+    publishing side (a rate of 0)."""
 
     allocation: Allocation
     pro_rata: Allocation
@@ -77,6 +109,10 @@ class Outcome:
     artist_listeners: dict[str, int] = field(default_factory=dict)
     track_spread: dict[str, Fraction] = field(default_factory=dict)  # ISRC -> part of its gross
     lines: list[Line] = field(default_factory=list)
+    publishing: PublishingAllocation | None = None
+    publishing_other: PublishingAllocation | None = None
+    publishing_pools: Fraction = Fraction(0)
+    publishing_lines: list[PublishingLineRow] = field(default_factory=list)
 
 
 def _month_rows(
@@ -93,6 +129,7 @@ def _month_rows(
 
 
 def recorded_pools(*, month: date, revenue_cut: datetime, rights_share: Decimal) -> dict[str, Decimal]:
+    """Each listener's pool on a side: its net revenue × the side's share of it."""
     net = Sum(F("gross") - F("tax") - F("fees"), output_field=DecimalField(max_digits=20, decimal_places=4))
     rows = (
         RevenueRecord.objects.filter(month=month, created_at__lte=revenue_cut)
@@ -112,8 +149,13 @@ def compute(
     rejected: set[str],
     catalog: Catalog,
 ) -> Outcome:
-    pools = recorded_pools(month=month, revenue_cut=revenue_cut, rights_share=policy.rights_share)
+    pools = recorded_pools(month=month, revenue_cut=revenue_cut, rights_share=policy.recording_share)
+    publishing_pools = recorded_pools(
+        month=month, revenue_cut=revenue_cut, rights_share=policy.publishing_rate
+    )
     parts = UserCentricParts()
+    publishing_parts = UserCentricParts()
+    publishing_line_amounts: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
     # (isrc, country, tier) -> exact amount from listeners' own pools, and streams
     line_amounts: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
     line_streams: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -128,9 +170,12 @@ def compute(
         for isrc, _, _, count in plays:
             per_isrc[isrc] += count
         parts.add_listener(ListenerMonth(listener=listener, pool=pool, plays=per_isrc))
+        publishing_pool = publishing_pools.get(listener, Decimal(0))
+        publishing_parts.add_listener(ListenerMonth(listener=listener, pool=publishing_pool, plays=per_isrc))
         total = sum(per_isrc.values())
         for isrc, country, tier, count in plays:
             line_amounts[(isrc, country, tier)] += Fraction(pool) * count / total
+            publishing_line_amounts[(isrc, country, tier)] += Fraction(publishing_pool) * count / total
             line_streams[(isrc, country, tier)] += count
         for isrc in per_isrc:
             isrc_listeners[isrc] += 1
@@ -153,6 +198,12 @@ def compute(
         if listener not in seen:
             parts.add_listener(
                 ListenerMonth(listener=listener, pool=pool, plays={}, rejected=listener in rejected)
+            )
+            rejected_listener = listener in rejected
+            publishing_parts.add_listener(
+                ListenerMonth(
+                    listener=listener, pool=publishing_pools[listener], plays={}, rejected=rejected_listener
+                )
             )
 
     track_payees = {isrc: list(payees) for isrc, payees in catalog.payees.items()}
@@ -198,7 +249,67 @@ def compute(
     outcome.lines = _lines(
         line_amounts, line_streams, spread=spread, month_streams=month_streams, catalog=catalog
     )
+    if policy.publishing_rate > 0:
+        _publishing(
+            outcome, policy=policy, parts=publishing_parts, catalog=catalog,
+            own=publishing_line_amounts, streams=line_streams,
+        )  # fmt: skip
     return outcome
+
+
+def _publishing(
+    outcome: Outcome,
+    *,
+    policy: RunPolicy,
+    parts: UserCentricParts,
+    catalog: Catalog,
+    own: Mapping[tuple[str, str, str], Fraction],
+    streams: Mapping[tuple[str, str, str], int],
+) -> None:
+    """The publishing side by both methods, and its lines by the run's method."""
+    links = {isrc: list(pairs) for isrc, pairs in catalog.links.items()}
+    works = {work: list(pairs) for work, pairs in catalog.work_payees.items()}
+    by_method = {
+        method: allocate_publishing(
+            parts=parts, method=method, links=links, work_payees=works,
+            unallocated_policy=policy.unallocated_policy,  # type: ignore[arg-type]
+            places=policy.minor_exponent,
+        )
+        for method in ("user_centric", "pro_rata")
+    }  # fmt: skip
+    outcome.publishing = by_method[policy.publishing_allocation]  # type: ignore[index]
+    outcome.publishing_other = by_method[policy.publishing_other]  # type: ignore[index]
+    outcome.publishing_pools = parts.pools
+    month_streams = sum(streams.values())
+    paid = outcome.publishing.allocation
+    retained = paid.retained_exact
+    # A line's publishing amount: by the user-centric method the listeners' own pools and
+    # the spread; by the statutory one the month's pool (less what is kept) per stream.
+    spreads = unallocated_spread(parts=parts, unallocated_policy=policy.unallocated_policy)  # type: ignore[arg-type]
+    spread = parts.unallocated if spreads else Fraction(0)
+    rows: list[PublishingLineRow] = []
+    for key in sorted(streams):
+        isrc, country, tier = key
+        if policy.publishing_allocation == "user_centric":
+            amount = own.get(key, Fraction(0)) + (spread * streams[key] / month_streams if spread else 0)
+        else:
+            amount = (parts.pools - retained) * streams[key] / month_streams
+        linked = Fraction(0)
+        for work, link in links.get(isrc, ()):
+            if work not in works:
+                continue
+            linked += Fraction(link)
+            for payee, share in works[work]:
+                part = Fraction(link) * Fraction(share)
+                value = to_decimal(amount * part)
+                rows.append(PublishingLineRow(payee, isrc, work, country, tier, streams[key], part, value))
+        if linked < 1:
+            rows.append(
+                PublishingLineRow(
+                    "", isrc, "", country, tier, streams[key], 1 - linked, to_decimal(amount * (1 - linked))
+                )
+            )
+    outcome.publishing_lines = rows
 
 
 def _lines(
@@ -239,10 +350,21 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
         ),
         batch_size=2000,
     )  # fmt: skip
-    payees = {p.id: p for p in Payee.objects.filter(id__in=list(allocation.payees))}
-    artists = {
-        a.id: a for a in Artist.objects.filter(id__in=set(allocation.payees) | set(catalog.artists.values()))
-    }
+    paid = outcome.publishing.allocation if outcome.publishing else None
+    other = outcome.publishing_other.allocation if outcome.publishing_other else None
+    PublishingLine.objects.bulk_create(
+        (
+            PublishingLine(
+                run_id=run_id, payee=row.payee, isrc=row.isrc, work=row.work, country=row.country,
+                tier=row.tier, streams=row.streams, share=exact_decimal(row.share, 12), amount=row.amount,
+            )
+            for row in outcome.publishing_lines
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    everyone = set(allocation.payees) | set(paid.payees if paid else ())
+    payees = {p.id: p for p in Payee.objects.filter(id__in=list(everyone))}
+    artists = {a.id: a for a in Artist.objects.filter(id__in=everyone | set(catalog.artists.values()))}
 
     def describe(payee: str) -> tuple[str, str, int | None]:
         if payee in payees:
@@ -251,24 +373,36 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
         artist = artists.get(payee)
         return "artist", artist.name if artist else payee, artist.distributor_id if artist else None
 
-    PayeeResult.objects.bulk_create(
-        [
-            PayeeResult(
-                run_id=run_id, payee=payee, kind=describe(payee)[0], name=describe(payee)[1],
-                distributor_id=describe(payee)[2], streams=allocation.payee_streams.get(payee, 0),
-                amount_exact=to_decimal(allocation.payee_exact[payee]), amount_minor=minor,
-            )
-            for payee, minor in sorted(allocation.payees.items())
-        ],
-        batch_size=2000,
-    )  # fmt: skip
+    def result(payee: str) -> PayeeResult:
+        kind, name, distributor = describe(payee)
+        recording = allocation.payees.get(payee, 0)
+        publishing = paid.payees.get(payee, 0) if paid else 0
+        publishing_exact = paid.payee_exact.get(payee, Fraction(0)) if paid else Fraction(0)
+        publishing_streams = paid.payee_streams.get(payee, 0) if paid else 0
+        return PayeeResult(
+            run_id=run_id, payee=payee, kind=kind, name=name, distributor_id=distributor,
+            streams=(
+                allocation.payee_streams.get(payee, 0) if payee in allocation.payees else publishing_streams
+            ),
+            amount_exact=to_decimal(allocation.payee_exact.get(payee, Fraction(0)) + publishing_exact),
+            amount_minor=recording + publishing, recording_minor=recording,
+            publishing_exact=to_decimal(publishing_exact), publishing_minor=publishing,
+            publishing_streams=publishing_streams,
+            publishing_other_minor=other.payees.get(payee, 0) if other else 0,
+        )  # fmt: skip
+
+    PayeeResult.objects.bulk_create([result(payee) for payee in sorted(everyone)], batch_size=2000)
+    sides = [(SuspenseResult.Side.RECORDING, allocation)]
+    if paid:
+        sides.append((SuspenseResult.Side.PUBLISHING, paid))
     SuspenseResult.objects.bulk_create(
         [
             SuspenseResult(
-                run_id=run_id, isrc=isrc, streams=allocation.streams.get(isrc, 0),
-                amount_exact=to_decimal(allocation.suspense_exact[isrc]), amount_minor=minor,
+                run_id=run_id, side=side, isrc=isrc, streams=money.streams.get(isrc, 0),
+                amount_exact=to_decimal(money.suspense_exact[isrc]), amount_minor=minor,
             )
-            for isrc, minor in sorted(allocation.suspense.items())
+            for side, money in sides
+            for isrc, minor in sorted(money.suspense.items())
         ],
         batch_size=2000,
     )  # fmt: skip
@@ -280,6 +414,11 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
                 streams=allocation.streams.get(isrc, 0), listeners=outcome.isrc_listeners.get(isrc, 0),
                 gross_exact=to_decimal(gross),
                 unallocated_exact=to_decimal(outcome.track_spread.get(isrc, Fraction(0))),
+                publishing_exact=to_decimal(paid.track_gross.get(isrc, Fraction(0)) if paid else Fraction(0)),
+                publishing_other_exact=to_decimal(
+                    other.track_gross.get(isrc, Fraction(0)) if other else Fraction(0)
+                ),
+                linked_share=sum((share for _, share in catalog.links.get(isrc, ())), Decimal(0)),
             )
             for isrc, gross in sorted(allocation.track_gross.items())
         ],
@@ -300,6 +439,7 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
                 pro_rata_amount_exact=to_decimal(pro_rata.payee_exact.get(artist, Fraction(0))),
                 pro_rata_minor=pro_rata.payees.get(artist, 0),
                 progressive_minor=outcome.progressive_minor.get(artist),
+                publishing_minor=paid.payees.get(artist, 0) if paid else 0,
             )
             for artist, streams in sorted(artist_streams.items())
         ],

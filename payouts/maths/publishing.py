@@ -38,15 +38,24 @@ RecordingLinks = Mapping[str, Sequence[tuple[str, Exact]]]
 WorkPayees = Mapping[str, Sequence[tuple[str, Exact]]]
 
 
-def publishing_rate(year: int, rates: Mapping[int, Exact]) -> Fraction:
-    """The publishing rate of a year: the table's own, its last for a later year, its first
-    for an earlier one, and 0 (no publishing side) for an empty table."""
+def publishing_rate_year(year: int, rates: Mapping[int, Exact]) -> int | None:
+    """The year of the table whose rate applies to `year`: its own, the table's last for a
+    later year, its first for an earlier one (a gap: the latest year before it); None for
+    an empty table (no publishing side)."""
     if not rates:
-        return Fraction(0)
+        return None
     known = sorted(rates)
     chosen = min(max(year, known[0]), known[-1])
-    while chosen not in rates:  # a gap in the table: the latest year before it
+    while chosen not in rates:
         chosen -= 1
+    return chosen
+
+
+def publishing_rate(year: int, rates: Mapping[int, Exact]) -> Fraction:
+    """The publishing rate of a year (see `publishing_rate_year`); 0 for an empty table."""
+    chosen = publishing_rate_year(year, rates)
+    if chosen is None:
+        return Fraction(0)
     return to_fraction(rates[chosen], name=f"publishing rate of {chosen}")
 
 
@@ -129,9 +138,9 @@ def settle_publishing(
     work_amounts: dict[str, Fraction] = {}
     for isrc, amount in track_amounts.items():
         linked = recording_links(isrc, links.get(isrc, ()))
-        unlinked = amount * (1 - sum(linked.values(), Fraction(0)))
-        if unlinked:
-            suspense_exact[isrc] = unlinked
+        linked_share = sum(linked.values(), Fraction(0))
+        if linked_share < 1:  # an ISRC's suspense line, even when it earned nothing
+            suspense_exact[isrc] = amount * (1 - linked_share)
         for work, link in linked.items():
             if work not in checked_works:
                 raise ValueError(f"{isrc} is linked to {work}, which has no writers.")

@@ -9,6 +9,7 @@ redone alone. SQLite: one step computes everything with the pure maths
 
 import logging
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -17,9 +18,10 @@ from django.utils import timezone
 from kalipxo.money import half_even_minor
 from payouts.engine import reference
 from payouts.engine.chunks import chunk_compute
-from payouts.engine.finish import finish
+from payouts.engine.finish import SideSettled, finish
 from payouts.engine.locks import try_lock
 from payouts.engine.merge import SettleTotals, bucket_merge
+from payouts.maths import Allocation
 from payouts.models import PayoutRun, RunChunk
 from payouts.policy import RunPolicy
 from payouts.run.enqueue import CHUNK_COMPUTE, MERGE, REVIEW, SETTLE, Send, enqueue
@@ -140,9 +142,9 @@ def payout_run_chunk_compute(*, run_id: int, index: int, send: Send = enqueue) -
         RunChunk.objects.filter(pk=chunk.pk).update(
             status=RunChunk.Status.DONE,
             finished_at=timezone.now(),
-            pools_exact=totals.pools,
-            unallocated_exact=totals.unallocated,
-            rejected_exact=totals.rejected,
+            net_exact=totals.net,
+            net_unallocated_exact=totals.net_unallocated,
+            net_rejected_exact=totals.net_rejected,
             streams=totals.streams,
             listeners=totals.listeners,
         )
@@ -188,15 +190,15 @@ def payout_run_merge(*, run_id: int, index: int, send: Send = enqueue) -> str:
 
 def chunk_totals(run: PayoutRun) -> SettleTotals:
     sums = run.chunks.filter(stage=RunChunk.Stage.LISTENERS).aggregate(
-        pools=Sum("pools_exact"),
-        unallocated=Sum("unallocated_exact"),
-        rejected=Sum("rejected_exact"),
+        net=Sum("net_exact"),
+        unallocated=Sum("net_unallocated_exact"),
+        rejected=Sum("net_rejected_exact"),
         streams=Sum("streams"),
     )
     return SettleTotals(
-        pools=Decimal(sums["pools"] or 0),
-        unallocated=Decimal(sums["unallocated"] or 0),
-        rejected=Decimal(sums["rejected"] or 0),
+        net=Decimal(sums["net"] or 0),
+        net_unallocated=Decimal(sums["unallocated"] or 0),
+        net_rejected=Decimal(sums["rejected"] or 0),
         streams=int(sums["streams"] or 0),
     )
 
@@ -217,10 +219,12 @@ def payout_run_settle(*, run_id: int, send: Send = enqueue) -> str:
                 return "waiting for merges"
             totals = chunk_totals(run)
             settled = finish(run_id=run.pk, policy=policy, totals=totals)
-            run.pools_exact, run.unallocated_exact = totals.pools, totals.unallocated
-            run.rejected_exact, run.retained_exact = totals.rejected, settled.retained_exact
-            run.pools_minor, run.allocated_minor = settled.pools_minor, settled.allocated_minor
-            run.suspense_minor, run.retained_minor = settled.suspense_minor, settled.retained_minor
+            whole = totals.side(policy.rights_share)
+            run.pools_exact, run.unallocated_exact, run.rejected_exact = (
+                whole.pools, whole.unallocated, whole.rejected,
+            )  # fmt: skip
+            run.publishing_pools_exact = totals.side(policy.publishing_rate).pools
+            _sides_write(run, recording=settled.recording, publishing=settled.publishing)
             listeners = run.chunks.filter(stage=RunChunk.Stage.LISTENERS).aggregate(n=Sum("listeners"))["n"]
             run.streams, run.listeners = totals.streams, int(listeners or 0)
             run.comparison = settled.comparison
@@ -230,35 +234,82 @@ def payout_run_settle(*, run_id: int, send: Send = enqueue) -> str:
         conserved = (run.allocated_minor or 0) + (run.suspense_minor or 0) + (run.retained_minor or 0)
         if conserved != run.pools_minor:
             raise ArithmeticError(f"Run {run.pk} does not conserve: {conserved} != {run.pools_minor}.")
+        publishing = (
+            (run.publishing_allocated_minor or 0) + (run.publishing_suspense_minor or 0)
+            + (run.publishing_retained_minor or 0)
+        )  # fmt: skip
+        if publishing != run.publishing_pools_minor:
+            pools = run.publishing_pools_minor
+            raise ArithmeticError(f"Run {run.pk}'s publishing side does not add up: {publishing} != {pools}.")
         run.status, run.progress, run.computed_at = Status.COMPUTED, 1.0, timezone.now()
         run.save()
     logger.info("payout run %s computed", run_id)
     return "computed"
 
 
+def _sides_write(run: PayoutRun, *, recording: SideSettled, publishing: SideSettled) -> None:
+    """The run's totals: each v1 total covers both sides (each side rounded on its own,
+    docs/rules.md §2 Rounding); the publishing side's part is kept beside them."""
+    run.pools_minor = recording.pools_minor + publishing.pools_minor
+    run.allocated_minor = recording.allocated_minor + publishing.allocated_minor
+    run.suspense_minor = recording.suspense_minor + publishing.suspense_minor
+    run.retained_minor = recording.retained_minor + publishing.retained_minor
+    run.retained_exact = recording.retained_exact + publishing.retained_exact
+    run.publishing_pools_minor = publishing.pools_minor
+    run.publishing_allocated_minor = publishing.allocated_minor
+    run.publishing_suspense_minor = publishing.suspense_minor
+    run.publishing_retained_minor = publishing.retained_minor
+
+
+def _side(allocation: Allocation | None) -> SideSettled:
+    if allocation is None:
+        return SideSettled.none()
+    return SideSettled(
+        pools_minor=allocation.total_minor,
+        allocated_minor=allocation.allocated,
+        suspense_minor=sum(allocation.suspense.values()),
+        retained_minor=allocation.retained,
+        retained_exact=reference.to_decimal(allocation.retained_exact),
+    )
+
+
+def _totals(allocation: Allocation | None) -> dict[str, int]:
+    side = _side(allocation)
+    return {
+        "allocated_minor": side.allocated_minor,
+        "suspense_minor": side.suspense_minor,
+        "retained_minor": side.retained_minor,
+    }
+
+
 def _settle_python(run: PayoutRun) -> None:
     outcome = run_outcome(run)
     reference.outcome_write(run_id=run.pk, outcome=outcome, catalog=run_catalog(run.pk))
+    policy = RunPolicy.from_data(run.policy)
     allocation, pro_rata = outcome.allocation, outcome.pro_rata
+    paid = outcome.publishing.allocation if outcome.publishing else None
+    other = outcome.publishing_other.allocation if outcome.publishing_other else None
     to_decimal = reference.to_decimal
-    run.pools_exact = to_decimal(allocation.pools_exact)
-    run.unallocated_exact = to_decimal(allocation.unallocated_exact)
-    run.rejected_exact = to_decimal(allocation.rejected_exact)
-    run.retained_exact = to_decimal(allocation.retained_exact)
-    run.pools_minor, run.allocated_minor = allocation.total_minor, allocation.allocated
-    run.suspense_minor, run.retained_minor = sum(allocation.suspense.values()), allocation.retained
+    # The v1 exact totals are the whole rights pool's: both sides' together.
+    whole = [allocation] + ([paid] if paid else [])
+    run.pools_exact = to_decimal(sum((a.pools_exact for a in whole), Fraction(0)))
+    run.unallocated_exact = to_decimal(sum((a.unallocated_exact for a in whole), Fraction(0)))
+    run.rejected_exact = to_decimal(sum((a.rejected_exact for a in whole), Fraction(0)))
+    run.publishing_pools_exact = to_decimal(outcome.publishing_pools)
+    _sides_write(run, recording=_side(allocation), publishing=_side(paid))
     run.streams, run.listeners = outcome.streams, outcome.listeners
     run.comparison = {
-        "pro_rata": {
-            "allocated_minor": pro_rata.allocated,
-            "suspense_minor": sum(pro_rata.suspense.values()),
-            "retained_minor": pro_rata.retained,
-        },
+        "pro_rata": _totals(pro_rata),
         "progressive": {
             "base_value": None
             if outcome.progressive_base_value is None
             else str(outcome.progressive_base_value),
             "allocated_minor": sum(outcome.progressive_minor.values()),
             "undistributed_minor": outcome.progressive_undistributed,
+        },
+        "publishing": {
+            "method": policy.publishing_allocation,
+            policy.publishing_allocation: _totals(paid),
+            policy.publishing_other: _totals(other),
         },
     }

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from payouts.engine import reference
-from payouts.models import Hold, PayoutRun, RunSplit, RunTrack
+from payouts.models import Hold, PayoutRun, RunSplit, RunTrack, RunWorkLink, RunWorkShare
 from payouts.policy import RunPolicy
 from payouts.run.errors import RunProblem
 from payouts.run.state import Status
@@ -12,7 +12,7 @@ from payouts.run.state import Status
 
 def run_catalog(run_id: int) -> reference.Catalog:
     """The run's catalog snapshot: ISRC -> artist, ISRC -> [(payee, share)] (the artist's
-    100% for a track without splits)."""
+    100% for a track without splits), and the publishing side's links and works."""
     artists = dict(RunTrack.objects.filter(run_id=run_id).values_list("isrc", "artist"))
     payees: dict[str, list[tuple[str, Decimal]]] = {}
     splits = RunSplit.objects.filter(run_id=run_id).order_by("isrc", "payee")
@@ -20,7 +20,16 @@ def run_catalog(run_id: int) -> reference.Catalog:
         payees.setdefault(isrc, []).append((payee, share))
     for isrc, artist in artists.items():
         payees.setdefault(isrc, [(artist, Decimal(1))])
-    return reference.Catalog(artists=artists, payees=payees)
+    work_payees: dict[str, list[tuple[str, Decimal]]] = {}
+    shares = RunWorkShare.objects.filter(run_id=run_id).order_by("work", "payee")
+    for work, payee, share in shares.values_list("work", "payee", "share"):
+        work_payees.setdefault(work, []).append((payee, share))
+    links: dict[str, list[tuple[str, Decimal]]] = {}
+    # A link to a work without writers pays nobody: that part stays in mechanical suspense.
+    linked = RunWorkLink.objects.filter(run_id=run_id, work__in=list(work_payees)).order_by("isrc", "work")
+    for isrc, work, share in linked.values_list("isrc", "work", "share"):
+        links.setdefault(isrc, []).append((work, share))
+    return reference.Catalog(artists=artists, payees=payees, links=links, work_payees=work_payees)
 
 
 def rejected_listeners(run_id: int) -> set[str]:

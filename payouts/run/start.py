@@ -44,7 +44,7 @@ def payout_run_start(*, month: date, requested_by: str = "", dispatch: bool = Tr
     try:
         with transaction.atomic():
             run = PayoutRun.objects.create(
-                month=month, policy=RunPolicy.from_settings().to_data(), requested_by=requested_by[:200]
+                month=month, policy=RunPolicy.from_settings(month).to_data(), requested_by=requested_by[:200]
             )
             sender(dispatch=dispatch)(SCREEN, run.pk)
     except IntegrityError:

@@ -10,6 +10,7 @@ from ledger.accounts import Account, AccountKind, UnknownAccount, account_parse
 EXAMPLES = [
     (accounts.pool(date(2026, 10, 1)), AccountKind.POOL, "2026-10", "pool:2026-10"),
     (accounts.payable("art-1"), AccountKind.PAYABLE, "art-1", "payable:payee:art-1"),
+    (accounts.publishing("wri-1"), AccountKind.PUBLISHING, "wri-1", "publishing:payee:wri-1"),
     (accounts.suspense("ZZXXX2600009"), AccountKind.SUSPENSE, "ZZXXX2600009", "suspense:isrc:ZZXXX2600009"),
     (accounts.RETAINED, AccountKind.RETAINED, "", "retained"),
     (accounts.PLATFORM, AccountKind.PLATFORM, "", "platform"),
