@@ -53,7 +53,9 @@ def works() -> None:
     [(1, "pro_rata", "user_centric"), (4, "pro_rata", "pro_rata"), (3, "retain", "user_centric"),
      (2, "retain", "pro_rata")],
 )  # fmt: skip
-def test_both_sides_equal_the_pure_maths(settings: Any, chunks: int, unallocated_policy: str, method: str) -> None:
+def test_both_sides_equal_the_pure_maths(
+    settings: Any, chunks: int, unallocated_policy: str, method: str
+) -> None:
     settings.FRAUD_MAX_STREAMS_PER_DAY = 20
     settings.PAYOUT_RUN_CHUNKS = chunks
     settings.UNALLOCATED_POLICY = unallocated_policy
@@ -100,20 +102,26 @@ def test_both_sides_equal_the_pure_maths(settings: Any, chunks: int, unallocated
     assert run.pools_minor == recording.total_minor + publishing.total_minor
     assert run.allocated_minor == recording.allocated + publishing.allocated
     assert run.retained_minor == recording.retained + publishing.retained
-    assert run.pools_minor == (run.allocated_minor or 0) + (run.suspense_minor or 0) + (run.retained_minor or 0)
+    assert run.pools_minor == (run.allocated_minor or 0) + (run.suspense_minor or 0) + (
+        run.retained_minor or 0
+    )
     assert run.comparison["publishing"]["method"] == method
     other_totals = run.comparison["publishing"][outcome.publishing_other.method]
     assert other_totals["allocated_minor"] == other.allocated
 
     tracks = {t.isrc: t for t in TrackResult.objects.filter(run=run)}
     for isrc, track in tracks.items():
-        assert abs(Fraction(track.publishing_exact) - publishing.track_gross.get(isrc, 0)) < Fraction(1, 10**29)
+        assert abs(Fraction(track.publishing_exact) - publishing.track_gross.get(isrc, 0)) < Fraction(
+            1, 10**29
+        )
     assert tracks["QZKPX2600002"].linked_share == 1 and tracks["QZKPX2600003"].linked_share == Decimal("0.5")
     assert tracks["QZKPX2600009"].linked_share == 0
 
     # Publishing lines explain each payee's publishing amount and the mechanical suspense.
     sums: dict[str, Decimal] = defaultdict(Decimal)
-    for payee, isrc, amount in PublishingLine.objects.filter(run_id=run.pk).values_list("payee", "isrc", "amount"):
+    for payee, isrc, amount in PublishingLine.objects.filter(run_id=run.pk).values_list(
+        "payee", "isrc", "amount"
+    ):
         sums[payee or f"suspense:{isrc}"] += amount
     for payee, row in rows.items():
         assert abs(sums[payee] - row.publishing_exact) < Decimal("1e-25"), payee
