@@ -96,14 +96,40 @@ class ModelTotals:
         return self.allocated + self.suspense + self.retained + self.undistributed
 
 
+def recording_pools(run: PayoutRun) -> int:
+    """The run's recording pools: the comparisons divide these (docs/rules.md §2 Comparisons)."""
+    return int(run.pools_minor or 0) - int(run.publishing_pools_minor or 0)
+
+
+def publishing_totals(run: PayoutRun) -> list[ModelTotals]:
+    """The publishing side by user-centric and by statutory per-play allocation, side by
+    side; empty when the run has no publishing side."""
+    data = (run.comparison or {}).get("publishing") or {}
+    if not run.publishing_pools_minor or not data:
+        return []
+    names = {"user_centric": "User-centric", "pro_rata": "Statutory (per play)"}
+    lines = []
+    for method in ("user_centric", "pro_rata"):
+        totals = data.get(method, {})
+        name = names[method] + (" (this run)" if data.get("method") == method else "")
+        lines.append(
+            ModelTotals(
+                method, name, int(totals.get("allocated_minor") or 0), int(totals.get("suspense_minor") or 0),
+                int(totals.get("retained_minor") or 0), 0,
+            )
+        )  # fmt: skip
+    return lines
+
+
 def model_totals(run: PayoutRun) -> list[ModelTotals]:
-    """User-centric (the run), pro-rata and progressive, each reconciled to the run's pools.
+    """User-centric (the run), pro-rata and progressive on the recording side, each
+    reconciled to the run's recording pools.
 
     The progressive model shares the pool minus rejected listeners' pools among catalog
     artists by their plays (docs/rules.md §3), so nothing of it waits in suspense: what it
     does not pay is retained, worked out as the pools less what it pays or leaves undistributed.
     """
-    pools = int(run.pools_minor or 0)
+    pools = recording_pools(run)
     comparison = run.comparison or {}
     pro_rata = comparison.get("pro_rata", {})
     progressive = comparison.get("progressive", {})
@@ -111,8 +137,10 @@ def model_totals(run: PayoutRun) -> list[ModelTotals]:
     pg_left = int(progressive.get("undistributed_minor") or 0)
     return [
         ModelTotals(
-            "user_centric", "User-centric (this run)", int(run.allocated_minor or 0),
-            int(run.suspense_minor or 0), int(run.retained_minor or 0), 0,
+            "user_centric", "User-centric (this run)",
+            int(run.allocated_minor or 0) - int(run.publishing_allocated_minor or 0),
+            int(run.suspense_minor or 0) - int(run.publishing_suspense_minor or 0),
+            int(run.retained_minor or 0) - int(run.publishing_retained_minor or 0), 0,
         ),
         ModelTotals(
             "pro_rata", "Pro-rata", int(pro_rata.get("allocated_minor") or 0),
@@ -164,9 +192,22 @@ def comparison_view(run: PayoutRun, symbol: str) -> dict[str, Any] | None:
     places = int(run.policy.get("minor_exponent", 2))
     lines = model_totals(run)
     base = lines[0]
-    pools = int(run.pools_minor or 0)
+    pools = recording_pools(run)
+    publishing = publishing_totals(run)
     return {
         "pools": format_minor(pools, places),
+        "publishing_pools": format_minor(run.publishing_pools_minor, places),
+        "publishing": [
+            {
+                "key": line.key,
+                "name": line.name,
+                "allocated": format_minor(line.allocated, places),
+                "suspense": format_minor(line.suspense, places),
+                "retained": format_minor(line.retained, places),
+                "reconciles": line.pools == (run.publishing_pools_minor or 0),
+            }
+            for line in publishing
+        ],
         "models": [
             {
                 "key": line.key,

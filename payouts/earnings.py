@@ -18,6 +18,7 @@ from kalipxo.money import format_amount, format_bound
 from payouts.artist_selectors import final_run
 from payouts.estimates import cached_month_estimate
 from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunTrack
+from payouts.policy import RunPolicy
 from payouts.pools import pools_of
 from streams.live import dispatch
 from streams.live.estimates import fan_names, live_artist_estimate, live_top_fans
@@ -39,9 +40,24 @@ class Earnings:
     pro_rata_amount: Fraction
     updated_at: datetime | None
     bound: Fraction = Fraction(0)  # largest possible error of gross and amount; 0: exact
+    # `amount` is recording + publishing (docs/rules.md §4b); a final month has deductions.
+    publishing_amount: Fraction = Fraction(0)
+    deductions: tuple[Fraction, Fraction] | None = None  # (fee, withheld) of a final month
+
+    @property
+    def recording_amount(self) -> Fraction:
+        return self.amount - self.publishing_amount
 
     def as_dict(self) -> dict[str, Any]:
-        per_stream = self.amount / self.streams if self.streams else Fraction(0)
+        per_stream = self.recording_amount / self.streams if self.streams else Fraction(0)
+        final = {}
+        if self.deductions is not None:
+            fee, withheld = self.deductions
+            final = {
+                "fee": format_amount(fee, AMOUNT_PLACES),
+                "withheld": format_amount(withheld, AMOUNT_PLACES),
+                "payable": format_amount(self.amount - fee - withheld, AMOUNT_PLACES),
+            }
         return {
             "artist": self.artist,
             "month": f"{self.month:%Y-%m}",
@@ -53,6 +69,9 @@ class Earnings:
             "per_stream": format_amount(per_stream, RATE_PLACES),
             "pro_rata_amount": format_amount(self.pro_rata_amount, AMOUNT_PLACES),
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "recording_amount": format_amount(self.recording_amount, AMOUNT_PLACES),
+            "publishing_amount": format_amount(self.publishing_amount, AMOUNT_PLACES),
+            **final,
             # docs/rules.md §4b: an estimate that is not exact says by how much it may be off.
             **({"bound": format_bound(self.bound, AMOUNT_PLACES)} if self.bound else {}),
         }
@@ -62,7 +81,8 @@ def final_earnings(*, artist_id: str, run: PayoutRun) -> Earnings:
     """A finalized month, from the run's stored results: what was paid, never re-estimated."""
     scale = 10 ** int(run.policy.get("minor_exponent", 2))
     result = ArtistResult.objects.filter(run=run, artist=artist_id).first()
-    paid = PayeeResult.objects.filter(run=run, payee=artist_id).values_list("amount_minor", flat=True).first()
+    row = PayeeResult.objects.filter(run=run, payee=artist_id).values_list("amount_minor", "publishing_minor")
+    paid, publishing = row.first() or (0, 0)
     return Earnings(
         artist=artist_id,
         month=run.month,
@@ -73,37 +93,53 @@ def final_earnings(*, artist_id: str, run: PayoutRun) -> Earnings:
         listeners=result.listeners if result else 0,
         pro_rata_amount=Fraction(result.pro_rata_minor if result else 0, scale),
         updated_at=run.finalized_at,
+        publishing_amount=Fraction(publishing, scale),
+        # No fee or withholding is taken yet (docs/rules.md §2 Deductions): both are 0.
+        deductions=(Fraction(0), Fraction(0)),
     )
+
+
+def recording_factor(month: date) -> Fraction:
+    """What part of the rights pool the recording side gets in `month`: (rights share -
+    publishing rate) / rights share. Every listener's recording pool is its pool × this,
+    so user-centric and pro-rata recording estimates made on the whole pool scale by it
+    exactly (docs/rules.md §2 Publishing)."""
+    policy = RunPolicy.from_settings(month)
+    if not policy.rights_share:
+        return Fraction(1)
+    return Fraction(policy.recording_share) / Fraction(policy.rights_share)
 
 
 def artist_earnings(*, artist_id: str, month: date) -> Earnings:
     run = final_run(month)
     if run is not None:
         return final_earnings(artist_id=artist_id, run=run)
+    # Estimates cover the recording side (the works' side is settled by the month's run).
+    factor = recording_factor(month)
     if dispatch.live_enabled():
         live = live_artist_estimate(artist_id=artist_id, month=month)
         return Earnings(
             artist=artist_id,
             month=month,
             status="estimate",
-            gross=live.gross,
-            amount=live.amount,
+            gross=live.gross * factor,
+            amount=live.amount * factor,
             streams=live.streams,
             listeners=live.listeners,
-            pro_rata_amount=live.pro_rata_amount,
+            pro_rata_amount=live.pro_rata_amount * factor,
             updated_at=live.updated_at,
-            bound=live.bound,
+            bound=live.bound * factor,
         )
     estimate = cached_month_estimate(month)
     return Earnings(
         artist=artist_id,
         month=month,
         status="estimate",
-        gross=estimate.allocation.artist_gross.get(artist_id, Fraction(0)),
-        amount=estimate.allocation.payee_exact.get(artist_id, Fraction(0)),
+        gross=estimate.allocation.artist_gross.get(artist_id, Fraction(0)) * factor,
+        amount=estimate.allocation.payee_exact.get(artist_id, Fraction(0)) * factor,
         streams=estimate.artist_streams.get(artist_id, 0),
         listeners=estimate.artist_listeners.get(artist_id, 0),
-        pro_rata_amount=estimate.pro_rata.payee_exact.get(artist_id, Fraction(0)),
+        pro_rata_amount=estimate.pro_rata.payee_exact.get(artist_id, Fraction(0)) * factor,
         updated_at=datetime.now(UTC),
     )
 

@@ -22,10 +22,19 @@ class EarningsSerializer(serializers.Serializer):
     month = serializers.CharField()
     status = serializers.ChoiceField(choices=["estimate", "final"])
     gross = serializers.CharField(help_text="What the artist's tracks earned before splits.")
-    amount = serializers.CharField(help_text="What the artist receives as a payee after splits.")
+    amount = serializers.CharField(
+        help_text="What the artist receives as a payee after splits: recording_amount + publishing_amount."
+    )
+    recording_amount = serializers.CharField(help_text="From its recordings (after splits).")
+    publishing_amount = serializers.CharField(
+        help_text="From the musical works it writes or publishes (a final month; estimates show 0)."
+    )
+    fee = serializers.CharField(required=False, help_text="A final month: the distribution fee taken.")
+    withheld = serializers.CharField(required=False, help_text="A final month: the tax withheld.")
+    payable = serializers.CharField(required=False, help_text="A final month: amount - fee - withheld.")
     streams = serializers.IntegerField()
     listeners = serializers.IntegerField()
-    per_stream = serializers.CharField()
+    per_stream = serializers.CharField(help_text="recording_amount / streams.")
     pro_rata_amount = serializers.CharField(help_text="What the pro-rata model would pay the artist.")
     updated_at = serializers.DateTimeField(allow_null=True)
     bound = serializers.CharField(

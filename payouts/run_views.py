@@ -39,6 +39,16 @@ RunSerializer = inline_serializer(
                 "suspense": serializers.CharField(),
                 "retained": serializers.CharField(),
                 "holds_pending": serializers.IntegerField(),
+                "publishing": inline_serializer(
+                    name="PayoutRunPublishingTotals",
+                    fields={
+                        "pools": serializers.CharField(),
+                        "allocated": serializers.CharField(),
+                        "suspense": serializers.CharField(help_text="Mechanical suspense."),
+                        "retained": serializers.CharField(),
+                    },
+                    help_text="The publishing side's part of each total.",
+                ),
             },
         ),
         "waiting": serializers.CharField(
@@ -279,6 +289,25 @@ class PayoutRunCsvView(APIView):
                 {"detail": f"Payout run {run_id} is {run.status}; payouts exist once computed."}, 409
             )
         return _csv(statements.payouts_rows(run), f"kalipxo-payouts-{month_label(run.month)}-run{run.pk}.csv")
+
+
+class PayoutRunUsageView(APIView):
+    permission_classes = [ADMINS]
+
+    @extend_schema(
+        operation_id="payout_run_usage_csv",
+        summary="isrc,plays,works,publishing,matched: the month's usage per recording",
+        description="One row per ISRC played in the month: qualifying plays, the works linked to it "
+        '("work:share" pairs joined by ";"), its publishing amount and whether it was matched to '
+        "works (yes, partial: links short of 1, no: the rest is in mechanical suspense).",
+        responses={(200, "text/csv"): CSV_RESPONSE, 409: OpenApiResponse(description="Not computed yet.")},
+    )
+    def get(self, request: Request, run_id: int) -> Any:
+        run = _run(run_id)
+        if run.status not in (PayoutRun.Status.COMPUTED, PayoutRun.Status.FINALIZED):
+            detail = f"Payout run {run_id} is {run.status}; usage exists once computed."
+            return Response({"detail": detail}, 409)
+        return _csv(statements.usage_rows(run), f"kalipxo-usage-{month_label(run.month)}-run{run.pk}.csv")
 
 
 def _may_read_statement(actor: Actor, result: PayeeResult) -> bool:

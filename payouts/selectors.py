@@ -49,6 +49,13 @@ def run_summary(run: PayoutRun, *, holds_pending: int | None = None) -> dict[str
             "suspense": format_minor(run.suspense_minor, places),
             "retained": format_minor(run.retained_minor, places),
             "holds_pending": _pending(run) if holds_pending is None else holds_pending,
+            # The publishing side's part of each total above (docs/rules.md §2 Publishing).
+            "publishing": {
+                "pools": format_minor(run.publishing_pools_minor, places),
+                "allocated": format_minor(run.publishing_allocated_minor, places),
+                "suspense": format_minor(run.publishing_suspense_minor, places),
+                "retained": format_minor(run.publishing_retained_minor, places),
+            },
         },
         "waiting": run_waiting(run),
     }
@@ -161,7 +168,8 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
         **summary,
         "currency": run.policy.get("currency"),
         "failure_reason": run.failure_reason,
-        "policy": run.policy,
+        # Runs from before the publishing side had none: a rate of 0.
+        "policy": {"publishing_rate": "0", "publishing_allocation": "user_centric", **run.policy},
         "cutoff": {
             "event_id": run.cutoff_event_id,
             "revenue_recorded_at": run.cutoff_revenue_at.isoformat() if run.cutoff_revenue_at else None,
@@ -196,6 +204,8 @@ def run_comparison(run: PayoutRun) -> dict[str, Any]:
         "total_pro_rata": format_minor(comparison.get("pro_rata", {}).get("allocated_minor"), places),
         "total_progressive": format_minor(comparison.get("progressive", {}).get("allocated_minor"), places),
         "progressive_base_value": comparison.get("progressive", {}).get("base_value"),
+        # The publishing side by both methods, side by side: the run's and the other one.
+        "publishing": _publishing_comparison(comparison.get("publishing") or {}, places),
         "payees": [
             {
                 "payee": artist,
@@ -251,3 +261,20 @@ def hold_as_dict(hold: Hold, *, with_evidence: bool = True) -> dict[str, Any]:
 def run_holds(run_id: int) -> list[dict[str, Any]]:
     """The run's holds with their reasons, evidence and decisions (admins only)."""
     return [hold_as_dict(hold) for hold in Hold.objects.filter(run_id=run_id).order_by("id")]
+
+
+def _publishing_comparison(data: dict[str, Any], places: int) -> dict[str, Any] | None:
+    """Totals of the publishing side under user-centric and statutory per-play allocation."""
+    if not data:
+        return None
+    return {
+        "method": data.get("method"),
+        **{
+            method: {
+                name.removesuffix("_minor"): format_minor(data[method].get(name), places)
+                for name in data[method]
+            }
+            for method in ("user_centric", "pro_rata")
+            if method in data
+        },
+    }

@@ -14,7 +14,7 @@ from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
 from payouts.models import ArtistResult, PayeeResult, PayoutRun
 from payouts.statement_cents import ExactLine, lines_in_minor
-from payouts.statement_lines import payee_lines
+from payouts.statement_lines import payee_lines, payee_publishing_lines
 
 TITLE = "Kalipxo royalty statement"
 DRAFT = "DRAFT"
@@ -53,7 +53,7 @@ def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
             )
             for line in lines
         ],
-        result.amount_minor,
+        result.recording_minor,
         scale=10**places,
     )
     artist_names = dict(
@@ -86,17 +86,54 @@ def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
         money(sum(c.from_listeners for c in cents)), money(sum(c.from_unallocated for c in cents)),
         money(sum(c.amount for c in cents)),
     )  # fmt: skip
+    yield from _publishing(run, result, currency, money)
     yield ()
     yield (
         "Rounding",
         f"The run rounded this payee's exact total of {format_exact(result.amount_exact, 10)} "
-        f"{currency} once, to {money(result.amount_minor)} {currency} (largest remainder over the "
-        f"run's payees, suspense and retained). The lines share out those {money(result.amount_minor)} "
-        "by largest remainder over their exact amounts, so they add up to it exactly. "
+        f"{currency} once per side, to {money(result.recording_minor)} {currency} from recordings and "
+        f"{money(result.publishing_minor)} {currency} from musical works (largest remainder over each "
+        "side's payees, suspense and retained). Each block of lines shares out its side's amount by "
+        "largest remainder over their exact amounts, so they add up to it exactly. "
         "Exact amounts per line: this statement with ?detail=1.",
     )
     yield ()
     yield from _policy(run)
+
+
+def _publishing(
+    run: PayoutRun, result: PayeeResult, currency: str, money: Callable[[int], str]
+) -> Iterator[Row]:
+    """The musical works' lines (mechanical royalties), a block of their own that adds up to
+    the payee's publishing amount (docs/rules.md §2 Publishing)."""
+    lines = payee_publishing_lines(run, result.payee)
+    if not lines:
+        return
+    scale = 10 ** int(run.policy.get("minor_exponent", 2))
+    exact = [
+        ExactLine(from_listeners=line["amount"], from_unallocated=Decimal(0), amount=line["amount"])
+        for line in lines
+    ]
+    cents = lines_in_minor(exact, result.publishing_minor, scale=scale)
+    yield ()
+    yield ("Publishing lines (musical works)",)
+    yield (
+        "Work",
+        "Work id",
+        "Recording",
+        "ISRC",
+        "Territory",
+        "Tier",
+        "Streams",
+        "Your share",
+        f"Amount ({currency})",
+    )
+    for line, line_cents in zip(lines, cents, strict=True):
+        yield (
+            line["work_title"], line["work"], line["title"], line["isrc"], line["country"], line["tier"],
+            line["streams"], _percent(line["share"]), money(line_cents.amount),
+        )  # fmt: skip
+    yield ("Total", "", "", "", "", "", "", "", money(sum(c.amount for c in cents)))
 
 
 def _header(run: PayoutRun, result: PayeeResult, currency: str, money: Callable[[int], str]) -> Iterator[Row]:
@@ -118,6 +155,8 @@ def _header(run: PayoutRun, result: PayeeResult, currency: str, money: Callable[
     yield ("Run", run.pk)
     yield ("Currency", currency)
     yield ("Streams", result.streams)
+    yield (f"Recordings ({currency})", money(result.recording_minor))
+    yield (f"Musical works ({currency})", money(result.publishing_minor))
     yield (f"Total ({currency})", money(result.amount_minor))
 
 
@@ -129,6 +168,12 @@ def _policy(run: PayoutRun) -> Iterator[Row]:
         "Rights share",
         policy.get("rights_share", ""),
         "of each listener's net payment goes to rights holders",
+    )
+    yield (
+        "Publishing rate",
+        policy.get("publishing_rate", "0"),
+        f"of net payments goes to musical works ({policy.get('publishing_allocation', 'user_centric')}); "
+        "the rest of the rights share to recordings",
     )
     yield ("Minimum play (ms)", policy.get("min_play_ms", ""), "a shorter play counts toward nothing")
     yield ("Unallocated pools", UNALLOCATED_POLICIES.get(unallocated, unallocated))

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from typing import Any
 
-from payouts.models import AllocationLine, PayoutRun, TrackResult
+from payouts.models import AllocationLine, PayoutRun, PublishingLine, RunWorkShare, TrackResult
 
 EXACT_PLACES = 6  # exact sub-cent amounts shown in chains and statements
 
@@ -33,6 +33,34 @@ def payee_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
             "streams": line.streams,
             "listeners_amount": line.listeners_amount,
             "unallocated_amount": line.unallocated_amount,
+            "share": line.share,
+            "amount": line.amount,
+        }
+        for line in lines
+    ]
+
+
+def payee_publishing_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
+    """The payee's publishing lines (recording, work, territory, tier) with the recording's
+    and the work's titles (docs/rules.md §2 Publishing: their own statement lines)."""
+    lines = list(
+        PublishingLine.objects.filter(run_id=run.pk, payee=payee).order_by("isrc", "work", "country", "tier")
+    )
+    titles: dict[str, str] = defaultdict(str)
+    tracks = TrackResult.objects.filter(run=run, isrc__in={line.isrc for line in lines})
+    titles.update(tracks.values_list("isrc", "title"))
+    works: dict[str, str] = defaultdict(str)
+    shares = RunWorkShare.objects.filter(run=run, work__in={line.work for line in lines})
+    works.update(shares.values_list("work", "title"))
+    return [
+        {
+            "isrc": line.isrc,
+            "title": titles[line.isrc],
+            "work": line.work,
+            "work_title": works[line.work],
+            "country": line.country,
+            "tier": line.tier,
+            "streams": line.streams,
             "share": line.share,
             "amount": line.amount,
         }

@@ -13,14 +13,18 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kalipxo.money import format_exact, format_minor
-from payouts.models import PayeeResult, PayoutRun
-from payouts.statement_lines import EXACT_PLACES, payee_lines
+from payouts.models import PayeeResult, PayoutRun, RunWorkLink, RunWorkShare, TrackResult
+from payouts.statement_lines import EXACT_PLACES, payee_lines, payee_publishing_lines
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
-PAYOUTS_HEADER = ("payee", "kind", "name", "streams", "amount", "amount_exact", "currency")
+PAYOUTS_HEADER = (
+    "payee", "kind", "name", "streams", "amount", "amount_exact", "currency",
+    "recording", "publishing", "fee", "withheld", "payable",
+)  # fmt: skip
 STATEMENT_HEADER = (
     "run", "month", "currency", "payee", "stage", "isrc", "title", "track_artist", "country", "tier",
     "streams", "from_listener_pools", "from_unallocated_pools", "track_amount", "share", "amount",
+    "work", "work_title",
 )  # fmt: skip
 
 
@@ -60,16 +64,49 @@ def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
     rows = (
         PayeeResult.objects.filter(run=run)
         .order_by("payee")
-        .values_list("payee", "kind", "name", "streams", "amount_minor", "amount_exact")
-    )
-    for payee, kind, name, streams, minor, exact in rows.iterator(chunk_size=5000):
-        yield (payee, kind, name, streams, format_minor(minor, places), format_exact(exact, 10), currency)
+        .values_list(
+            "payee", "kind", "name", "streams", "amount_minor", "amount_exact", "recording_minor",
+            "publishing_minor",
+        )
+    )  # fmt: skip
+    # No deductions are taken yet: the fee and withholding are 0 and the payable is the amount.
+    zero = format_minor(0, places)
+    for payee, kind, name, streams, minor, exact, recording, publishing in rows.iterator(chunk_size=5000):
+        amount = format_minor(minor, places)
+        yield (
+            payee, kind, name, streams, amount, format_exact(exact, 10), currency,
+            format_minor(recording, places), format_minor(publishing, places), zero, zero, amount,
+        )  # fmt: skip
+
+
+USAGE_HEADER = ("isrc", "plays", "works", "publishing", "matched")
+
+
+def usage_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
+    """The month's usage report, as a mechanical licensing collective asks for it: per ISRC
+    played, its qualifying plays, the works linked to it with their shares, its publishing
+    amount (by the run's method, before the works' shares) and whether it was matched."""
+    places = int(run.policy.get("minor_exponent", 2))
+    yield USAGE_HEADER
+    with_writers = RunWorkShare.objects.filter(run=run).values("work")
+    links: dict[str, list[str]] = {}
+    rows = RunWorkLink.objects.filter(run=run, work__in=with_writers).order_by("isrc", "work")
+    for isrc, work, share in rows.values_list("isrc", "work", "share"):
+        links.setdefault(isrc, []).append(f"{work}:{format(share.normalize(), 'f')}")
+    tracks = TrackResult.objects.filter(run=run).order_by("isrc")
+    for isrc, plays, publishing, linked in tracks.values_list(
+        "isrc", "streams", "publishing_exact", "linked_share"
+    ).iterator(chunk_size=5000):
+        matched = "yes" if linked >= 1 else "partial" if linked > 0 else "no"
+        yield (isrc, plays, ";".join(links.get(isrc, ())), format_exact(publishing, places), matched)
 
 
 def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, ...]]:
-    """The chain for one payee: per track, territory and tier the allocation (from
+    """The chain for one payee: per track, territory and tier the recording allocation (from
     listeners' own pools and from unallocated pools), the payee's split share and amount;
-    then the exact total, the payable amount after the single rounding, and the policy."""
+    per recording, work, territory and tier its publishing share and amount (its own lines,
+    docs/rules.md §2 Publishing); then each side's payable amount after its single rounding,
+    the exact total, the payable total, and the policy."""
     places = int(run.policy.get("minor_exponent", 2))
     head = (run.pk, f"{run.month:%Y-%m}", run.policy.get("currency", ""), result.payee)
     yield STATEMENT_HEADER
@@ -79,34 +116,28 @@ def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, .
             *head, "line", line["isrc"], line["title"], line["track_artist"], line["country"], line["tier"],
             line["streams"], format_exact(line["listeners_amount"], EXACT_PLACES),
             format_exact(line["unallocated_amount"], EXACT_PLACES), format_exact(track_amount, EXACT_PLACES),
-            format(line["share"].normalize(), "f"), format_exact(line["amount"], EXACT_PLACES),
+            format(line["share"].normalize(), "f"), format_exact(line["amount"], EXACT_PLACES), "", "",
+        )  # fmt: skip
+    for line in payee_publishing_lines(run, result.payee):
+        yield (
+            *head, "publishing_line", line["isrc"], line["title"], "", line["country"], line["tier"],
+            line["streams"], "", "", "", format(line["share"].normalize(), "f"),
+            format_exact(line["amount"], EXACT_PLACES), line["work"], line["work_title"],
         )  # fmt: skip
     blank = ("", "", "", "", "")
-    yield (
-        *head,
-        "payee_exact",
-        *blank,
-        result.streams,
-        "",
-        "",
-        "",
-        "",
-        format_exact(result.amount_exact, 10),
-    )
-    yield (
-        *head,
-        "payable",
-        *blank,
-        result.streams,
-        "",
-        "",
-        "",
-        "",
-        format_minor(result.amount_minor, places),
-    )
+    for stage, streams, value in (
+        ("recording", result.streams, format_minor(result.recording_minor, places)),
+        ("publishing", result.publishing_streams, format_minor(result.publishing_minor, places)),
+        ("payee_exact", result.streams, format_exact(result.amount_exact, 10)),
+        ("payable", result.streams, format_minor(result.amount_minor, places)),
+    ):
+        yield (*head, stage, *blank, streams, "", "", "", "", value, "", "")
     policy = run.policy
     summary = (
-        f"rights_share={policy.get('rights_share')}; min_play_ms={policy.get('min_play_ms')}; "
-        f"unallocated_policy={policy.get('unallocated_policy')}; rounding=largest remainder, once per payee"
+        f"rights_share={policy.get('rights_share')}; publishing_rate={policy.get('publishing_rate', '0')}; "
+        f"publishing_allocation={policy.get('publishing_allocation', 'user_centric')}; "
+        f"min_play_ms={policy.get('min_play_ms')}; "
+        f"unallocated_policy={policy.get('unallocated_policy')}; rounding=largest remainder, once per payee "
+        "and side"
     )
-    yield (*head, "policy", "", summary, "", "", "", "", "", "", "", "", "")
+    yield (*head, "policy", "", summary, "", "", "", "", "", "", "", "", "", "", "")

@@ -30,6 +30,7 @@ urlpatterns = [
         name="payout-run-finalize",
     ),
     path("payout-runs/<id:run_id>/payouts.csv", run_views.PayoutRunCsvView.as_view(), name="payout-run-csv"),
+    path("payout-runs/<id:run_id>/usage.csv", run_views.PayoutRunUsageView.as_view(), name="run-usage"),
     path(
         "payout-runs/<id:run_id>/statements/<ext:payee>.csv",
         run_views.PayeeStatementView.as_view(),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import F
 
 from kalipxo.months import month_bounds
 from ledger import accounts
@@ -57,9 +58,11 @@ class Report:
 
 def stored_amounts(run: PayoutRun) -> dict[Key, int]:
     amounts: dict[Key, int] = {}
-    rows = PayeeResult.objects.filter(run=run).values_list("payee", "recording_minor", "publishing_minor")
-    for payee, recording, publishing in rows:
-        amounts[("payee", payee)] = recording
+    # A payee's recording amount is read as its amount less its publishing amount, so that a
+    # changed total shows up; `_sides_agree` checks the stored recording amount too.
+    rows = PayeeResult.objects.filter(run=run).values_list("payee", "amount_minor", "publishing_minor")
+    for payee, amount, publishing in rows:
+        amounts[("payee", payee)] = amount - publishing
         amounts[("pub-payee", payee)] = publishing
     suspense = SuspenseResult.objects.filter(run=run).values_list("side", "isrc", "amount_minor")
     for side, isrc, minor in suspense:
@@ -254,6 +257,19 @@ def _conservation(report: Report, run: PayoutRun, stored: dict[Key, int]) -> Non
             report.problems.append(f"run total {name} {value} != sum of its rows {total}")
 
 
+def _sides_agree(report: Report, run: PayoutRun) -> None:
+    """Every payee's amount is its recording plus its publishing amount."""
+    rows = PayeeResult.objects.filter(run=run).exclude(
+        amount_minor=F("recording_minor") + F("publishing_minor")
+    )
+    for payee, amount, recording, publishing in rows.values_list(
+        "payee", "amount_minor", "recording_minor", "publishing_minor"
+    )[:50]:
+        report.problems.append(
+            f"payee {payee}: amount {amount} != recording {recording} + publishing {publishing}"
+        )
+
+
 def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
     keys = run_transaction_keys(run_id=run.pk)
     if run.status != PayoutRun.Status.FINALIZED:
@@ -304,6 +320,7 @@ def run_verify(*, run_id: int, method: str = "auto") -> Report:
     expected = recomputed_sql(run) if method == "sql" else recomputed_python(run)
     _compare(report, stored, expected)
     _conservation(report, run, stored)
+    _sides_agree(report, run)
     _ledger(report, run, stored)
     return report
 

@@ -17,20 +17,37 @@ def sqlite_guard(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0002_posting_account_known'),
+        ("ledger", "0002_posting_account_known"),
     ]
 
     operations = [
         migrations.RunPython(migrations.RunPython.noop, sqlite_guard),
         migrations.RemoveConstraint(
-            model_name='ledgerposting',
-            name='ledger_posting_account_known',
+            model_name="ledgerposting",
+            name="ledger_posting_account_known",
         ),
         migrations.AddConstraint(
-            model_name='ledgerposting',
-            constraint=models.CheckConstraint(condition=models.Q(('account__in', ['retained', 'platform', 'withholding', 'cash']), models.Q(('account__gt', 'pool:'), ('account__startswith', 'pool:')), models.Q(('account__gt', 'payable:payee:'), ('account__startswith', 'payable:payee:')), models.Q(('account__gt', 'publishing:payee:'), ('account__startswith', 'publishing:payee:')), models.Q(('account__gt', 'suspense:isrc:'), ('account__startswith', 'suspense:isrc:')), models.Q(('account__gt', 'fees:distributor:'), ('account__startswith', 'fees:distributor:')), models.Q(('account__gt', 'mechanical:isrc:'), ('account__startswith', 'mechanical:isrc:')), _connector='OR'), name='ledger_posting_account_known'),
+            model_name="ledgerposting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("account__in", ["retained", "platform", "withholding", "cash"]),
+                    models.Q(("account__gt", "pool:"), ("account__startswith", "pool:")),
+                    models.Q(("account__gt", "payable:payee:"), ("account__startswith", "payable:payee:")),
+                    models.Q(
+                        ("account__gt", "publishing:payee:"), ("account__startswith", "publishing:payee:")
+                    ),
+                    models.Q(("account__gt", "suspense:isrc:"), ("account__startswith", "suspense:isrc:")),
+                    models.Q(
+                        ("account__gt", "fees:distributor:"), ("account__startswith", "fees:distributor:")
+                    ),
+                    models.Q(
+                        ("account__gt", "mechanical:isrc:"), ("account__startswith", "mechanical:isrc:")
+                    ),
+                    _connector="OR",
+                ),
+                name="ledger_posting_account_known",
+            ),
         ),
         migrations.RunPython(sqlite_guard, migrations.RunPython.noop),
     ]
