@@ -128,7 +128,7 @@ def test_both_sides_to_the_cent_through_the_api(
     assert balances[f"mechanical:isrc:{T2}"] == 96 and balances[f"mechanical:isrc:{U}"] == 153
     assert balances[f"suspense:isrc:{U}"] == 697 and balances["pool:2026-10"] == -2550
 
-    statement = admin_api.get(f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv?detail=1")
+    statement: Any = admin_api.get(f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv?detail=1")
     rows = list(csv.reader(io.StringIO(b"".join(statement.streaming_content).decode())))
     stages = [(row[4], row[5], row[-2]) for row in rows[1:]]
     assert ("line", T1, "") in stages and ("publishing_line", T1, "wrk-1") in stages
