@@ -75,6 +75,36 @@ def copy_label_payees(conn: psycopg.Connection, labels: Iterable[str]) -> None:
     )
 
 
+def copy_works(
+    conn: psycopg.Connection,
+    writers: Iterable[str],
+    works: Iterable[tuple[str, str, Iterable[tuple[str, str]]]],
+) -> None:
+    """Writer payees, then works as (work id, ISRC linked for all of it, [(payee, share)])
+    whose shares sum to exactly 1."""
+    copy_lines(
+        conn,
+        "COPY artists_payee (id, kind, name, artist_id, created_at) FROM STDIN",
+        (f"{w}\twriter\tWriter {w}\t\\N\tnow\n" for w in writers),
+    )
+    rows = [(work, isrc, list(shares)) for work, isrc, shares in works]
+    copy_lines(
+        conn,
+        "COPY artists_work (id, title, created_at, updated_at) FROM STDIN",
+        (f"{work}\tWork {work}\tnow\tnow\n" for work, _, _ in rows),
+    )
+    copy_lines(
+        conn,
+        "COPY artists_workshare (work_id, payee_id, share) FROM STDIN",
+        (f"{work}\t{payee}\t{share}\n" for work, _, shares in rows for payee, share in shares),
+    )
+    copy_lines(
+        conn,
+        "COPY artists_recordinglink (track_id, work_id, share) FROM STDIN",
+        (f"{isrc}\t{work}\t1\n" for work, isrc, _ in rows),
+    )
+
+
 def copy_splits(conn: psycopg.Connection, splits: Iterable[tuple[str, str, str]]) -> None:
     """(isrc, payee, share) rows; a track's shares must sum to exactly 1."""
     copy_lines(

@@ -13,11 +13,14 @@ postgres://postgres@127.0.0.1:5432/kalipxo_bench_run, dropped and recreated):
    qualify) from L listeners over A artists, listeners with personal libraries (replays),
    Zipf-popular tracks, 0.5% of plays of ISRCs not in the catalog, paying listeners who play
    nothing, free listeners with small ad revenue, VAT and fees. No splits (each track pays
-   its artist), so per-artist totals are per-payee totals. No listener crosses a fraud
-   threshold, so the run never waits for a human.
-2. The floor: one hand-written SQL statement computing every artist's exact user-centric
-   amount in integer minor units with the largest-remainder method (plus suspense and
-   retained), timed twice, the faster counts.
+   its artist, so per-artist totals are per-payee totals on the recording side), and a
+   work on every track (its artist and one or two songwriters), so the run computes both
+   sides (docs/rules.md §2 Publishing). No listener crosses a fraud threshold, so the run
+   never waits for a human.
+2. The floor: one hand-written SQL statement computing both sides: every payee's exact
+   user-centric recording and publishing amounts in integer minor units with the
+   largest-remainder method per side (plus suspense, mechanical suspense and retained),
+   timed twice, the faster counts.
 3. For each worker count: real `celery worker` processes (one process each, `-c 1`) on
    Redis (BENCH_REDIS_URL, default db 6), the run started through the service layer,
    timed to `computed` and to `finalized` from the run's own timestamps; the peak resident
@@ -53,6 +56,7 @@ from bench.bulk import (
     copy_listeners,
     copy_revenue,
     copy_tracks,
+    copy_works,
     events_unindexed,
     timestamp,
 )
@@ -93,6 +97,9 @@ COUNTRIES = {"US": ("30", "0"), "GB": ("12", "0.20"), "DE": ("12", "0.19"), "FR"
              "JP": ("6", "0.10"), "SE": ("6", "0.25")}  # fmt: skip
 PREMIUM_PRICE = Decimal("14.99")
 CARD_FEE = Decimal("0.30")
+RIGHTS_SHARE = Decimal("0.85")
+PUBLISHING_RATE = Decimal("0.153")
+WRITERS_PER_ARTIST = 0.5  # writers who are not artists, shared among many works
 
 
 # --------------------------------------------------------------------------- data
@@ -147,6 +154,17 @@ def generate(url: str, sizes: Sizes, *, seed: int = 1) -> Generated:
             for _ in range(rng.choices((1, 2, 3, 4, 5, 6), weights=(25, 20, 20, 15, 10, 10))[0]):
                 tracks.append((f"QZBNC{len(tracks) + 1:07d}", artist))
         copy_tracks(conn, tracks)
+        # A work on every track: its artist writes half, a songwriter the other half (a
+        # quarter of them a three-way split with a second songwriter).
+        writers = [f"W{n:06d}" for n in range(1, max(2, int(sizes.artists * WRITERS_PER_ARTIST)) + 1)]
+
+        def shares(artist: str) -> list[tuple[str, str]]:
+            one, two = rng.sample(writers, 2)
+            if rng.random() < 0.25:
+                return [(artist, "0.4"), (one, "0.35"), (two, "0.25")]
+            return [(artist, "0.5"), (one, "0.5")]
+
+        copy_works(conn, writers, ((f"K{isrc}", isrc, shares(artist)) for isrc, artist in tracks))
         isrcs = [isrc for isrc, _ in tracks]
         out.tracks = len(isrcs)
         popularity = isrcs[:]
@@ -250,56 +268,73 @@ WITH plays AS MATERIALIZED (
 ), per_listener AS MATERIALIZED (
     SELECT listener_id, sum(c) AS t FROM plays GROUP BY listener_id
 ), pools AS MATERIALIZED (
-    SELECT listener_id, sum(gross - tax - fees) * %(share)s::numeric AS pool
+    SELECT listener_id, sum(gross - tax - fees) AS net
     FROM streams_revenuerecord WHERE month = %(month)s GROUP BY listener_id
 ), totals AS (
-    SELECT (SELECT coalesce(sum(pool), 0) FROM pools) AS pools,
-           (SELECT coalesce(sum(pool), 0) FROM pools p
+    SELECT (SELECT coalesce(sum(net), 0) FROM pools) AS net,
+           (SELECT coalesce(sum(net), 0) FROM pools p
              WHERE NOT EXISTS (SELECT 1 FROM per_listener t WHERE t.listener_id = p.listener_id))
                AS unallocated,
            (SELECT coalesce(sum(t), 0) FROM per_listener) AS streams
-), per_isrc AS (
-    SELECT p.isrc, sum(p.c) AS streams,
-           coalesce(sum((pl.pool * p.c)::numeric(1000, 40) / t.t), 0) AS amount
+), per_isrc AS MATERIALIZED (
+    -- net revenue per ISRC, the listeners' own and the unallocated spread: each side is a share of it
+    SELECT p.isrc, coalesce(sum((pl.net * p.c)::numeric(1000, 40) / t.t), 0) + CASE WHEN m.streams > 0
+             THEN (m.unallocated * sum(p.c))::numeric(1000, 40) / m.streams ELSE 0 END AS net
     FROM plays p JOIN per_listener t ON t.listener_id = p.listener_id
-    LEFT JOIN pools pl ON pl.listener_id = p.listener_id
-    GROUP BY p.isrc
+    LEFT JOIN pools pl ON pl.listener_id = p.listener_id CROSS JOIN totals m
+    GROUP BY p.isrc, m.streams, m.unallocated
+), linked AS (
+    SELECT track_id AS isrc, sum(share) AS share FROM artists_recordinglink GROUP BY track_id
 ), lines AS (
-    SELECT CASE WHEN tr.artist_id IS NULL THEN 'suspense' ELSE 'payee' END AS kind,
-           coalesce(tr.artist_id, i.isrc) AS key,
-           round(sum(i.amount + CASE WHEN m.streams > 0
-                     THEN (m.unallocated * i.streams)::numeric(1000, 40) / m.streams ELSE 0 END), 30) AS exact
-    FROM per_isrc i CROSS JOIN totals m LEFT JOIN artists_track tr ON tr.isrc = i.isrc
-    GROUP BY 1, 2
+    SELECT 'recording' AS side, CASE WHEN tr.artist_id IS NULL THEN 'suspense' ELSE 'payee' END AS kind,
+           coalesce(tr.artist_id, i.isrc) AS key, round(sum(i.net * %(recording)s), 30) AS exact
+    FROM per_isrc i LEFT JOIN artists_track tr ON tr.isrc = i.isrc
+    GROUP BY 2, 3
     UNION ALL
-    SELECT 'retained', '', CASE WHEN m.streams > 0 THEN 0 ELSE m.unallocated END FROM totals m
+    SELECT 'publishing', 'payee', s.payee_id, round(sum(i.net * %(publishing)s * l.share * s.share), 30)
+    FROM per_isrc i JOIN artists_recordinglink l ON l.track_id = i.isrc
+    JOIN artists_workshare s ON s.work_id = l.work_id GROUP BY 3
+    UNION ALL
+    SELECT 'publishing', 'suspense', i.isrc, round(i.net * %(publishing)s * (1 - coalesce(k.share, 0)), 30)
+    FROM per_isrc i LEFT JOIN linked k ON k.isrc = i.isrc WHERE coalesce(k.share, 0) < 1
+    UNION ALL
+    SELECT side, 'retained', '', CASE WHEN m.streams > 0 THEN 0 ELSE m.unallocated * f END FROM totals m,
+           (VALUES ('recording', %(recording)s::numeric), ('publishing', %(publishing)s)) AS s(side, f)
 ), floors AS (
-    SELECT kind, key, floor(exact * 100) AS fl, exact * 100 - floor(exact * 100) AS rem FROM lines
+    SELECT side, kind, key, floor(exact * 100) AS fl, exact * 100 - floor(exact * 100) AS rem FROM lines
 ), ranked AS (
-    SELECT kind, key, fl, row_number() OVER (ORDER BY rem DESC, kind COLLATE "C", key COLLATE "C") AS rk,
-           sum(fl) OVER () AS floors FROM floors
+    SELECT side, kind, key, fl,
+           row_number() OVER (PARTITION BY side ORDER BY rem DESC, kind COLLATE "C", key COLLATE "C") AS rk,
+           sum(fl) OVER (PARTITION BY side) AS floors FROM floors
 ), total AS (
-    -- the pools rounded half-even to the cent: what the run distributes
-    SELECT CASE WHEN x - floor(x) > 0.5 OR (x - floor(x) = 0.5 AND mod(floor(x), 2) = 1)
+    -- each side's pools rounded half-even to the cent: what the run distributes on that side
+    SELECT side, CASE WHEN x - floor(x) > 0.5 OR (x - floor(x) = 0.5 AND mod(floor(x), 2) = 1)
                 THEN floor(x) + 1 ELSE floor(x) END AS cents
-    FROM (SELECT pools * 100 AS x FROM totals) s
+    FROM (SELECT s.side, m.net * s.f * 100 AS x FROM totals m,
+          (VALUES ('recording', %(recording)s::numeric), ('publishing', %(publishing)s)) AS s(side, f)) s
 )
-SELECT kind, key, (fl + CASE WHEN rk <= (SELECT cents FROM total) - floors THEN 1 ELSE 0 END)::bigint
-FROM ranked
+SELECT r.side, r.kind, r.key, (r.fl + CASE WHEN r.rk <= t.cents - r.floors THEN 1 ELSE 0 END)::bigint
+FROM ranked r JOIN total t ON t.side = r.side
 """
 
 
-def floor_query(url: str) -> tuple[float, dict[tuple[str, str], int]]:
-    """Seconds and (kind, key) -> minor units of the single-statement floor."""
+FloorKey = tuple[str, str, str]  # (side, kind, key): ("recording", "payee", "A000001"), ...
+
+
+def floor_query(url: str) -> tuple[float, dict[FloorKey, int]]:
+    """Seconds and (side, kind, key) -> minor units of the single-statement floor."""
     start = datetime(MONTH.year, MONTH.month, 1, tzinfo=UTC)
     end = datetime(MONTH.year + MONTH.month // 12, MONTH.month % 12 + 1, 1, tzinfo=UTC)
-    params = {"start": start, "end": end, "min_ms": 30000, "share": Decimal("0.85"), "month": MONTH}
+    params = {
+        "start": start, "end": end, "min_ms": 30000, "month": MONTH,
+        "recording": RIGHTS_SHARE - PUBLISHING_RATE, "publishing": PUBLISHING_RATE,
+    }  # fmt: skip
     with psycopg.connect(url) as conn:
         conn.execute("SET work_mem = '256MB'")
         began = time.monotonic()
         rows = conn.execute(FLOOR_SQL, params).fetchall()
         seconds = time.monotonic() - began
-    return seconds, {(kind, key): int(minor) for kind, key, minor in rows}
+    return seconds, {(side, kind, key): int(minor) for side, kind, key, minor in rows}
 
 
 # --------------------------------------------------------------------------- workers
@@ -397,7 +432,7 @@ def _django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], int]) -> RunTiming:
+def timed_run(env: dict[str, str], workers: int, floor: dict[FloorKey, int]) -> RunTiming:
     from django.db import connection
 
     from payouts.models import PayeeResult, PayoutRun, SuspenseResult
@@ -429,16 +464,17 @@ def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], in
         run = finalize.payout_run_finalize(run_id=run.pk, finalized_by="bench")
         finalize_s = time.monotonic() - began
         peak = pool.peak_rss_mib()
-    got = {
-        ("payee", p): m for p, m in PayeeResult.objects.filter(run=run).values_list("payee", "amount_minor")
-    }
-    got.update(
-        {
-            ("suspense", i): m
-            for i, m in SuspenseResult.objects.filter(run=run).values_list("isrc", "amount_minor")
-        }
-    )
-    got[("retained", "")] = run.retained_minor or 0
+    got: dict[FloorKey, int] = {}
+    for payee, recording, publishing in PayeeResult.objects.filter(run=run).values_list(
+        "payee", "recording_minor", "publishing_minor"
+    ):
+        got[("recording", "payee", payee)] = recording
+        got[("publishing", "payee", payee)] = publishing
+    suspense = SuspenseResult.objects.filter(run=run).values_list("side", "isrc", "amount_minor")
+    for side, isrc, minor in suspense:
+        got[(side, "suspense", isrc)] = minor
+    got[("publishing", "retained", "")] = run.publishing_retained_minor or 0
+    got[("recording", "retained", "")] = (run.retained_minor or 0) - (run.publishing_retained_minor or 0)
     differ = {key for key in set(got) | set(floor) if got.get(key, 0) != floor.get(key, 0)}
     if differ:
         sample = sorted(differ)[:5]
@@ -462,7 +498,7 @@ def timed_run(env: dict[str, str], workers: int, floor: dict[tuple[str, str], in
         finalize_s=finalize_s,
         chunks=run.chunks.filter(stage="listeners").count(),
         peak_rss_mib=peak,
-        payees=len([k for k in got if k[0] == "payee"]),
+        payees=PayeeResult.objects.filter(run=run).count(),
         verify_s=verify_s,
     )
 
@@ -618,6 +654,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "DJANGO_SETTINGS_MODULE": "kalipxo.settings",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # The floor computes with these; stated, so that a changed default cannot skew it.
+        "RIGHTS_SHARE": str(RIGHTS_SHARE),
+        "PUBLISHING_RATES": f"{MONTH.year}={PUBLISHING_RATE}",
+        "PUBLISHING_ALLOCATION": "user_centric",
+        "UNALLOCATED_POLICY": "pro_rata",
     }
     command = canonical_command(args)
     load = os.getloadavg()[0]

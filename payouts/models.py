@@ -450,3 +450,27 @@ class ReviewRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artist_id} {self.month:%Y-%m}"
+
+
+class SuspenseRelease(models.Model):
+    """Money held in suspense in an earlier month, paid when its ISRC was claimed: by the
+    month `run` finalized, to `payee`, by the splits (recording side) or the work links and
+    shares (publishing side) of that run's catalog (docs/rules.md §2 Publishing, Suspense is
+    released when claimed). `share` is the part of the held amount released so far on the
+    publishing side, where a recording may be linked in steps."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="releases")
+    side = models.CharField(max_length=10, choices=SuspenseResult.Side.choices)
+    isrc = models.CharField(max_length=12)
+    source = models.ForeignKey(SuspenseResult, on_delete=models.PROTECT, related_name="releases")
+    source_month = models.DateField(help_text="The month the money was held for.")
+    payee = models.CharField(max_length=64)
+    share = models.DecimalField(max_digits=7, decimal_places=6, help_text="Link share released up to now.")
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["run", "payee", "source_month", "isrc"]
+        indexes = [models.Index(fields=["run", "payee"], name="suspense_release_run_payee")]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.side} {self.isrc} ({self.source_month:%Y-%m}) → {self.payee}"

@@ -17,7 +17,7 @@ from artists.models import Track
 from kalipxo.money import format_exact, format_minor, minor_exponent
 from kalipxo.months import current_month, month_bounds
 from kalipxo.validation import month_label
-from payouts.models import ArtistResult, Hold, PayoutRun, ReviewRequest, SuspenseResult
+from payouts.models import ArtistResult, Hold, PayoutRun, ReviewRequest, SuspenseRelease, SuspenseResult
 from payouts.run.waiting import run_waiting
 from payouts.run.window import run_opens_at
 from streams.models import RevenueRecord, StreamEvent
@@ -75,27 +75,36 @@ def runs_overview() -> list[dict[str, Any]]:
 
 
 def suspense_held(*, limit: int = 50) -> dict[str, Any]:
-    """Money of ISRCs that were not in the catalog when their month was finalized, held per
-    ISRC (docs/rules.md §2 Unmatched streams): most first, with the first month it is held
-    for, how many months old that is, and whether the ISRC is in the catalog now."""
-    final = SuspenseResult.objects.filter(run__status=PayoutRun.Status.FINALIZED)
-    totals = final.aggregate(amount=Sum("amount_minor"), isrcs=Count("isrc", distinct=True))
-    rows = list(
-        final.values("isrc")
-        .annotate(amount=Sum("amount_minor"), streams=Sum("streams"), since=Min("run__month"))
-        .annotate(months=Count("run", distinct=True))
-        .order_by("-amount", "isrc")[:limit]
+    """Money held in suspense by finalized months and not released since, per ISRC and
+    side (docs/rules.md §2: recording suspense for ISRCs not in the catalog, mechanical
+    suspense for publishing money not linked to a work): most first, with the first month it
+    is held for, how many months old that is, and whether the ISRC is in the catalog now."""
+    final = SuspenseResult.objects.filter(run__status=PayoutRun.Status.FINALIZED, amount_minor__gt=0)
+    held: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in final.values("isrc", "side").annotate(
+        amount=Sum("amount_minor"), streams=Sum("streams"), since=Min("run__month"), months=Count("run")
+    ):
+        held[(row["isrc"], row["side"])] = dict(row)
+    released = SuspenseRelease.objects.values("isrc", "side").annotate(amount=Sum("amount_minor"))
+    for done in released:
+        key = (done["isrc"], done["side"])
+        if key in held:
+            held[key]["amount"] -= done["amount"]
+    rows = sorted(
+        (r for r in held.values() if r["amount"] > 0), key=lambda r: (-r["amount"], r["isrc"], r["side"])
     )
-    claimed = set(Track.objects.filter(isrc__in=[r["isrc"] for r in rows]).values_list("isrc", flat=True))
+    shown = rows[:limit]
+    claimed = set(Track.objects.filter(isrc__in=[r["isrc"] for r in shown]).values_list("isrc", flat=True))
     now = current_month()
     places = minor_exponent()
     return {
-        "amount": format_minor(totals["amount"] or 0, places),
-        "isrcs": totals["isrcs"] or 0,
-        "shown": len(rows),
+        "amount": format_minor(sum(r["amount"] for r in rows), places),
+        "isrcs": len({r["isrc"] for r in rows}),
+        "shown": len(shown),
         "rows": [
             {
                 "isrc": r["isrc"],
+                "side": r["side"],
                 "amount": format_minor(r["amount"], places),
                 "streams": r["streams"],
                 "since": month_label(r["since"]),
@@ -103,7 +112,7 @@ def suspense_held(*, limit: int = 50) -> dict[str, Any]:
                 "months": r["months"],
                 "in_catalog": r["isrc"] in claimed,
             }
-            for r in rows
+            for r in shown
         ],
     }
 

@@ -14,7 +14,7 @@ from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
 from payouts.models import ArtistResult, PayeeResult, PayoutRun
 from payouts.statement_cents import ExactLine, lines_in_minor
-from payouts.statement_lines import payee_lines, payee_publishing_lines
+from payouts.statement_lines import payee_lines, payee_publishing_lines, payee_releases
 
 TITLE = "Kalipxo royalty statement"
 DRAFT = "DRAFT"
@@ -87,6 +87,14 @@ def document_rows(run: PayoutRun, result: PayeeResult) -> Iterator[Row]:
         money(sum(c.amount for c in cents)),
     )  # fmt: skip
     yield from _publishing(run, result, currency, money)
+    releases = payee_releases(run, result.payee)
+    if releases:
+        yield ()
+        yield ("Released from suspense",)
+        yield ("Line", "ISRC", "Side", f"Amount ({currency})")
+        for release in releases:
+            yield (release["label"], release["isrc"], release["side"], money(release["amount_minor"]))
+        yield ("Total", "", "", money(sum(r["amount_minor"] for r in releases)))
     yield ()
     yield (
         "Rounding",

@@ -3,7 +3,14 @@
 from collections import defaultdict
 from typing import Any
 
-from payouts.models import AllocationLine, PayoutRun, PublishingLine, RunWorkShare, TrackResult
+from payouts.models import (
+    AllocationLine,
+    PayoutRun,
+    PublishingLine,
+    RunWorkShare,
+    SuspenseRelease,
+    TrackResult,
+)
 
 EXACT_PLACES = 6  # exact sub-cent amounts shown in chains and statements
 
@@ -65,4 +72,20 @@ def payee_publishing_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
             "amount": line.amount,
         }
         for line in lines
+    ]
+
+
+def payee_releases(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
+    """Money held in suspense in earlier months that this month paid the payee (its ISRC
+    was claimed since), oldest month first."""
+    rows = SuspenseRelease.objects.filter(run=run, payee=payee).order_by("source_month", "side", "isrc")
+    return [
+        {
+            "side": row.side,
+            "isrc": row.isrc,
+            "month": f"{row.source_month:%Y-%m}",
+            "label": f"released from suspense ({row.source_month:%Y-%m})",
+            "amount_minor": row.amount_minor,
+        }
+        for row in rows
     ]

@@ -9,17 +9,18 @@ one of those: statements show no negative numbers.
 """
 
 import csv
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kalipxo.money import format_exact, format_minor
-from payouts.models import PayeeResult, PayoutRun, RunWorkLink, RunWorkShare, TrackResult
-from payouts.statement_lines import EXACT_PLACES, payee_lines, payee_publishing_lines
+from payouts.models import PayeeResult, PayoutRun, RunWorkLink, RunWorkShare, SuspenseRelease, TrackResult
+from payouts.statement_lines import EXACT_PLACES, payee_lines, payee_publishing_lines, payee_releases
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 PAYOUTS_HEADER = (
     "payee", "kind", "name", "streams", "amount", "amount_exact", "currency",
-    "recording", "publishing", "fee", "withheld", "payable",
+    "recording", "publishing", "fee", "withheld", "payable", "released",
 )  # fmt: skip
 STATEMENT_HEADER = (
     "run", "month", "currency", "payee", "stage", "isrc", "title", "track_artist", "country", "tier",
@@ -69,6 +70,9 @@ def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
             "publishing_minor",
         )
     )  # fmt: skip
+    released: dict[str, int] = defaultdict(int)
+    for payee, minor in SuspenseRelease.objects.filter(run=run).values_list("payee", "amount_minor"):
+        released[payee] += minor
     # No deductions are taken yet: the fee and withholding are 0 and the payable is the amount.
     zero = format_minor(0, places)
     for payee, kind, name, streams, minor, exact, recording, publishing in rows.iterator(chunk_size=5000):
@@ -76,6 +80,7 @@ def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
         yield (
             payee, kind, name, streams, amount, format_exact(exact, 10), currency,
             format_minor(recording, places), format_minor(publishing, places), zero, zero, amount,
+            format_minor(released[payee], places),
         )  # fmt: skip
 
 
@@ -123,6 +128,11 @@ def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, .
             *head, "publishing_line", line["isrc"], line["title"], "", line["country"], line["tier"],
             line["streams"], "", "", "", format(line["share"].normalize(), "f"),
             format_exact(line["amount"], EXACT_PLACES), line["work"], line["work_title"],
+        )  # fmt: skip
+    for release in payee_releases(run, result.payee):
+        yield (
+            *head, "released", release["isrc"], release["label"], release["side"], "", "", "", "", "", "", "",
+            format_minor(release["amount_minor"], places), "", "",
         )  # fmt: skip
     blank = ("", "", "", "", "")
     for stage, streams, value in (

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from payouts.models import PayoutRun
 from payouts.run.errors import RunProblem
+from payouts.run.releases import releases_post
 from payouts.run.state import Status, locked
 from payouts.run.window import month_over_check
 from payouts.settlement import run_settlement_write
@@ -30,6 +31,7 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
         # right, must still not pay a month that is going on.
         month_over_check(run.month)
         run_settlement_write(run=run)
+        releases_post(run)
         month_close(month=run.month, run_id=run.pk)
         run.status, run.finalized_at, run.finalized_by = Status.FINALIZED, timezone.now(), finalized_by[:200]
         run.save(update_fields=["status", "finalized_at", "finalized_by", "updated_at"])
