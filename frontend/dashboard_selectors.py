@@ -31,7 +31,7 @@ from kalipxo.months import (
     same_point_last_month,
 )
 from payouts import artist_selectors
-from payouts.earnings import artist_earnings, artist_top_fans
+from payouts.earnings import artist_earnings, artist_top_fans, recording_factor
 from payouts.estimates import cached_month_estimate
 from payouts.maths.progressive import DEFAULT_PARAMS, allocate_progressive
 from payouts.models import Hold, PayoutRun
@@ -106,7 +106,8 @@ def open_month_progressive(*, artist_id: str, month: date) -> ProgressiveCompari
     artist_plays = plays["by_artist"].get(artist_id, 0)
     if not keys:
         return ProgressiveComparison(Fraction(0), artist_plays, 0, base_plays)
-    allocation = allocate_progressive(plays_per_artist=keys, pool=plays["pools"])
+    pool = Fraction(plays["pools"]) * recording_factor(month)  # the recording pools
+    allocation = allocate_progressive(plays_per_artist=keys, pool=pool)
     amount = Fraction(0)
     for isrc, settlement in track_settlements(plays["mine"]).items():
         share = dict(settlement.payees).get(artist_id)
@@ -280,7 +281,8 @@ def dashboard_data(*, artist: Artist, now: datetime | None = None) -> dict[str, 
     progressive_comparison = open_month_progressive(artist_id=artist.id, month=month)
     progressive = progressive_comparison.amount
     comparison: dict[str, Any] = {
-        "user_centric": {"amount": earnings["amount"], "per_stream": earnings["per_stream"]},
+        # The models compare recording money (docs/rules.md §2 Comparisons).
+        "user_centric": {"amount": earnings["recording_amount"], "per_stream": earnings["per_stream"]},
         "pro_rata": {
             "amount": earnings["pro_rata_amount"],
             "per_stream": _rate(Decimal(earnings["pro_rata_amount"]), earnings["streams"]),

@@ -20,6 +20,7 @@ from payouts.estimates import cached_month_estimate
 from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunTrack
 from payouts.policy import RunPolicy
 from payouts.pools import pools_of
+from payouts.publishing_estimates import publishing_estimate
 from streams.live import dispatch
 from streams.live.estimates import fan_names, live_artist_estimate, live_top_fans
 from streams.selectors import qualifying_streams
@@ -114,8 +115,10 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
     run = final_run(month)
     if run is not None:
         return final_earnings(artist_id=artist_id, run=run)
-    # Estimates cover the recording side (the works' side is settled by the month's run).
+    # The recording side scales the whole-pool estimates; the works the artist writes add
+    # the publishing side (docs/rules.md §2 Publishing).
     factor = recording_factor(month)
+    publishing, publishing_bound = publishing_estimate(payee_id=artist_id, month=month)
     if dispatch.live_enabled():
         live = live_artist_estimate(artist_id=artist_id, month=month)
         return Earnings(
@@ -123,12 +126,13 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
             month=month,
             status="estimate",
             gross=live.gross * factor,
-            amount=live.amount * factor,
+            amount=live.amount * factor + publishing,
             streams=live.streams,
             listeners=live.listeners,
             pro_rata_amount=live.pro_rata_amount * factor,
             updated_at=live.updated_at,
-            bound=live.bound * factor,
+            bound=live.bound * factor + publishing_bound,
+            publishing_amount=publishing,
         )
     estimate = cached_month_estimate(month)
     return Earnings(
@@ -136,11 +140,12 @@ def artist_earnings(*, artist_id: str, month: date) -> Earnings:
         month=month,
         status="estimate",
         gross=estimate.allocation.artist_gross.get(artist_id, Fraction(0)) * factor,
-        amount=estimate.allocation.payee_exact.get(artist_id, Fraction(0)) * factor,
+        amount=estimate.allocation.payee_exact.get(artist_id, Fraction(0)) * factor + publishing,
         streams=estimate.artist_streams.get(artist_id, 0),
         listeners=estimate.artist_listeners.get(artist_id, 0),
         pro_rata_amount=estimate.pro_rata.payee_exact.get(artist_id, Fraction(0)) * factor,
         updated_at=datetime.now(UTC),
+        publishing_amount=publishing,
     )
 
 

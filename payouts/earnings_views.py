@@ -26,9 +26,7 @@ class EarningsSerializer(serializers.Serializer):
         help_text="What the artist receives as a payee after splits: recording_amount + publishing_amount."
     )
     recording_amount = serializers.CharField(help_text="From its recordings (after splits).")
-    publishing_amount = serializers.CharField(
-        help_text="From the musical works it writes or publishes (a final month; estimates show 0)."
-    )
+    publishing_amount = serializers.CharField(help_text="From the musical works it writes or publishes.")
     fee = serializers.CharField(required=False, help_text="A final month: the distribution fee taken.")
     withheld = serializers.CharField(required=False, help_text="A final month: the tax withheld.")
     payable = serializers.CharField(required=False, help_text="A final month: amount - fee - withheld.")

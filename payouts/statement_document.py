@@ -163,8 +163,9 @@ def _header(run: PayoutRun, result: PayeeResult, currency: str, money: Callable[
     yield ("Run", run.pk)
     yield ("Currency", currency)
     yield ("Streams", result.streams)
-    yield (f"Recordings ({currency})", money(result.recording_minor))
-    yield (f"Musical works ({currency})", money(result.publishing_minor))
+    if Decimal(run.policy.get("publishing_rate", "0")):  # the two sides, when the month has both
+        yield (f"Recordings ({currency})", money(result.recording_minor))
+        yield (f"Musical works ({currency})", money(result.publishing_minor))
     yield (f"Total ({currency})", money(result.amount_minor))
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import kalipxo.converters  # noqa: F401 - registers <id:...> and <ext:...>
-from payouts import earnings_views, run_views, views
+from payouts import earnings_views, review_views, run_views, views
 
 urlpatterns = [
     path("calculator", views.CalculatorView.as_view(), name="calculator"),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("artists/<ext:artist_id>/fans", earnings_views.ArtistFansView.as_view(), name="artist-fans"),
     path(
         "artists/<ext:artist_id>/review-requests",
-        run_views.ReviewRequestsView.as_view(),
+        review_views.ReviewRequestsView.as_view(),
         name="artist-review-requests",
     ),
     path("payout-runs", run_views.PayoutRunsView.as_view(), name="payout-runs"),

@@ -19,15 +19,15 @@ from django.db.models import Count, DecimalField, F, Sum
 
 from artists.models import Artist, Payee, Track
 from kalipxo.money import WIDE_DIGITS, decimal_context, exact_decimal
+from payouts.engine.reference_publishing import PublishingLineRow, publishing_side
 from payouts.maths import Allocation
 from payouts.maths.pro_rata import pro_rata_from_parts
 from payouts.maths.progressive import allocate_progressive
-from payouts.maths.publishing import PublishingAllocation, allocate_publishing
+from payouts.maths.publishing import PublishingAllocation
 from payouts.maths.user_centric import (
     ListenerMonth,
     UserCentricParts,
     allocate_from_parts,
-    unallocated_spread,
 )
 from payouts.models import (
     AllocationLine,
@@ -75,20 +75,6 @@ class Line:
     listeners_amount: Decimal
     unallocated_amount: Decimal
     share: Decimal
-    amount: Decimal
-
-
-@dataclass
-class PublishingLineRow:
-    """A publishing line (see `PublishingLine`); payee and work "" is mechanical suspense."""
-
-    payee: str
-    isrc: str
-    work: str
-    country: str
-    tier: str
-    streams: int
-    share: Fraction
     amount: Decimal
 
 
@@ -250,66 +236,13 @@ def compute(
         line_amounts, line_streams, spread=spread, month_streams=month_streams, catalog=catalog
     )
     if policy.publishing_rate > 0:
-        _publishing(
-            outcome, policy=policy, parts=publishing_parts, catalog=catalog,
+        side = publishing_side(
+            policy=policy, parts=publishing_parts, links=catalog.links, work_payees=catalog.work_payees,
             own=publishing_line_amounts, streams=line_streams,
         )  # fmt: skip
+        outcome.publishing, outcome.publishing_other = side.paid, side.other
+        outcome.publishing_pools, outcome.publishing_lines = side.pools, side.lines
     return outcome
-
-
-def _publishing(
-    outcome: Outcome,
-    *,
-    policy: RunPolicy,
-    parts: UserCentricParts,
-    catalog: Catalog,
-    own: Mapping[tuple[str, str, str], Fraction],
-    streams: Mapping[tuple[str, str, str], int],
-) -> None:
-    """The publishing side by both methods, and its lines by the run's method."""
-    links = {isrc: list(pairs) for isrc, pairs in catalog.links.items()}
-    works = {work: list(pairs) for work, pairs in catalog.work_payees.items()}
-    by_method = {
-        method: allocate_publishing(
-            parts=parts, method=method, links=links, work_payees=works,
-            unallocated_policy=policy.unallocated_policy,  # type: ignore[arg-type]
-            places=policy.minor_exponent,
-        )
-        for method in ("user_centric", "pro_rata")
-    }  # fmt: skip
-    outcome.publishing = by_method[policy.publishing_allocation]  # type: ignore[index]
-    outcome.publishing_other = by_method[policy.publishing_other]  # type: ignore[index]
-    outcome.publishing_pools = parts.pools
-    month_streams = sum(streams.values())
-    paid = outcome.publishing.allocation
-    retained = paid.retained_exact
-    # A line's publishing amount: by the user-centric method the listeners' own pools and
-    # the spread; by the statutory one the month's pool (less what is kept) per stream.
-    spreads = unallocated_spread(parts=parts, unallocated_policy=policy.unallocated_policy)  # type: ignore[arg-type]
-    spread = parts.unallocated if spreads else Fraction(0)
-    rows: list[PublishingLineRow] = []
-    for key in sorted(streams):
-        isrc, country, tier = key
-        if policy.publishing_allocation == "user_centric":
-            amount = own.get(key, Fraction(0)) + (spread * streams[key] / month_streams if spread else 0)
-        else:
-            amount = (parts.pools - retained) * streams[key] / month_streams
-        linked = Fraction(0)
-        for work, link in links.get(isrc, ()):
-            if work not in works:
-                continue
-            linked += Fraction(link)
-            for payee, share in works[work]:
-                part = Fraction(link) * Fraction(share)
-                value = to_decimal(amount * part)
-                rows.append(PublishingLineRow(payee, isrc, work, country, tier, streams[key], part, value))
-        if linked < 1:
-            rows.append(
-                PublishingLineRow(
-                    "", isrc, "", country, tier, streams[key], 1 - linked, to_decimal(amount * (1 - linked))
-                )
-            )
-    outcome.publishing_lines = rows
 
 
 def _lines(

@@ -119,6 +119,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/payout-runs/<id:run_id>/holds/<id:hold_id>", POST): Rule(ADMINS, body={"decision": "reject"}),
     ("api/v1/payout-runs/<id:run_id>/finalize", POST): Rule(ADMINS, body={}),
     ("api/v1/payout-runs/<id:run_id>/payouts.csv", GET): Rule(ADMINS),
+    ("api/v1/payout-runs/<id:run_id>/usage.csv", GET): Rule(ADMINS),
     ("api/v1/payout-runs/<id:run_id>/statements/<ext:payee>.csv", GET): Rule(SEES_ART_A),
     # Public: the calculator, the schema and its docs
     ("api/v1/calculator", GET): Rule(EVERYONE, query="model=pro_rata&plays=1000&rate=0.004"),

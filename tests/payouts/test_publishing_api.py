@@ -194,3 +194,35 @@ def test_the_service_default_is_the_statutory_table() -> None:
         "[(2023, Decimal('0.151')), (2024, Decimal('0.152')), (2025, Decimal('0.1525')), "
         "(2026, Decimal('0.153')), (2027, Decimal('0.1535'))]"
     )
+
+
+@pytest.mark.usefixtures("publishing_on")
+def test_an_open_month_estimates_both_sides(
+    settings: Any,
+    distributor_api: APIClient,
+    billing_api: APIClient,
+    ingest_api: APIClient,
+    admin_api: APIClient,
+) -> None:
+    """December so far, from the database: L1 (net 10.00, whole pool 8.50) plays T1 three
+    times and T2 once. art-1's recording: T1's 6.375 × 0.697 / 0.85 = 5.2275. As half the
+    writer of wrk-1 (all of T1, half of T2): (6.375 × 1 + 2.125 × 0.5) × 0.5 × 0.153 / 0.85
+    = 0.669375."""
+    settings.LIVE_REDIS_URL = ""  # the database's estimate, whatever the test's Redis
+    _month(distributor_api, billing_api, ingest_api)  # the catalog and works (and October)
+    revenue = {"id": "r-dec", "listener": "L1", "month": "2026-12", "source": "subscription",
+               "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00", "fees": "0.00"}  # fmt: skip
+    assert billing_api.post("/api/v1/revenue", revenue, format="json").status_code in (200, 201)
+    plays = [
+        {"event_id": f"dec-{n}", "listener": "L1", "isrc": isrc, "started_at": "2026-12-01T10:00:00Z",
+         "duration_ms": 180000, "country": "US", "tier": "premium"}
+        for n, isrc in enumerate([T1, T1, T1, T2])
+    ]  # fmt: skip
+    assert ingest_api.post("/api/v1/streams", plays, format="json").json()["accepted"] == 4
+    earnings = admin_api.get("/api/v1/artists/art-1/earnings?month=2026-12").json()
+    assert earnings["status"] == "estimate"
+    assert (earnings["recording_amount"], earnings["publishing_amount"], earnings["amount"]) == (
+        "5.23", "0.67", "5.90",
+    )  # fmt: skip
+    assert earnings["per_stream"] == "1.7425"  # 5.2275 / 3: the recording side per stream
+    assert "fee" not in earnings and "payable" not in earnings  # only a final month has them

@@ -141,11 +141,13 @@ def test_payouts_csv_one_row_per_payee(month_run: PayoutRun, admin_api: APIClien
 
 
 def test_a_statement_chains_allocation_split_and_payee(month_run: PayoutRun, admin_api: APIClient) -> None:
-    """The machine-readable detail (?detail=1), as it has always been written."""
+    """The machine-readable detail (?detail=1), as it has always been written; the
+    publishing side's columns come after the first ones, never between them."""
     rows = rows_of(admin_api.get(f"/api/v1/payout-runs/{month_run.pk}/statements/art-1.csv?detail=1"))
     assert rows[0] == [
         "run", "month", "currency", "payee", "stage", "isrc", "title", "track_artist", "country", "tier",
         "streams", "from_listener_pools", "from_unallocated_pools", "track_amount", "share", "amount",
+        "work", "work_title",
     ]  # fmt: skip
     header = rows[0]
     lines = [dict(zip(header, row, strict=True)) for row in rows[1:]]

@@ -55,6 +55,10 @@
     Kx.setText("est-listeners", Kx.count(e.listeners));
     Kx.setText("est-per-stream", Kx.money(e.per_stream));
     Kx.setText("est-gross", Kx.money(e.gross));
+    if (document.getElementById("est-sides")) {  // shown for an artist who also writes
+      Kx.setText("est-recording", Kx.money(e.recording_amount));
+      Kx.setText("est-publishing", Kx.money(e.publishing_amount));
+    }
     // A live figure states how far from the exact amount it may be, once that reaches half
     // a cent (below, the cents shown are exact).
     const bounded = Boolean(e.bound) && Number(e.bound) >= 0.005;
