@@ -211,7 +211,8 @@ def test_an_open_month_estimates_both_sides(
     settings.LIVE_REDIS_URL = ""  # the database's estimate, whatever the test's Redis
     _month(distributor_api, billing_api, ingest_api)  # the catalog and works (and October)
     revenue = {"id": "r-dec", "listener": "L1", "month": "2026-12", "source": "subscription",
-               "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00", "fees": "0.00"}  # fmt: skip
+               "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00",
+               "fees": "0.00"}  # fmt: skip
     assert billing_api.post("/api/v1/revenue", revenue, format="json").status_code in (200, 201)
     plays = [
         {"event_id": f"dec-{n}", "listener": "L1", "isrc": isrc, "started_at": "2026-12-01T10:00:00Z",
