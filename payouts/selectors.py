@@ -209,7 +209,10 @@ def run_comparison(run: PayoutRun) -> dict[str, Any]:
         ]
     )
     return {
-        "total_user_centric": format_minor(run.allocated_minor, places),
+        # The models compare the recording side (docs/rules.md §2 Comparisons).
+        "total_user_centric": format_minor(
+            (run.allocated_minor or 0) - (run.publishing_allocated_minor or 0), places
+        ),
         "total_pro_rata": format_minor(comparison.get("pro_rata", {}).get("allocated_minor"), places),
         "total_progressive": format_minor(comparison.get("progressive", {}).get("allocated_minor"), places),
         "progressive_base_value": comparison.get("progressive", {}).get("base_value"),

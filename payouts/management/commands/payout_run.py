@@ -139,10 +139,18 @@ class Command(BaseCommand):
             f"{totals.get('listeners') or '-'} listeners",
             f"  holds       {detail.get('holds')}",
         ]
+        publishing = totals.get("publishing") or {}
+        if publishing.get("pools") not in (None, "0.00"):  # the part of the totals above for works
+            lines.insert(
+                5,
+                f"  works       pools {publishing['pools']}, allocated {publishing['allocated']}, "
+                f"mechanical suspense {publishing['suspense']}, retained {publishing['retained']} "
+                "(part of the figures above)",
+            )
         comparison = detail.get("comparison")
         if comparison:
             lines.append(
-                f"  models      user-centric {comparison['total_user_centric']}, "
+                f"  models      (recordings) user-centric {comparison['total_user_centric']}, "
                 f"pro-rata {comparison['total_pro_rata']}, progressive {comparison['total_progressive']}"
             )
         late = detail.get("late", {})
