@@ -9,6 +9,10 @@ from rest_framework.request import Request
 
 from artists.models import ApiClient
 
+# The role of a web login for a writer or publisher (a payee paid for musical works). It
+# has no API token role: such a login sees its own pages and downloads its statements.
+PAYEE_ROLE = "payee"
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -18,6 +22,7 @@ class Actor:
     name: str
     distributor_id: int | None = None
     artist_id: str | None = None
+    payee_id: str | None = None
     is_authenticated: bool = True  # lets DRF treat an Actor as request.user
     is_staff: bool = False
 
@@ -49,6 +54,8 @@ class Actor:
                 name=user.get_username(),
                 distributor_id=account.distributor_id,
             )
+        if account.payee_id:
+            return cls(role=PAYEE_ROLE, name=user.get_username(), payee_id=account.payee_id)
         return None
 
     @property
@@ -84,6 +91,20 @@ def allow_roles(*roles: str) -> type[BasePermission]:
 
     RolePermission.__name__ = f"Allow{''.join(r.title() for r in sorted(allowed))}"
     return RolePermission
+
+
+def can_view_payee(actor: Actor, *, payee_id: str, payee_distributor_id: int | None) -> bool:
+    """A payee's pages: admins, the payee's own login (an artist's payee is the artist's id),
+    and the distributor it belongs to."""
+    if actor.is_admin:
+        return True
+    if actor.role == PAYEE_ROLE:
+        return actor.payee_id == payee_id
+    if actor.role == ApiClient.Role.ARTIST:
+        return actor.artist_id == payee_id
+    if actor.role == ApiClient.Role.DISTRIBUTOR:
+        return payee_distributor_id is not None and payee_distributor_id == actor.distributor_id
+    return False
 
 
 def can_view_artist(actor: Actor, *, artist_id: str, artist_distributor_id: int | None) -> bool:

@@ -235,7 +235,8 @@ class ApiClient(models.Model):
 
 
 class PortalAccount(models.Model):
-    """Links a web login to the artist (or distributor) whose pages it may see."""
+    """Links a web login to the artist, the distributor, or the writer or publisher (a payee
+    paid for musical works) whose pages it may see."""
 
     user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="portal_account")
     artist = models.ForeignKey(
@@ -244,15 +245,17 @@ class PortalAccount(models.Model):
     distributor = models.ForeignKey(
         Distributor, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
     )
+    payee = models.ForeignKey(Payee, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="portal_account_one_scope",
-                condition=models.Q(artist__isnull=False, distributor__isnull=True)
-                | models.Q(artist__isnull=True, distributor__isnull=False),
+                condition=models.Q(artist__isnull=False, distributor__isnull=True, payee__isnull=True)
+                | models.Q(artist__isnull=True, distributor__isnull=False, payee__isnull=True)
+                | models.Q(artist__isnull=True, distributor__isnull=True, payee__isnull=False),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.artist_id or self.distributor}"
+        return f"{self.user} → {self.artist_id or self.distributor or self.payee_id}"

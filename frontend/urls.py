@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("dashboard/", views.dashboard_home, name="dashboard"),
+    path("works/<ext:payee_id>/", views.payee_works, name="payee-works"),
     path("dashboard/<ext:artist_id>/", views.artist_dashboard, name="artist-dashboard"),
     path("dashboard/<ext:artist_id>/payouts.csv", views.artist_payouts_csv, name="artist-payouts-csv"),
     path("console/", views.console, name="console"),

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from artists.access import Actor, can_view_artist
-from artists.models import Artist
-from frontend import console_selectors, dashboard_selectors, selectors, settlement_selectors
+from artists.access import Actor, can_view_artist, can_view_payee
+from artists.models import Artist, Payee
+from frontend import console_selectors, dashboard_selectors, selectors, settlement_selectors, works_selectors
 from frontend.forms import LoginForm, PasswordForm
 from kalipxo.months import add_months, month_name
 from kalipxo.validation import parse_month
@@ -91,6 +91,8 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         )
     if actor.artist_id:
         return redirect("artist-dashboard", artist_id=actor.artist_id)
+    if actor.payee_id:
+        return redirect("payee-works", payee_id=actor.payee_id)
     chosen = request.GET.get("artist")
     if chosen:
         return redirect("artist-dashboard", artist_id=_visible_artist(actor, chosen).id)
@@ -107,6 +109,26 @@ def _month_param(request: HttpRequest, name: str = "month") -> date | None:
         return None
     parsed = parse_month(raw)
     return None if isinstance(parsed, str) else parsed
+
+
+@login_required
+def payee_works(request: HttpRequest, payee_id: str) -> HttpResponse:
+    """A writer's or publisher's works, this month's estimate of them and its statements."""
+    actor = _actor(request)
+    payee = Payee.objects.filter(pk=payee_id).first()
+    artist = None if payee else Artist.objects.filter(pk=payee_id).first()
+    if artist is not None:  # an artist with no payee row yet: its own payee id, no works
+        payee = Payee(
+            id=artist.id, kind=Payee.Kind.ARTIST, name=artist.name, distributor_id=artist.distributor_id
+        )
+    if (
+        actor is None
+        or payee is None
+        or not can_view_payee(actor, payee_id=payee.id, payee_distributor_id=payee.distributor_id)
+    ):
+        raise Http404("No such payee that you may see.")
+    data = works_selectors.works_data(payee=payee)
+    return render(request, "frontend/works.html", {"nav": "dashboard", "data": data})
 
 
 @login_required

@@ -7,6 +7,7 @@ that × Σ over its works (link share × its share of the work), by the catalog 
 estimate follows the user-centric method; the month's run applies the policy's.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
@@ -28,17 +29,32 @@ def payee_recording_weights(payee_id: str) -> dict[str, Fraction]:
     return weights
 
 
-def publishing_estimate(*, payee_id: str, month: date) -> tuple[Fraction, Fraction]:
-    """(the payee's publishing estimate, the most it may be off) in currency units."""
+@dataclass(frozen=True)
+class RecordingEstimate:
+    publishing: Fraction  # the recording's publishing amount so far, before its links
+    bound: Fraction  # the most `publishing` may be off
+    streams: int
+
+
+def recording_estimates(*, month: date, isrcs: list[str]) -> dict[str, RecordingEstimate]:
+    """Each recording's publishing estimate for the month so far (ISRCs not played: none)."""
     policy = RunPolicy.from_settings(month)
-    weights = payee_recording_weights(payee_id)
-    if not weights or not policy.publishing_rate or not policy.rights_share:
-        return Fraction(0), Fraction(0)
+    if not isrcs or not policy.publishing_rate or not policy.rights_share:
+        return {}
     factor = Fraction(policy.publishing_rate) / Fraction(policy.rights_share)
     if dispatch.live_enabled():
-        tracks = live_track_estimates(month=month, isrcs=sorted(weights))
-        amount = sum((t.gross * weights[i] for i, t in tracks.items()), Fraction(0))
-        bound = sum((t.bound * weights[i] for i, t in tracks.items()), Fraction(0))
-        return amount * factor, bound * factor
-    gross = cached_month_estimate(month).allocation.track_gross
-    return sum((gross.get(i, Fraction(0)) * w for i, w in weights.items()), Fraction(0)) * factor, Fraction(0)
+        live = live_track_estimates(month=month, isrcs=sorted(isrcs))
+        return {i: RecordingEstimate(e.gross * factor, e.bound * factor, e.streams) for i, e in live.items()}
+    allocation = cached_month_estimate(month).allocation
+    gross, streams = allocation.track_gross, allocation.streams
+    played = [i for i in isrcs if i in gross]
+    return {i: RecordingEstimate(gross[i] * factor, Fraction(0), streams.get(i, 0)) for i in played}
+
+
+def publishing_estimate(*, payee_id: str, month: date) -> tuple[Fraction, Fraction]:
+    """(the payee's publishing estimate, the most it may be off) in currency units."""
+    weights = payee_recording_weights(payee_id)
+    estimates = recording_estimates(month=month, isrcs=sorted(weights))
+    amount = sum((e.publishing * weights[i] for i, e in estimates.items()), Fraction(0))
+    bound = sum((e.bound * weights[i] for i, e in estimates.items()), Fraction(0))
+    return amount, bound

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from artists.access import Actor, allow_roles, require_actor
+from artists.access import PAYEE_ROLE, Actor, allow_roles, require_actor
 from artists.models import ApiClient
 from kalipxo.validation import month_label
 from payouts import console, selectors, statement_export, statements
@@ -21,7 +21,7 @@ from payouts.run import errors, finalize, holds, start
 from payouts.run.window import MonthNotOver
 
 ADMINS = allow_roles()
-STATEMENT_READERS = allow_roles(ApiClient.Role.DISTRIBUTOR, ApiClient.Role.ARTIST)
+STATEMENT_READERS = allow_roles(ApiClient.Role.DISTRIBUTOR, ApiClient.Role.ARTIST, PAYEE_ROLE)
 
 RunSerializer = inline_serializer(
     name="PayoutRun",
@@ -314,6 +314,8 @@ def _may_read_statement(actor: Actor, result: PayeeResult) -> bool:
         return True
     if actor.role == ApiClient.Role.ARTIST:
         return actor.artist_id == result.payee
+    if actor.role == PAYEE_ROLE:  # a writer's or publisher's login
+        return actor.payee_id == result.payee
     if actor.role == ApiClient.Role.DISTRIBUTOR:
         return result.distributor_id is not None and result.distributor_id == actor.distributor_id
     return False

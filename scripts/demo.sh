@@ -25,6 +25,7 @@ cat <<MSG
   Kalipxo is running at http://127.0.0.1:$port/
     admin console and Django admin: user "admin", password "kalipxo-demo"
     artist dashboard:               user "artist", password "kalipxo-demo"
+    songwriter's works:             user "writer", password "kalipxo-demo"
     API docs:                       http://127.0.0.1:$port/api/docs/
 
 MSG

@@ -135,6 +135,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("dashboard/", GET): Rule(SESSIONS),
     ("dashboard/<ext:artist_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("dashboard/<ext:artist_id>/payouts.csv", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
+    ("works/<ext:payee_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("console/", GET): Rule(ADMINS & SESSIONS),
     ("console/runs/<id:run_id>/", GET): Rule(ADMINS & SESSIONS),
 }
@@ -216,7 +217,7 @@ class World:
 
     def url(self, route: str) -> str:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
-                  "payee": "art-a", "work_id": "wrk-a"}  # fmt: skip
+                  "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a"}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]

@@ -1,4 +1,5 @@
-"""Demo logins: an admin, and an artist account for the demo's most-streamed artist."""
+"""Demo logins: an admin, an artist account for the demo's most-streamed artist, and a
+writer account for the songwriter with the most works."""
 
 from typing import Any
 
@@ -7,14 +8,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Count
 
-from artists.models import Artist, PortalAccount, Track
+from artists.models import Artist, Payee, PortalAccount, Track
 from streams.models import StreamEvent
 
 DEMO_PASSWORD = "kalipxo-demo"  # noqa: S105 - printed by the demo command; demo databases only
 
 
 class Command(BaseCommand):
-    help = 'Create the demo logins "admin" and "artist" (password "kalipxo-demo"). Idempotent.'
+    help = 'Create the demo logins "admin", "artist" and "writer" (password "kalipxo-demo"). Idempotent.'
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEMO_PASSWORD)
@@ -35,8 +36,26 @@ class Command(BaseCommand):
         if created:
             user.set_password(options["password"])
             user.save()
-        PortalAccount.objects.update_or_create(user=user, defaults={"artist": artist, "distributor": None})
-        self.stdout.write(f'Demo logins ready: "admin" and "artist" (artist {artist.name}, {artist.id}).')
+        PortalAccount.objects.update_or_create(
+            user=user, defaults={"artist": artist, "distributor": None, "payee": None}
+        )
+        message = f'Demo logins ready: "admin", "artist" (artist {artist.name}, {artist.id})'
+        writer = (
+            Payee.objects.filter(kind=Payee.Kind.WRITER)
+            .annotate(works=Count("work_shares"))
+            .order_by("-works", "id")
+            .first()
+        )
+        if writer is not None:
+            user, created = users.objects.get_or_create(username="writer")
+            if created:
+                user.set_password(options["password"])
+                user.save()
+            PortalAccount.objects.update_or_create(
+                user=user, defaults={"artist": None, "distributor": None, "payee": writer}
+            )
+            message += f' and "writer" (songwriter {writer.name}, {writer.id})'
+        self.stdout.write(message + ".")
 
     @staticmethod
     def _top_artist() -> Artist | None:
