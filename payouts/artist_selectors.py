@@ -90,7 +90,8 @@ def artist_final_tracks(artist_id: str, month: date) -> list[dict[str, Any]]:
 
 def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]:
     """From the artist's tracks' gross to the amount payable, stage by stage (docs/rules.md §2
-    traceability: allocation → split → payee), for a finalized month."""
+    traceability: allocation → split → payee), with what the works it writes earned beside
+    its recordings, for a finalized month."""
     run = final_run(month)
     if run is None:
         return []
@@ -105,6 +106,7 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
     from_others = Decimal(mine.exclude(artist=artist_id).aggregate(t=Sum("amount"))["t"] or 0)
     payee = PayeeResult.objects.filter(run=run, payee=artist_id).first()
     exact = payee.amount_exact if payee else Decimal(0)
+    works = payee.publishing_exact if payee else Decimal(0)
     payable = Decimal(payee.amount_minor if payee else 0).scaleb(-places)
 
     def step(stage: str, label: str, amount: Decimal, shown: int = EXACT_PLACES) -> dict[str, Any]:
@@ -116,6 +118,8 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
         step("allocation", "Gross: your tracks before splits", gross),
         step("split", "Paid by split to other payees on your tracks", max(gross - kept, Decimal(0))),
         step("split", "Received by split on other artists' tracks", from_others),
+        # The publishing side (docs/rules.md §2 Publishing): the songs the artist writes.
+        step("publishing", "From the songs you write (musical works)", works),
         step("payee", "Your exact share", exact),
         step("payee", "Payable, rounded once to the cent (largest remainder)", payable, places),
     ]

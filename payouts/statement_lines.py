@@ -1,8 +1,10 @@
 """A payee's statement lines of a run, and where its statement is downloaded."""
 
 from collections import defaultdict
+from decimal import Decimal, localcontext
 from typing import Any
 
+from kalipxo.money import WIDE_DIGITS, decimal_context
 from payouts.models import (
     AllocationLine,
     PayoutRun,
@@ -49,30 +51,34 @@ def payee_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
 
 def payee_publishing_lines(run: PayoutRun, payee: str) -> list[dict[str, Any]]:
     """The payee's publishing lines (recording, work, territory, tier) with the recording's
-    and the work's titles (docs/rules.md §2 Publishing: their own statement lines)."""
+    and the work's titles (docs/rules.md §2 Publishing: their own statement lines): each
+    work line × the payee's share of the work, so `share` is link share × that share."""
+    shares = RunWorkShare.objects.filter(run=run, payee=payee).values_list("work", "share", "title")
+    mine = {work: (share, title) for work, share, title in shares}
     lines = list(
-        PublishingLine.objects.filter(run_id=run.pk, payee=payee).order_by("isrc", "work", "country", "tier")
+        PublishingLine.objects.filter(run_id=run.pk, work__in=list(mine)).order_by(
+            "isrc", "work", "country", "tier"
+        )
     )
     titles: dict[str, str] = defaultdict(str)
     tracks = TrackResult.objects.filter(run=run, isrc__in={line.isrc for line in lines})
     titles.update(tracks.values_list("isrc", "title"))
-    works: dict[str, str] = defaultdict(str)
-    shares = RunWorkShare.objects.filter(run=run, work__in={line.work for line in lines})
-    works.update(shares.values_list("work", "title"))
-    return [
-        {
-            "isrc": line.isrc,
-            "title": titles[line.isrc],
-            "work": line.work,
-            "work_title": works[line.work],
-            "country": line.country,
-            "tier": line.tier,
-            "streams": line.streams,
-            "share": line.share,
-            "amount": line.amount,
-        }
-        for line in lines
-    ]
+    with localcontext(decimal_context(WIDE_DIGITS)):  # exact products: 30 places × 6
+        return [_publishing_line(line, titles[line.isrc], *mine[line.work]) for line in lines]
+
+
+def _publishing_line(line: PublishingLine, title: str, share: Decimal, work_title: str) -> dict[str, Any]:
+    return {
+        "isrc": line.isrc,
+        "title": title,
+        "work": line.work,
+        "work_title": work_title,
+        "country": line.country,
+        "tier": line.tier,
+        "streams": line.streams,
+        "share": line.share * share,
+        "amount": line.amount * share,
+    }
 
 
 def payee_releases(run: PayoutRun, payee: str) -> list[dict[str, Any]]:

@@ -173,16 +173,7 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
             [bucket, bucket, run_id],
         )
         if publishing:
-            # A payee's streams count each recording line once, however many of the
-            # recording's works it writes.
-            cursor.execute(
-                f"INSERT INTO {scratch.sums} (bucket, kind, key, streams, amount, pro_rata_amount) "  # noqa: S608
-                "SELECT %s, CASE WHEN payee = '' THEN 'pub_suspense' ELSE 'pub_payee' END, "
-                "CASE WHEN payee = '' THEN isrc ELSE payee END, sum(streams), sum(amount), sum(other) "
-                "FROM (SELECT payee, isrc, country, tier, max(streams) AS streams, sum(amount) AS amount, "
-                "sum(other) AS other FROM kx_pub GROUP BY payee, isrc, country, tier) AS p GROUP BY 2, 3",
-                [bucket],
-            )
+            _publishing_sums(cursor, scratch=scratch, run_id=run_id, bucket=bucket)
 
 
 # The share of each recording linked to works that have writers (the rest is mechanical
@@ -196,24 +187,43 @@ _LINKED_SQL = (
 
 def _publishing_split(cursor: Any, *, run_id: int, paying: str, other: str) -> None:
     """The publishing side's split stage: each line's publishing amount to the works linked
-    to its ISRC by link share and on to their payees by share; the part not linked (no
-    work, links short of 1, an ISRC not in the catalog) to mechanical suspense, under an
-    empty payee and work. Writes the publishing lines; leaves `kx_pub` for the sums."""
+    to its ISRC by link share; the part not linked (no work, links short of 1, an ISRC not in
+    the catalog) to mechanical suspense, under an empty work. Writes the publishing lines
+    (one per work: a payee's part is the line × its share of the work) and leaves `kx_pub`
+    for the sums."""
     cursor.execute(
         "CREATE TEMP TABLE kx_pub ON COMMIT DROP AS "  # noqa: S608
-        "SELECT w.payee, l.work, a.isrc, a.country, a.tier, a.streams, l.share * w.share AS share, "
-        f"a.{paying} * l.share * w.share AS amount, a.{other} * l.share * w.share AS other "
+        "SELECT l.work, a.isrc, a.country, a.tier, a.streams, l.share, "
+        f"a.{paying} * l.share AS amount, a.{other} * l.share AS other "
         "FROM kx_alloc a JOIN payouts_runworklink l ON l.run_id = %s AND l.isrc = a.isrc "
-        "JOIN payouts_runworkshare w ON w.run_id = %s AND w.work = l.work "
-        "UNION ALL SELECT '', '', a.isrc, a.country, a.tier, a.streams, 1 - coalesce(lk.linked, 0), "
+        "AND EXISTS (SELECT 1 FROM payouts_runworkshare w WHERE w.run_id = %s AND w.work = l.work) "
+        "UNION ALL SELECT '', a.isrc, a.country, a.tier, a.streams, 1 - coalesce(lk.linked, 0), "
         f"a.{paying} * (1 - coalesce(lk.linked, 0)), a.{other} * (1 - coalesce(lk.linked, 0)) "
         f"FROM kx_alloc a LEFT JOIN ({_LINKED_SQL}) lk ON lk.isrc = a.isrc "
         "WHERE coalesce(lk.linked, 0) < 1",
         [run_id, run_id, run_id, run_id],
     )
     cursor.execute(
-        "INSERT INTO payouts_publishingline (run_id, payee, isrc, work, country, tier, streams, share, "  # noqa: S608
-        f"amount) SELECT %s, payee, isrc, work, country, tier, streams, share, round(amount, {SUM_PLACES}) "
-        "FROM kx_pub",
+        "INSERT INTO payouts_publishingline (run_id, isrc, work, country, tier, streams, share, amount) "  # noqa: S608
+        f"SELECT %s, isrc, work, country, tier, streams, share, round(amount, {SUM_PLACES}) FROM kx_pub",
         [run_id],
+    )
+
+
+def _publishing_sums(cursor: Any, *, scratch: Scratch, run_id: int, bucket: int) -> None:
+    """Exact sums of the bucket's publishing side: per work first (few rows), then per payee
+    by its share of each work; mechanical suspense per ISRC. A payee's streams count each of
+    its works' recordings once, however many of the recording's works it writes."""
+    cursor.execute(
+        f"INSERT INTO {scratch.sums} (bucket, kind, key, streams, amount, pro_rata_amount) "  # noqa: S608
+        "SELECT %s, 'pub_payee', w.payee, 0, sum(p.amount * w.share), sum(p.other * w.share) "
+        "FROM (SELECT work, sum(amount) AS amount, sum(other) AS other FROM kx_pub WHERE work <> '' "
+        "GROUP BY work) p JOIN payouts_runworkshare w ON w.run_id = %s AND w.work = p.work GROUP BY w.payee "
+        "UNION ALL SELECT %s, 'pub_payee', payee, sum(streams), 0, 0 FROM (SELECT DISTINCT w.payee, p.isrc, "
+        "p.streams FROM (SELECT work, isrc, sum(streams) AS streams FROM kx_pub WHERE work <> '' "
+        "GROUP BY work, isrc) p JOIN payouts_runworkshare w ON w.run_id = %s AND w.work = p.work) AS d "
+        "GROUP BY payee "
+        "UNION ALL SELECT %s, 'pub_suspense', isrc, sum(streams), sum(amount), sum(other) FROM kx_pub "
+        "WHERE work = '' GROUP BY isrc",
+        [bucket, run_id, bucket, run_id, bucket],
     )

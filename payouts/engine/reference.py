@@ -288,8 +288,8 @@ def outcome_write(*, run_id: int, outcome: Outcome, catalog: Catalog) -> None:
     PublishingLine.objects.bulk_create(
         (
             PublishingLine(
-                run_id=run_id, payee=row.payee, isrc=row.isrc, work=row.work, country=row.country,
-                tier=row.tier, streams=row.streams, share=exact_decimal(row.share, 12), amount=row.amount,
+                run_id=run_id, isrc=row.isrc, work=row.work, country=row.country, tier=row.tier,
+                streams=row.streams, share=exact_decimal(row.share, 6), amount=row.amount,
             )
             for row in outcome.publishing_lines
         ),

@@ -17,9 +17,8 @@ LineKey = tuple[str, str, str]  # (ISRC, territory, tier)
 
 @dataclass
 class PublishingLineRow:
-    """A publishing line (see `PublishingLine`); payee and work "" is mechanical suspense."""
+    """A publishing line (see `PublishingLine`); work "" is mechanical suspense."""
 
-    payee: str
     isrc: str
     work: str
     country: str
@@ -75,13 +74,11 @@ def publishing_side(
             if work not in work_payees:
                 continue
             linked += Fraction(link)
-            for payee, share in work_payees[work]:
-                part = Fraction(link) * Fraction(share)
-                value = exact_decimal(amount * part, SUM_PLACES)
-                rows.append(PublishingLineRow(payee, isrc, work, country, tier, streams[key], part, value))
+            value = exact_decimal(amount * Fraction(link), SUM_PLACES)
+            rows.append(PublishingLineRow(isrc, work, country, tier, streams[key], Fraction(link), value))
         if linked < 1:
             rest = exact_decimal(amount * (1 - linked), SUM_PLACES)
-            rows.append(PublishingLineRow("", isrc, "", country, tier, streams[key], 1 - linked, rest))
+            rows.append(PublishingLineRow(isrc, "", country, tier, streams[key], 1 - linked, rest))
     return PublishingSide(
         paid=paid,
         other=by_method[policy.publishing_other],

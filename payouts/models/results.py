@@ -46,28 +46,31 @@ class AllocationLine(models.Model):
 
 class PublishingLine(models.Model):
     """One line of the publishing side's settlement path: a recording's publishing amount in
-    one listener territory and plan tier, through one linked work, to one of its payees.
+    one listener territory and plan tier, through one linked work.
 
-    `share` is the link's share × the payee's share of the work; `amount` the recording's
-    publishing amount in the territory and tier × `share`. An empty payee and work is the
-    part not linked to any work: mechanical suspense for the ISRC.
+    `share` is the link's share and `amount` the recording's publishing amount in the
+    territory and tier × `share`. A payee's part of the line is `amount` × its share of the
+    work (`RunWorkShare`), exact: one row per work, not per payee, so that a work with many
+    writers costs no more lines. An empty work is the part not linked to any work:
+    mechanical suspense for the ISRC.
     """
 
     run_id = models.BigIntegerField()
-    payee = models.CharField(max_length=64, blank=True)
     isrc = models.CharField(max_length=12)
     work = models.CharField(max_length=64, blank=True)
     country = models.CharField(max_length=2)
     tier = models.CharField(max_length=32)
     streams = models.BigIntegerField()
-    share = models.DecimalField(max_digits=13, decimal_places=12)
+    share = models.DecimalField(max_digits=7, decimal_places=6)
     amount = ExactAmountField()
 
     class Meta:
-        indexes = [models.Index(fields=["run_id", "payee"], name="publishing_line_run_payee")]
+        indexes = [models.Index(fields=["run_id", "work"], name="publishing_line_run_work")]
 
     def __str__(self) -> str:
-        return f"Run {self.run_id} {self.isrc} {self.work or '-'} → {self.payee or 'mechanical suspense'}"
+        return (
+            f"Run {self.run_id} {self.isrc} {self.country}/{self.tier} → {self.work or 'mechanical suspense'}"
+        )
 
 
 class PayeeResult(models.Model):

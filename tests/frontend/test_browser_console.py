@@ -134,8 +134,11 @@ def test_holds_are_decided_by_reason_after_a_confirmation_and_can_change_until_c
 
 
 def test_the_comparison_reconciles_and_every_payee_is_searchable(
-    page: Page, live_server: Any, demo: dict
+    page: Page, live_server: Any, demo: dict, settings: Any
 ) -> None:
+    """With the service's own publishing side (docs/rules.md §2 Publishing): the models share
+    the recording pools, the publishing methods the publishing pools."""
+    settings.PUBLISHING_RATES = {2026: Decimal("0.153")}  # snapshotted by the run at its start
     base = live_server.url
     run_id = start_run(page, base, f"{demo['month']:%Y-%m}")
     status = page.locator("#run-status")
@@ -148,8 +151,13 @@ def test_the_comparison_reconciles_and_every_payee_is_searchable(
     run = api_get(page, f"{base}/api/v1/payout-runs/{run_id}")
     totals = run["totals"]
     comparison = run["comparison"]
+    works = totals["publishing"]
+    assert run["policy"]["publishing_rate"] == "0.153" and Decimal(works["pools"]) > 0
 
-    # Each model's row adds up to the pools, and its total is the API's.
+    def recording(name: str) -> str:  # the recording side's part of a v1 total
+        return str(Decimal(totals[name]) - Decimal(works[name]))
+
+    # Each model's row adds up to the recording pools, and its total is the API's.
     models = page.locator("#models-table tbody tr")
     expect(models).to_have_count(3)
     for key, total in (
@@ -163,11 +171,21 @@ def test_the_comparison_reconciles_and_every_payee_is_searchable(
             line.locator(f".model-{p}").inner_text()
             for p in ("allocated", "suspense", "retained", "undistributed")
         ]
-        assert exact_sum([p.replace("$", "").replace(",", "") for p in parts]) == Decimal(totals["pools"])
+        assert exact_sum([p.replace("$", "").replace(",", "") for p in parts]) == Decimal(recording("pools"))
     user_centric = page.locator('#models-table tr[data-model="user_centric"]')
-    expect(user_centric.locator(".model-allocated")).to_have_text(money(totals["allocated"]))
-    expect(user_centric.locator(".model-suspense")).to_have_text(money(totals["suspense"]))
-    expect(user_centric.locator(".model-retained")).to_have_text(money(totals["retained"]))
+    expect(user_centric.locator(".model-allocated")).to_have_text(money(recording("allocated")))
+    expect(user_centric.locator(".model-suspense")).to_have_text(money(recording("suspense")))
+    expect(user_centric.locator(".model-retained")).to_have_text(money(recording("retained")))
+    # Beside them, the works' side by both methods, each adding up to the publishing pools;
+    # the run's own method is the one in its totals.
+    methods = page.locator("#publishing-table tbody tr")
+    expect(methods).to_have_count(2)
+    for i in range(2):
+        cells = [c.replace("$", "").replace(",", "") for c in methods.nth(i).locator("td").all_inner_texts()]
+        assert exact_sum(cells[:3]) == Decimal(cells[3]) == Decimal(works["pools"])
+    own = page.locator('#publishing-table tr[data-method="user_centric"] td')
+    expect(own.first).to_have_text(money(works["allocated"]))
+    expect(page.locator('#publishing-table tr[data-method="user_centric"] th')).to_contain_text("this run")
     # The sentence on pro-rata states the difference of the two totals shown.
     difference = Decimal(comparison["total_pro_rata"]) - Decimal(comparison["total_user_centric"])
     why = page.locator("#models-why li").first

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from artists.models import Payee, RecordingLink, Work, WorkShare
-from payouts.models import Hold, PayeeResult, PublishingLine, SuspenseResult, TrackResult
+from payouts.models import Hold, PayeeResult, PublishingLine, RunWorkShare, SuspenseResult, TrackResult
 from payouts.run.driver import payout_run_drive
 from payouts.run.holds import hold_decide
 from payouts.run.selectors import run_outcome
@@ -117,16 +117,22 @@ def test_both_sides_equal_the_pure_maths(
     assert tracks["QZKPX2600002"].linked_share == 1 and tracks["QZKPX2600003"].linked_share == Decimal("0.5")
     assert tracks["QZKPX2600009"].linked_share == 0
 
-    # Publishing lines explain each payee's publishing amount and the mechanical suspense.
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for payee, isrc, amount in PublishingLine.objects.filter(run_id=run.pk).values_list(
-        "payee", "isrc", "amount"
-    ):
-        sums[payee or f"suspense:{isrc}"] += amount
+    # Publishing lines explain each payee's publishing amount (a work's line × the payee's
+    # share of the work) and the mechanical suspense (lines without a work).
+    shares: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for work, payee, share in RunWorkShare.objects.filter(run=run).values_list("work", "payee", "share"):
+        shares[work].append((payee, share))
+    sums: dict[str, Fraction] = defaultdict(Fraction)
+    lines = PublishingLine.objects.filter(run_id=run.pk)
+    for work, isrc, amount in lines.values_list("work", "isrc", "amount"):
+        if not work:
+            sums[f"suspense:{isrc}"] += Fraction(amount)
+        for payee, share in shares[work]:
+            sums[payee] += Fraction(amount) * Fraction(share)
     for payee, row in rows.items():
-        assert abs(sums[payee] - row.publishing_exact) < Decimal("1e-25"), payee
+        assert abs(sums[payee] - Fraction(row.publishing_exact)) < Fraction(1, 10**25), payee
     for isrc, exact in publishing.suspense_exact.items():
-        assert abs(Fraction(sums[f"suspense:{isrc}"]) - exact) < Fraction(1, 10**25), isrc
+        assert abs(sums[f"suspense:{isrc}"] - exact) < Fraction(1, 10**25), isrc
 
     for check in ("sql", "python"):
         report = run_verify(run_id=run.pk, method=check)
