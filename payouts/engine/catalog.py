@@ -19,10 +19,19 @@ def catalog_snapshot(*, run_id: int) -> None:
             "FROM artists_track t JOIN artists_split s ON s.track_id = t.isrc",
             [run_id],
         )
+        # Only links to works that have writers: a work without any would pay nobody, and its
+        # part of the recording stays in mechanical suspense.
         cursor.execute(
             "INSERT INTO payouts_runworklink (run_id, isrc, work, share) "
-            "SELECT %s, l.track_id, l.work_id, l.share FROM artists_recordinglink l",
+            "SELECT %s, l.track_id, l.work_id, l.share FROM artists_recordinglink l "
+            "WHERE EXISTS (SELECT 1 FROM artists_workshare s WHERE s.work_id = l.work_id)",
             [run_id],
+        )
+        cursor.execute(
+            "UPDATE payouts_runtrack SET linked_share = (SELECT sum(l.share) FROM payouts_runworklink l "
+            "WHERE l.run_id = payouts_runtrack.run_id AND l.isrc = payouts_runtrack.isrc) "
+            "WHERE run_id = %s AND isrc IN (SELECT isrc FROM payouts_runworklink WHERE run_id = %s)",
+            [run_id, run_id],
         )
         cursor.execute(
             "INSERT INTO payouts_runworkshare (run_id, work, title, payee, share) "

@@ -156,12 +156,11 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
             f"round(i.gross, {SUM_PLACES}), round(i.unallocated, {SUM_PLACES}), "
             f"CASE WHEN %s THEN round(i.publishing, {SUM_PLACES}) ELSE 0 END, "
             f"CASE WHEN %s THEN round(i.publishing_other, {SUM_PLACES}) ELSE 0 END, "
-            "coalesce(lk.linked, 0) FROM kx_isrc i "
+            "coalesce(t.linked_share, 0) FROM kx_isrc i "
             "LEFT JOIN payouts_runtrack t ON t.run_id = %s AND t.isrc = i.isrc "
             f"LEFT JOIN (SELECT isrc, sum(listeners) AS n FROM {scratch.isrc_listeners}_{int(bucket)} "
-            "GROUP BY isrc) cl ON cl.isrc = i.isrc "
-            f"LEFT JOIN ({_LINKED_SQL}) lk ON lk.isrc = i.isrc",
-            [run_id, publishing, publishing, run_id, run_id, run_id],
+            "GROUP BY isrc) cl ON cl.isrc = i.isrc",
+            [run_id, publishing, publishing, run_id],
         )
         cursor.execute(
             f"INSERT INTO {scratch.sums} (bucket, kind, key, streams, amount, pro_rata_amount) "  # noqa: S608
@@ -176,15 +175,6 @@ def bucket_merge(*, run_id: int, bucket: int, policy: RunPolicy, totals: SettleT
             _publishing_sums(cursor, scratch=scratch, run_id=run_id, bucket=bucket)
 
 
-# The share of each recording linked to works that have writers (the rest is mechanical
-# suspense). Parameters: the run, twice.
-_LINKED_SQL = (
-    "SELECT l.isrc, sum(l.share) AS linked FROM payouts_runworklink l "
-    "WHERE l.run_id = %s AND EXISTS (SELECT 1 FROM payouts_runworkshare w "
-    "WHERE w.run_id = %s AND w.work = l.work) GROUP BY l.isrc"
-)
-
-
 def _publishing_split(cursor: Any, *, run_id: int, paying: str, other: str) -> None:
     """The publishing side's split stage: each line's publishing amount to the works linked
     to its ISRC by link share; the part not linked (no work, links short of 1, an ISRC not in
@@ -196,12 +186,11 @@ def _publishing_split(cursor: Any, *, run_id: int, paying: str, other: str) -> N
         "SELECT l.work, a.isrc, a.country, a.tier, a.streams, l.share, "
         f"a.{paying} * l.share AS amount, a.{other} * l.share AS other "
         "FROM kx_alloc a JOIN payouts_runworklink l ON l.run_id = %s AND l.isrc = a.isrc "
-        "AND EXISTS (SELECT 1 FROM payouts_runworkshare w WHERE w.run_id = %s AND w.work = l.work) "
-        "UNION ALL SELECT '', a.isrc, a.country, a.tier, a.streams, 1 - coalesce(lk.linked, 0), "
-        f"a.{paying} * (1 - coalesce(lk.linked, 0)), a.{other} * (1 - coalesce(lk.linked, 0)) "
-        f"FROM kx_alloc a LEFT JOIN ({_LINKED_SQL}) lk ON lk.isrc = a.isrc "
-        "WHERE coalesce(lk.linked, 0) < 1",
-        [run_id, run_id, run_id, run_id],
+        "UNION ALL SELECT '', a.isrc, a.country, a.tier, a.streams, 1 - coalesce(t.linked_share, 0), "
+        f"a.{paying} * (1 - coalesce(t.linked_share, 0)), a.{other} * (1 - coalesce(t.linked_share, 0)) "
+        "FROM kx_alloc a LEFT JOIN payouts_runtrack t ON t.run_id = %s AND t.isrc = a.isrc "
+        "WHERE coalesce(t.linked_share, 0) < 1",
+        [run_id, run_id],
     )
     cursor.execute(
         "INSERT INTO payouts_publishingline (run_id, isrc, work, country, tier, streams, share, amount) "  # noqa: S608

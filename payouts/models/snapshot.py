@@ -1,5 +1,7 @@
 """The catalog as a run computed it: tracks, splits, recording-to-work links and works."""
 
+from decimal import Decimal
+
 from django.db import models
 
 from payouts.models.runs import PayoutRun
@@ -12,6 +14,9 @@ class RunTrack(models.Model):
     isrc = models.CharField(max_length=12)
     artist = models.CharField(max_length=64)
     title = models.CharField(max_length=300)
+    # The share of the recording linked to works (the rest of its publishing money is
+    # mechanical suspense), summed once when the catalog is copied.
+    linked_share = models.DecimalField(max_digits=7, decimal_places=6, db_default=Decimal(0))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "isrc"], name="run_track_unique")]
