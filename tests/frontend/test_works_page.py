@@ -15,7 +15,7 @@ from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.start import payout_run_start
 from tests.frontend.test_pages import assert_strict_page
-from tests.payouts.test_publishing_api import T1, T2, _month
+from tests.payouts.test_publishing_api import T1, T2, _month, december_so_far
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +37,7 @@ def month(settings: Any, distributor_api: APIClient, billing_api: APIClient, ing
     _month(distributor_api, billing_api, ingest_api)
     run, _ = payout_run_start(month=date(2026, 10, 1), dispatch=False)
     payout_run_finalize(run_id=payout_run_drive(run_id=run.pk).pk, finalized_by="t")
-    revenue = {"id": "r-dec", "listener": "L1", "month": "2026-12", "source": "subscription",
-               "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00",
-               "fees": "0.00"}  # fmt: skip
-    assert billing_api.post("/api/v1/revenue", revenue, format="json").status_code in (200, 201)
-    plays = [
-        {"event_id": f"dec-{n}", "listener": "L1", "isrc": isrc, "started_at": "2026-12-01T10:00:00Z",
-         "duration_ms": 180000, "country": "US", "tier": "premium"}
-        for n, isrc in enumerate([T1, T1, T1, T2])
-    ]  # fmt: skip
-    assert ingest_api.post("/api/v1/streams", plays, format="json").json()["accepted"] == 4
+    december_so_far(billing_api, ingest_api)
 
 
 @pytest.mark.usefixtures("month")

@@ -210,16 +210,7 @@ def test_an_open_month_estimates_both_sides(
     = 0.669375."""
     settings.LIVE_REDIS_URL = ""  # the database's estimate, whatever the test's Redis
     _month(distributor_api, billing_api, ingest_api)  # the catalog and works (and October)
-    revenue = {"id": "r-dec", "listener": "L1", "month": "2026-12", "source": "subscription",
-               "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00",
-               "fees": "0.00"}  # fmt: skip
-    assert billing_api.post("/api/v1/revenue", revenue, format="json").status_code in (200, 201)
-    plays = [
-        {"event_id": f"dec-{n}", "listener": "L1", "isrc": isrc, "started_at": "2026-12-01T10:00:00Z",
-         "duration_ms": 180000, "country": "US", "tier": "premium"}
-        for n, isrc in enumerate([T1, T1, T1, T2])
-    ]  # fmt: skip
-    assert ingest_api.post("/api/v1/streams", plays, format="json").json()["accepted"] == 4
+    december_so_far(billing_api, ingest_api)
     earnings = admin_api.get("/api/v1/artists/art-1/earnings?month=2026-12").json()
     assert earnings["status"] == "estimate"
     assert (earnings["recording_amount"], earnings["publishing_amount"], earnings["amount"]) == (
@@ -227,3 +218,17 @@ def test_an_open_month_estimates_both_sides(
     )  # fmt: skip
     assert earnings["per_stream"] == "1.7425"  # 5.2275 / 3: the recording side per stream
     assert "fee" not in earnings and "payable" not in earnings  # only a final month has them
+
+
+def december_so_far(billing: APIClient, ingest: APIClient) -> None:
+    """December so far: L1 (net 10.00) plays T1 three times and T2 once."""
+    revenue = {"id": "r-dec", "listener": "L1", "month": "2026-12", "source": "subscription",
+               "plan": "premium", "country": "US", "gross": "10.00", "tax": "0.00",
+               "fees": "0.00"}  # fmt: skip
+    assert billing.post("/api/v1/revenue", revenue, format="json").status_code in (200, 201)
+    plays = [
+        {"event_id": f"dec-{n}", "listener": "L1", "isrc": isrc, "started_at": "2026-12-01T10:00:00Z",
+         "duration_ms": 180000, "country": "US", "tier": "premium"}
+        for n, isrc in enumerate([T1, T1, T1, T2])
+    ]  # fmt: skip
+    assert ingest.post("/api/v1/streams", plays, format="json").json()["accepted"] == 4

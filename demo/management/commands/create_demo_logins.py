@@ -32,10 +32,7 @@ class Command(BaseCommand):
         artist = self._top_artist()
         if artist is None:
             raise CommandError("No artists yet; run `manage.py load_demo_data` first.")
-        user, created = users.objects.get_or_create(username="artist")
-        if created:
-            user.set_password(options["password"])
-            user.save()
+        user = _portal_user("artist", options["password"])
         PortalAccount.objects.update_or_create(
             user=user, defaults={"artist": artist, "distributor": None, "payee": None}
         )
@@ -47,10 +44,7 @@ class Command(BaseCommand):
             .first()
         )
         if writer is not None:
-            user, created = users.objects.get_or_create(username="writer")
-            if created:
-                user.set_password(options["password"])
-                user.save()
+            user = _portal_user("writer", options["password"])
             PortalAccount.objects.update_or_create(
                 user=user, defaults={"artist": None, "distributor": None, "payee": writer}
             )
@@ -65,3 +59,12 @@ class Command(BaseCommand):
             if track is not None:
                 return track.artist
         return Artist.objects.order_by("id").first()
+
+
+def _portal_user(username: str, password: str) -> Any:
+    """The demo user of that name, with the demo password when it is new."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_password(password)
+        user.save()
+    return user
