@@ -112,14 +112,16 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
     def step(stage: str, label: str, amount: Decimal, shown: int = EXACT_PLACES) -> dict[str, Any]:
         return {"stage": stage, "label": label, "amount": format_exact(amount, shown)}
 
+    # The publishing side (docs/rules.md §2 Publishing), in months that have one: what the
+    # songs the artist writes earned.
+    songs = [step("publishing", "From the songs you write (musical works)", works)]
     return [
         step("allocation", "Your tracks' share of their listeners' own pools", gross - from_unallocated),
         step("allocation", "Your tracks' share of unallocated pools", from_unallocated),
         step("allocation", "Gross: your tracks before splits", gross),
         step("split", "Paid by split to other payees on your tracks", max(gross - kept, Decimal(0))),
         step("split", "Received by split on other artists' tracks", from_others),
-        # The publishing side (docs/rules.md §2 Publishing): the songs the artist writes.
-        step("publishing", "From the songs you write (musical works)", works),
+        *(songs if Decimal(run.policy.get("publishing_rate", "0")) else []),
         step("payee", "Your exact share", exact),
         step("payee", "Payable, rounded once to the cent (largest remainder)", payable, places),
     ]

@@ -31,6 +31,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from ledger.selectors import account_balances
+from payouts.artist_selectors import artist_settlement_chain
 from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.start import payout_run_start
@@ -121,6 +122,10 @@ def test_both_sides_to_the_cent_through_the_api(
     assert (earnings["publishing_amount"], earnings["payable"], earnings["per_stream"]) == (
         "1.05", "6.28", "1.7433",
     )  # fmt: skip
+
+    chain = {s["label"]: s["amount"] for s in artist_settlement_chain("art-1", date(2026, 10, 1))}
+    assert chain["From the songs you write (musical works)"] == "1.051875"
+    assert chain["Your exact share"] == "6.279375"  # 5.2275 from the recording + 1.051875
 
     balances = account_balances(run_id=finalized.pk)
     assert balances["payable:payee:art-1"] == 523 and balances["publishing:payee:art-1"] == 105
