@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kalipxo.money import format_exact, format_minor
-from payouts.models import PayeeResult, PayoutRun, RunWorkLink, RunWorkShare, SuspenseRelease, TrackResult
+from payouts.models import PayeeResult, PayoutRun, RunWorkLink, SuspenseRelease, TrackResult
 from payouts.statement_lines import EXACT_PLACES, payee_lines, payee_publishing_lines, payee_releases
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
@@ -93,9 +93,8 @@ def usage_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
     amount (by the run's method, before the works' shares) and whether it was matched."""
     places = int(run.policy.get("minor_exponent", 2))
     yield USAGE_HEADER
-    with_writers = RunWorkShare.objects.filter(run=run).values("work")
     links: dict[str, list[str]] = {}
-    rows = RunWorkLink.objects.filter(run=run, work__in=with_writers).order_by("isrc", "work")
+    rows = RunWorkLink.objects.filter(run=run).order_by("isrc", "work")  # works with writers only
     for isrc, work, share in rows.values_list("isrc", "work", "share"):
         links.setdefault(isrc, []).append(f"{work}:{format(share.normalize(), 'f')}")
     tracks = TrackResult.objects.filter(run=run).order_by("isrc")

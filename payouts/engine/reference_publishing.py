@@ -71,8 +71,6 @@ def publishing_side(
             amount = (parts.pools - retained) * streams[key] / month_streams
         linked = Fraction(0)
         for work, link in links.get(isrc, ()):
-            if work not in work_payees:
-                continue
             linked += Fraction(link)
             value = exact_decimal(amount * Fraction(link), SUM_PLACES)
             rows.append(PublishingLineRow(isrc, work, country, tier, streams[key], Fraction(link), value))

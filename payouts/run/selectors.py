@@ -25,8 +25,8 @@ def run_catalog(run_id: int) -> reference.Catalog:
     for work, payee, share in shares.values_list("work", "payee", "share"):
         work_payees.setdefault(work, []).append((payee, share))
     links: dict[str, list[tuple[str, Decimal]]] = {}
-    # A link to a work without writers pays nobody: that part stays in mechanical suspense.
-    linked = RunWorkLink.objects.filter(run_id=run_id, work__in=list(work_payees)).order_by("isrc", "work")
+    # The snapshot holds only links to works with writers (payouts.engine.catalog).
+    linked = RunWorkLink.objects.filter(run_id=run_id).order_by("isrc", "work")
     for isrc, work, share in linked.values_list("isrc", "work", "share"):
         links.setdefault(isrc, []).append((work, share))
     return reference.Catalog(artists=artists, payees=payees, links=links, work_payees=work_payees)
