@@ -9,11 +9,6 @@ def catalog_snapshot(*, run_id: int) -> None:
     links to works and the works' writers and publishers. Caller holds a transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO payouts_runtrack (run_id, isrc, artist, title) "
-            "SELECT %s, isrc, artist_id, title FROM artists_track",
-            [run_id],
-        )
-        cursor.execute(
             "INSERT INTO payouts_runsplit (run_id, isrc, artist, payee, share) "
             "SELECT %s, t.isrc, t.artist_id, s.payee_id, s.share "
             "FROM artists_track t JOIN artists_split s ON s.track_id = t.isrc",
@@ -27,10 +22,13 @@ def catalog_snapshot(*, run_id: int) -> None:
             "WHERE EXISTS (SELECT 1 FROM artists_workshare s WHERE s.work_id = l.work_id)",
             [run_id],
         )
+        # Each track's linked share is summed once here, with the copy (one grouped join, not a
+        # lookup per track), so the buckets never add links up again.
         cursor.execute(
-            "UPDATE payouts_runtrack SET linked_share = (SELECT sum(l.share) FROM payouts_runworklink l "
-            "WHERE l.run_id = payouts_runtrack.run_id AND l.isrc = payouts_runtrack.isrc) "
-            "WHERE run_id = %s AND isrc IN (SELECT isrc FROM payouts_runworklink WHERE run_id = %s)",
+            "INSERT INTO payouts_runtrack (run_id, isrc, artist, title, linked_share) "
+            "SELECT %s, t.isrc, t.artist_id, t.title, coalesce(l.linked, 0) FROM artists_track t "
+            "LEFT JOIN (SELECT isrc, sum(share) AS linked FROM payouts_runworklink WHERE run_id = %s "
+            "GROUP BY isrc) l ON l.isrc = t.isrc",
             [run_id, run_id],
         )
         cursor.execute(
