@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "streams",
     "ledger",
     "payouts",
+    "deductions",
     "frontend",
     "demo",
 ]
@@ -317,6 +318,11 @@ if any(not Decimal(0) <= rate <= RIGHTS_SHARE for rate in PUBLISHING_RATES.value
 PUBLISHING_ALLOCATION = env.str("PUBLISHING_ALLOCATION", default="user_centric")
 if PUBLISHING_ALLOCATION not in ("user_centric", "pro_rata"):
     raise ImproperlyConfigured("PUBLISHING_ALLOCATION must be 'user_centric' or 'pro_rata'.")
+# Tax withheld from a payee with no tax form on file (docs/rules.md §2 Deductions); a
+# fraction, 0 by default. The demo sets the US backup-withholding rate, 0.24.
+WITHHOLDING_RATE_WITHOUT_FORM = Decimal(env.str("WITHHOLDING_RATE_WITHOUT_FORM", default="0"))
+if not Decimal(0) <= WITHHOLDING_RATE_WITHOUT_FORM <= Decimal(1):
+    raise ImproperlyConfigured("WITHHOLDING_RATE_WITHOUT_FORM must be between 0 and 1.")
 # "plan=price" pairs; a listener's estimate uses its plan's price until revenue is recorded.
 PLAN_PRICES = {
     plan: Decimal(price)

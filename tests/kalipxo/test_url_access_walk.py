@@ -67,7 +67,7 @@ SESSIONS = frozenset({STAFF, STAFF_NO_CSRF, ARTIST_WEB, DIST_WEB})
 
 ISRC_A = "QZKPX2600501"
 ISRC_B = "QZKPX2600502"
-GET, POST = "GET", "POST"
+GET, POST, PUT = "GET", "POST", "PUT"
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,13 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/payout-runs/<id:run_id>/usage.csv", GET): Rule(ADMINS),
     ("api/v1/payout-runs/<id:run_id>/statements/<ext:payee>.csv", GET): Rule(SEES_ART_A),
     # Public: the calculator, the schema and its docs
+    # API: deductions' inputs (a distributor reads its own agreements; admins record them)
+    ("api/v1/distributors/<str:name>/agreements", GET): Rule(OWNS_CATALOG_A),
+    ("api/v1/distributors/<str:name>/agreements", POST): Rule(
+        ADMINS, body={"fee_rate": "0.1", "from_month": THIS_MONTH}
+    ),
+    ("api/v1/payees/<ext:payee_id>/tax-profile", GET): Rule(ADMINS),
+    ("api/v1/payees/<ext:payee_id>/tax-profile", PUT): Rule(ADMINS, body={"form": "w9", "country": "US"}),
     ("api/v1/calculator", GET): Rule(EVERYONE, query="model=pro_rata&plays=1000&rate=0.004"),
     ("api/schema/", GET): Rule(EVERYONE),
     ("api/docs/", GET): Rule(EVERYONE),
@@ -217,7 +224,7 @@ class World:
 
     def url(self, route: str) -> str:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
-                  "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a"}  # fmt: skip
+                  "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a", "name": "Distro A"}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -362,6 +369,8 @@ def test_unsafe_methods_a_url_does_not_take_are_never_answered(world: World) -> 
         url = world.url(route)
         for caller in CALLERS:
             for method in ("DELETE", "PUT"):
+                if (route, method) in ACCESS:
+                    continue
                 response = call(world, caller, method, url, {})
                 code = response.status_code
                 public = route in PUBLIC
