@@ -24,9 +24,11 @@ class AccountKind(StrEnum):
     RETAINED = "retained"  # pools of rejected or unallocated listeners kept (docs/rules.md §2)
     PLATFORM = "platform"  # the service's own share
     FEES = "fees"  # a distributor's distribution fees (docs/rules.md §2 Deductions)
-    WITHHOLDING = "withholding"  # tax withheld from payees (docs/rules.md §2 Deductions)
+    WITHHOLDING = "withholding"  # tax withheld from a payee, owed to the tax authority (§2 Deductions)
     CASH = "cash"  # money paid out (docs/rules.md §2 Payees and payments)
     MECHANICAL = "mechanical"  # mechanical suspense, per ISRC (docs/rules.md §2 Publishing)
+    TRANSIT = "transit"  # one payment's amount, sent and not yet confirmed (§2 Payees and payments)
+    ADJUSTMENTS = "adjustments"  # corrections of final months, approved (docs/rules.md §2 Deductions)
 
 
 # Kinds with one account per key: the code is the prefix followed by the key.
@@ -37,13 +39,15 @@ PREFIXES: dict[AccountKind, str] = {
     AccountKind.SUSPENSE: "suspense:isrc:",
     AccountKind.FEES: "fees:distributor:",
     AccountKind.MECHANICAL: "mechanical:isrc:",
+    AccountKind.WITHHOLDING: "withholding:payee:",
+    AccountKind.TRANSIT: "transit:payment:",
 }
 # Kinds with a single account: the code is the kind's name.
 SINGLE: tuple[AccountKind, ...] = (
     AccountKind.RETAINED,
     AccountKind.PLATFORM,
-    AccountKind.WITHHOLDING,
     AccountKind.CASH,
+    AccountKind.ADJUSTMENTS,
 )
 MAX_LENGTH = 100  # the posting's account column
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -102,10 +106,18 @@ def mechanical(isrc: str) -> Account:
     return Account(AccountKind.MECHANICAL, isrc)
 
 
+def withholding(payee: str) -> Account:
+    return Account(AccountKind.WITHHOLDING, payee)
+
+
+def transit(reference: str) -> Account:
+    return Account(AccountKind.TRANSIT, reference)
+
+
 RETAINED = Account(AccountKind.RETAINED)
 PLATFORM = Account(AccountKind.PLATFORM)
-WITHHOLDING = Account(AccountKind.WITHHOLDING)
 CASH = Account(AccountKind.CASH)
+ADJUSTMENTS = Account(AccountKind.ADJUSTMENTS)
 
 
 def account_parse(code: str) -> Account:

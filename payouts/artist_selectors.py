@@ -90,8 +90,8 @@ def artist_final_tracks(artist_id: str, month: date) -> list[dict[str, Any]]:
 
 def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]:
     """From the artist's tracks' gross to the amount payable, stage by stage (docs/rules.md §2
-    traceability: allocation → split → payee), with what the works it writes earned beside
-    its recordings, for a finalized month."""
+    traceability: allocation → split → payee → fee → tax → payable), with what the works it
+    writes earned beside its recordings, for a finalized month."""
     run = final_run(month)
     if run is None:
         return []
@@ -107,7 +107,9 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
     payee = PayeeResult.objects.filter(run=run, payee=artist_id).first()
     exact = payee.amount_exact if payee else Decimal(0)
     works = payee.publishing_exact if payee else Decimal(0)
-    payable = Decimal(payee.amount_minor if payee else 0).scaleb(-places)
+    rounded = Decimal(payee.amount_minor if payee else 0).scaleb(-places)
+    fee = Decimal(payee.fee_minor if payee else 0).scaleb(-places)
+    withheld = Decimal(payee.withheld_minor if payee else 0).scaleb(-places)
 
     def step(stage: str, label: str, amount: Decimal, shown: int = EXACT_PLACES) -> dict[str, Any]:
         return {"stage": stage, "label": label, "amount": format_exact(amount, shown)}
@@ -123,7 +125,11 @@ def artist_settlement_chain(artist_id: str, month: date) -> list[dict[str, Any]]
         step("split", "Received by split on other artists' tracks", from_others),
         *(songs if Decimal(run.policy.get("publishing_rate", "0")) else []),
         step("payee", "Your exact share", exact),
-        step("payee", "Payable, rounded once to the cent (largest remainder)", payable, places),
+        step("payee", "Your share, rounded once to the cent (largest remainder)", rounded, places),
+        # docs/rules.md §2 Deductions: the fee on recordings, then the tax, then what is paid.
+        step("fee", "Distribution fee on your recordings", -fee, places),
+        step("tax", "Tax withheld", -withheld, places),
+        step("payable", "Payable", rounded - fee - withheld, places),
     ]
 
 

@@ -82,8 +82,10 @@ def final_earnings(*, artist_id: str, run: PayoutRun) -> Earnings:
     """A finalized month, from the run's stored results: what was paid, never re-estimated."""
     scale = 10 ** int(run.policy.get("minor_exponent", 2))
     result = ArtistResult.objects.filter(run=run, artist=artist_id).first()
-    row = PayeeResult.objects.filter(run=run, payee=artist_id).values_list("amount_minor", "publishing_minor")
-    paid, publishing = row.first() or (0, 0)
+    row = PayeeResult.objects.filter(run=run, payee=artist_id).values_list(
+        "amount_minor", "publishing_minor", "fee_minor", "withheld_minor"
+    )
+    paid, publishing, fee, withheld = row.first() or (0, 0, 0, 0)
     return Earnings(
         artist=artist_id,
         month=run.month,
@@ -95,8 +97,7 @@ def final_earnings(*, artist_id: str, run: PayoutRun) -> Earnings:
         pro_rata_amount=Fraction(result.pro_rata_minor if result else 0, scale),
         updated_at=run.finalized_at,
         publishing_amount=Fraction(publishing, scale),
-        # No fee or withholding is taken yet (docs/rules.md §2 Deductions): both are 0.
-        deductions=(Fraction(0), Fraction(0)),
+        deductions=(Fraction(fee, scale), Fraction(withheld, scale)),
     )
 
 

@@ -41,6 +41,9 @@ class RunPolicy:
     # snapshotted before it had none: "0" and user-centric.
     publishing_rate: Decimal = Decimal(0)
     publishing_allocation: str = "user_centric"
+    # Withheld from a payee with no tax form on file (docs/rules.md §2 Deductions); runs
+    # snapshotted before deductions had none: "0".
+    withholding_rate_without_form: Decimal = Decimal(0)
 
     @classmethod
     def from_settings(cls, month: date | None = None) -> "RunPolicy":
@@ -59,6 +62,7 @@ class RunPolicy:
             chunks=max(1, min(MAX_CHUNKS, int(getattr(settings, "PAYOUT_RUN_CHUNKS", DEFAULT_CHUNKS)))),
             publishing_rate=Decimal(0) if year is None else rates[year],
             publishing_allocation=str(settings.PUBLISHING_ALLOCATION),
+            withholding_rate_without_form=Decimal(settings.WITHHOLDING_RATE_WITHOUT_FORM),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -66,6 +70,7 @@ class RunPolicy:
         data = asdict(self)
         data["rights_share"] = str(self.rights_share)
         data["publishing_rate"] = str(self.publishing_rate)
+        data["withholding_rate_without_form"] = str(self.withholding_rate_without_form)
         data["plan_prices"] = {plan: str(price) for plan, price in self.plan_prices.items()}
         return data
 
@@ -84,6 +89,7 @@ class RunPolicy:
             chunks=int(data.get("chunks", DEFAULT_CHUNKS)),
             publishing_rate=Decimal(data.get("publishing_rate", "0")),
             publishing_allocation=data.get("publishing_allocation", "user_centric"),
+            withholding_rate_without_form=Decimal(data.get("withholding_rate_without_form", "0")),
         )
 
     @property

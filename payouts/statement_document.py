@@ -10,9 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from artists.models import Distributor
+from deductions.models import TaxProfile
 from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
-from payouts.models import ArtistResult, PayeeResult, PayoutRun
+from payouts.models import ArtistResult, PayeeFee, PayeeResult, PayoutRun
 from payouts.statement_cents import ExactLine, lines_in_minor
 from payouts.statement_lines import payee_lines, payee_publishing_lines, payee_releases
 
@@ -167,6 +169,35 @@ def _header(run: PayoutRun, result: PayeeResult, currency: str, money: Callable[
         yield (f"Recordings ({currency})", money(result.recording_minor))
         yield (f"Musical works ({currency})", money(result.publishing_minor))
     yield (f"Total ({currency})", money(result.amount_minor))
+    yield from _deductions(run, result, currency, money)
+
+
+TAX_FORMS = dict(TaxProfile.Form.choices)
+
+
+def _deductions(
+    run: PayoutRun, result: PayeeResult, currency: str, money: Callable[[int], str]
+) -> Iterator[Row]:
+    """From the total to the payable, one stage per line (docs/rules.md §2 Deductions):
+    each distributor's fee on the recordings it supplied, then the tax withheld."""
+    fees = list(PayeeFee.objects.filter(run=run, payee=result.payee).order_by("distributor_id"))
+    names = dict(
+        Distributor.objects.filter(pk__in=[f.distributor_id for f in fees]).values_list("pk", "name")
+    )
+    for fee in fees:
+        label = names.get(fee.distributor_id, f"distributor {fee.distributor_id}")
+        yield (
+            f"Less distribution fee to {label} ({currency})", money(fee.fee_minor),
+            f"{_percent(fee.rate)} of the recordings it supplied",
+        )  # fmt: skip
+    if not fees:
+        yield (f"Less distribution fees ({currency})", money(0))
+    form = TAX_FORMS.get(result.tax_form, result.tax_form)
+    yield (
+        f"Less tax withheld ({currency})", money(result.withheld_minor),
+        f"{_percent(result.withholding_rate)} of the total after fees; tax form on file: {form}",
+    )  # fmt: skip
+    yield (f"Payable ({currency})", money(result.payable_minor))
 
 
 def _policy(run: PayoutRun) -> Iterator[Row]:

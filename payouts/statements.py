@@ -67,20 +67,16 @@ def payouts_rows(run: PayoutRun) -> Iterator[tuple[Any, ...]]:
         .order_by("payee")
         .values_list(
             "payee", "kind", "name", "streams", "amount_minor", "amount_exact", "recording_minor",
-            "publishing_minor",
+            "publishing_minor", "fee_minor", "withheld_minor", "payable_minor",
         )
     )  # fmt: skip
     released: dict[str, int] = defaultdict(int)
     for payee, minor in SuspenseRelease.objects.filter(run=run).values_list("payee", "amount_minor"):
         released[payee] += minor
-    # No deductions are taken yet: the fee and withholding are 0 and the payable is the amount.
-    zero = format_minor(0, places)
-    for payee, kind, name, streams, minor, exact, recording, publishing in rows.iterator(chunk_size=5000):
-        amount = format_minor(minor, places)
+    for payee, kind, name, streams, minor, exact, *sides in rows.iterator(chunk_size=5000):
         yield (
-            payee, kind, name, streams, amount, format_exact(exact, 10), currency,
-            format_minor(recording, places), format_minor(publishing, places), zero, zero, amount,
-            format_minor(released[payee], places),
+            payee, kind, name, streams, format_minor(minor, places), format_exact(exact, 10), currency,
+            *(format_minor(value, places) for value in sides), format_minor(released[payee], places),
         )  # fmt: skip
 
 
@@ -138,7 +134,9 @@ def statement_rows(run: PayoutRun, result: PayeeResult) -> Iterator[tuple[Any, .
         ("recording", result.streams, format_minor(result.recording_minor, places)),
         ("publishing", result.publishing_streams, format_minor(result.publishing_minor, places)),
         ("payee_exact", result.streams, format_exact(result.amount_exact, 10)),
-        ("payable", result.streams, format_minor(result.amount_minor, places)),
+        ("fee", result.streams, format_minor(result.fee_minor, places)),
+        ("withheld", result.streams, format_minor(result.withheld_minor, places)),
+        ("payable", result.streams, format_minor(result.payable_minor, places)),
     ):
         yield (*head, stage, *blank, streams, "", "", "", "", value, "", "")
     policy = run.policy

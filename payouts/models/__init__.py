@@ -11,6 +11,7 @@ after the catalog changes. Financial rows are protected from deletion (`PROTECT`
 from payouts.models.results import (
     AllocationLine,
     ArtistResult,
+    PayeeFee,
     PayeeResult,
     PublishingLine,
     SuspenseRelease,
@@ -25,6 +26,7 @@ __all__ = [
     "ArtistResult",
     "Hold",
     "HoldDecisionRecord",
+    "PayeeFee",
     "PayeeResult",
     "PayoutRun",
     "PublishingLine",

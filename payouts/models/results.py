@@ -95,6 +95,20 @@ class PayeeResult(models.Model):
     )
     # What the publishing side's other method (the comparison) would pay it.
     publishing_other_minor = models.BigIntegerField(db_default=0)
+    # Deductions (docs/rules.md §2 Deductions), computed with the run from the agreements and
+    # the tax profile in force then; what is added to the payee's balance is `payable_minor`.
+    fee_minor = models.BigIntegerField(db_default=0, help_text="Distribution fees (recording side only).")
+    withholding_rate = models.DecimalField(max_digits=7, decimal_places=6, db_default=Decimal(0))
+    tax_form = models.CharField(max_length=8, db_default="none", help_text="The form on file when computed.")
+    withheld_minor = models.BigIntegerField(db_default=0)
+    withheld_publishing_minor = models.BigIntegerField(
+        db_default=0, help_text="The part of the withheld amount taken from the publishing side."
+    )
+    payable_minor = models.GeneratedField(
+        expression=models.F("amount_minor") - models.F("fee_minor") - models.F("withheld_minor"),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["run", "payee"]
@@ -102,6 +116,25 @@ class PayeeResult(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.run_id} {self.payee}: {self.amount_minor}"
+
+
+class PayeeFee(models.Model):
+    """The part of a payee's distribution fee that goes to one distributor's account."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="fees", db_index=False)
+    payee = models.CharField(max_length=64)
+    distributor_id = models.BigIntegerField()
+    rate = models.DecimalField(max_digits=7, decimal_places=6)
+    fee_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["run", "payee", "distributor_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "payee", "distributor_id"], name="payee_fee_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} {self.payee} → distributor {self.distributor_id}: {self.fee_minor}"
 
 
 class SuspenseResult(models.Model):

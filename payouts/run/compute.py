@@ -24,6 +24,7 @@ from payouts.engine.merge import SettleTotals, bucket_merge
 from payouts.maths import Allocation
 from payouts.models import PayoutRun, RunChunk
 from payouts.policy import RunPolicy
+from payouts.run.deductions import run_deductions_compute
 from payouts.run.enqueue import CHUNK_COMPUTE, MERGE, REVIEW, SETTLE, Send, enqueue
 from payouts.run.selectors import run_catalog, run_outcome
 from payouts.run.state import (
@@ -230,6 +231,7 @@ def payout_run_settle(*, run_id: int, send: Send = enqueue) -> str:
             run.comparison = settled.comparison
         else:
             _settle_python(run)
+        run_deductions_compute(run_id=run.pk, month=run.month, policy=policy)
         run.unallocated_minor = half_even_minor(run.unallocated_exact or Decimal(0), policy.scale)
         conserved = (run.allocated_minor or 0) + (run.suspense_minor or 0) + (run.retained_minor or 0)
         if conserved != run.pools_minor:

@@ -10,7 +10,7 @@ from payouts.run.errors import RunProblem
 from payouts.run.releases import releases_post
 from payouts.run.state import Status, locked
 from payouts.run.window import month_over_check
-from payouts.settlement import run_settlement_write
+from payouts.settlement import run_deductions_write, run_settlement_write
 from streams.services import month_close
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
         # right, must still not pay a month that is going on.
         month_over_check(run.month)
         run_settlement_write(run=run)
+        run_deductions_write(run=run)
         releases_post(run)
         month_close(month=run.month, run_id=run.pk)
         run.status, run.finalized_at, run.finalized_by = Status.FINALIZED, timezone.now(), finalized_by[:200]

@@ -15,8 +15,10 @@ EXAMPLES = [
     (accounts.RETAINED, AccountKind.RETAINED, "", "retained"),
     (accounts.PLATFORM, AccountKind.PLATFORM, "", "platform"),
     (accounts.fees("dist-1"), AccountKind.FEES, "dist-1", "fees:distributor:dist-1"),
-    (accounts.WITHHOLDING, AccountKind.WITHHOLDING, "", "withholding"),
+    (accounts.withholding("art-1"), AccountKind.WITHHOLDING, "art-1", "withholding:payee:art-1"),
     (accounts.CASH, AccountKind.CASH, "", "cash"),
+    (accounts.transit("KX-2026-10-1"), AccountKind.TRANSIT, "KX-2026-10-1", "transit:payment:KX-2026-10-1"),
+    (accounts.ADJUSTMENTS, AccountKind.ADJUSTMENTS, "", "adjustments"),
     (
         accounts.mechanical("QZKPX2600001"),
         AccountKind.MECHANICAL,
@@ -49,7 +51,7 @@ def test_the_settlement_codes_of_today_parse() -> None:
 @pytest.mark.parametrize(
     "code",
     ["", "retained:x", "Retained", "pool:", "pool:2026-13", "pool:2026-1", "pool:26-10", "payable:art-1",
-     "payable:payee:", "suspense:isrc:", "fees:", "mechanical:isrc:", "cash ", "payee:art-1",
+     "payable:payee:", "suspense:isrc:", "fees:", "mechanical:isrc:", "cash ", "withholding", "transit:payment:", "payee:art-1",
      "payable:payee:" + "x" * 100],
 )  # fmt: skip
 def test_codes_of_no_known_kind_are_refused(code: str) -> None:

@@ -110,6 +110,7 @@ class Expected:
     total: int
     gross: dict[str, Fraction]
     payee_streams: dict[str, int]
+    payee_exact: dict[str, Fraction] = field(default_factory=dict)  # before the rounding
 
 
 def expected_payouts(
@@ -167,6 +168,7 @@ def expected_payouts(
         total=total,
         gross=dict(gross),
         payee_streams=dict(payee_streams),
+        payee_exact={key: v for (kind, key), v in exact.items() if kind == "payee"},
     )
 
 
