@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ledger",
     "payouts",
     "deductions",
+    "payments",
     "frontend",
     "demo",
 ]
@@ -323,6 +324,15 @@ if PUBLISHING_ALLOCATION not in ("user_centric", "pro_rata"):
 WITHHOLDING_RATE_WITHOUT_FORM = Decimal(env.str("WITHHOLDING_RATE_WITHOUT_FORM", default="0"))
 if not Decimal(0) <= WITHHOLDING_RATE_WITHOUT_FORM <= Decimal(1):
     raise ImproperlyConfigured("WITHHOLDING_RATE_WITHOUT_FORM must be between 0 and 1.")
+# Payments (docs/rules.md §2 Payees and payments). The debtor account of the credit-transfer
+# files: demo values by default, so that the service starts without them (set real ones to pay).
+PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Kalipxo Demo Payouts")
+PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="DE89370400440532013000")
+PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="COBADEFFXXX")
+# A replaced payout method keeps its payee out of batches this long unless re-confirmed; a
+# verification is renewed after this many days.
+PAYOUT_METHOD_HOLD_HOURS = env.int("PAYOUT_METHOD_HOLD_HOURS", default=72)
+PAYEE_VERIFICATION_VALID_DAYS = env.int("PAYEE_VERIFICATION_VALID_DAYS", default=730)
 # "plan=price" pairs; a listener's estimate uses its plan's price until revenue is recorded.
 PLAN_PRICES = {
     plan: Decimal(price)

@@ -3,7 +3,8 @@
 The tables keep the names they were created with (`payouts_ledger*`): the database's
 append-only and balance triggers are attached to them (payouts migration 0002), and the
 rows already written stay where they are. A transaction names the payout run it belongs to
-by id only: the ledger sits below payouts and knows nothing of runs.
+by id only (the ledger sits below payouts and knows nothing of runs); payments' transactions
+belong to no run.
 """
 
 from django.db import models
@@ -16,7 +17,9 @@ class LedgerTransaction(models.Model):
     """A balanced set of postings. Append-only: the database refuses updates and deletes."""
 
     key = models.CharField(max_length=100, unique=True, help_text="Idempotency key, e.g. run:12:settlement.")
-    run_id = models.BigIntegerField(db_index=True, help_text="The payout run that wrote it.")
+    run_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The payout run that wrote it; none: a payment's."
+    )
     description = models.CharField(max_length=300)
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(db_default=Now())

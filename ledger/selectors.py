@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from ledger.accounts import payable
+from ledger.accounts import Account, AccountKind, account_parse, payable, prefix
 from ledger.models import LedgerPosting, LedgerTransaction
 
 
@@ -41,7 +41,7 @@ def unbalanced_transactions(*, run_id: int | None = None) -> list[tuple[str, int
 @dataclass(frozen=True)
 class StatementLine:
     transaction_key: str
-    run_id: int
+    run_id: int | None
     description: str
     currency: str
     created_at: datetime
@@ -69,3 +69,22 @@ def payee_statement_lines(*, payee: str) -> list[StatementLine]:
         balance += amount
         lines.append(StatementLine(key, run_id, description, currency, created_at, amount, balance))
     return lines
+
+
+def kind_balances(*kinds: AccountKind) -> dict[Account, int]:
+    """Balance of every account of the keyed `kinds` (payees' payables, distributors' fees...)."""
+    match = Q()
+    for kind in kinds:
+        match |= Q(account__startswith=prefix(kind))
+    rows = (
+        LedgerPosting.objects.filter(match)
+        .order_by()
+        .values_list("account")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return {account_parse(account): int(total) for account, total in rows}
+
+
+def account_codes_balance(codes: list[str]) -> int:
+    total = LedgerPosting.objects.filter(account__in=codes).aggregate(total=Sum("amount_minor"))["total"]
+    return int(total or 0)

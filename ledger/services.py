@@ -60,7 +60,7 @@ def _postings_from_query(tx: LedgerTransaction, query: PostingsQuery) -> None:
 
 
 def transaction_write(
-    *, key: str, run_id: int, description: str, currency: str, postings: Postings
+    *, key: str, run_id: int | None, description: str, currency: str, postings: Postings
 ) -> LedgerTransaction:
     """Write one transaction and its postings once; a second call with the key returns the first.
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Sum
 
 from kalipxo.months import month_bounds
 from ledger import accounts
@@ -27,7 +27,7 @@ from ledger.selectors import (
     unbalanced_transactions,
 )
 from payouts.maths import Allocation
-from payouts.models import PayeeResult, PayoutRun, SuspenseRelease, SuspenseResult
+from payouts.models import PayeeFee, PayeeResult, PayoutRun, SuspenseRelease, SuspenseResult
 from payouts.policy import RunPolicy
 from payouts.run.selectors import run_outcome
 
@@ -257,6 +257,26 @@ def _conservation(report: Report, run: PayoutRun, stored: dict[Key, int]) -> Non
             report.problems.append(f"run total {name} {value} != sum of its rows {total}")
 
 
+def _deductions_agree(report: Report, run: PayoutRun) -> None:
+    """Each payee's fee is the sum of its parts per distributor, within its recording amount,
+    and its withholding within what is left (docs/rules.md §2 Deductions)."""
+    parts = dict(
+        PayeeFee.objects.filter(run=run)
+        .values("payee")
+        .annotate(t=Sum("fee_minor"))
+        .values_list("payee", "t")
+    )
+    rows = PayeeResult.objects.filter(run=run).values_list("payee", "recording_minor", "publishing_minor",
+                                                           "fee_minor", "withheld_minor")  # fmt: skip
+    for payee, recording, publishing, fee, withheld in rows.iterator(chunk_size=5000):
+        if parts.get(payee, 0) != fee or not 0 <= fee <= recording:
+            report.problems.append(
+                f"payee {payee}: fee {fee} (parts {parts.get(payee, 0)}, recording {recording})"
+            )
+        if not 0 <= withheld <= recording - fee + publishing:
+            report.problems.append(f"payee {payee}: withheld {withheld} is more than its amount after fees")
+
+
 def _sides_agree(report: Report, run: PayoutRun) -> None:
     """Every payee's amount is its recording plus its publishing amount."""
     rows = PayeeResult.objects.filter(run=run).exclude(
@@ -278,7 +298,16 @@ def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
         return
     released = SuspenseRelease.objects.filter(run=run)
     releases = list(released.values_list("side", "isrc", "payee", "amount_minor"))
-    expected_keys = 2 if releases else 1  # the settlement, and suspense released by the month
+    results = PayeeResult.objects.filter(run=run)
+    deductions = list(
+        results.exclude(fee_minor=0, withheld_minor=0).values_list(
+            "payee", "fee_minor", "withheld_minor", "withheld_publishing_minor"
+        )
+    )
+    # The settlement; suspense released by the month; its fees and its withholding, if any.
+    expected_keys = (
+        1 + bool(releases) + any(fee for _, fee, _, _ in deductions) + any(w for _, _, w, _ in deductions)
+    )
     if len(keys) != expected_keys:
         report.problems.append(f"ledger: {len(keys)} transactions for the run, expected {expected_keys}")
     for key, total in unbalanced_transactions(run_id=run.pk):
@@ -303,6 +332,16 @@ def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
         held, paid = codes[prefix + "suspense"] + isrc, codes[prefix + "payee"] + payee
         expected[held] = expected.get(held, 0) - minor
         expected[paid] = expected.get(paid, 0) + minor
+    for payee, fee, withheld, from_publishing in deductions:  # docs/rules.md §2 Deductions
+        for account, minor in (
+            (codes["payee"] + payee, from_publishing - fee - withheld),
+            (codes["pub-payee"] + payee, -from_publishing),
+            (accounts.prefix(AccountKind.WITHHOLDING) + payee, withheld),
+        ):
+            expected[account] = expected.get(account, 0) + minor
+    for distributor, fee in PayeeFee.objects.filter(run=run).values_list("distributor_id", "fee_minor"):
+        account = accounts.prefix(AccountKind.FEES) + str(distributor)
+        expected[account] = expected.get(account, 0) + fee
     for account in sorted(set(balances) | set(expected)):
         if balances.get(account, 0) != expected.get(account, 0):
             report.problems.append(
@@ -329,6 +368,7 @@ def run_verify(*, run_id: int, method: str = "auto") -> Report:
     _compare(report, stored, expected)
     _conservation(report, run, stored)
     _sides_agree(report, run)
+    _deductions_agree(report, run)
     _ledger(report, run, stored)
     return report
 

@@ -116,8 +116,8 @@ def test_fees_and_withholding_end_to_end(
         row["stage"]: cents(row["amount"]) for row in detail if row["stage"] in ("fee", "withheld", "payable")
     }
     assert stages == {"fee": fee, "withheld": withheld, "payable": payable}
-    document = b"".join(admin_api.get(f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv").streaming_content)
-    text = document.decode()
+    response: Any = admin_api.get(f"/api/v1/payout-runs/{run.pk}/statements/art-1.csv")
+    text = b"".join(response.streaming_content).decode()
     assert "Less distribution fee to Distro One" in text and "15%" in text
     assert "W-8BEN" in text and f"Payable (USD),{format_minor(payable, 2)}" in text
 

@@ -27,14 +27,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from rest_framework.test import APIClient
 
 from artists.models import ApiClient, Artist, PortalAccount, Work
+from artists.payees import payee_row
 from artists.tokens import api_client_create
 from kalipxo import urls as root_urls
+from payments.batches import batch_approve, batch_create
+from payments.models import Method, PaymentBatch
+from payments.verification import MethodIn, VerificationIn, verification_record
 from payouts.models import PayoutRun
 from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.holds import hold_decide
 from payouts.run.start import payout_run_start
 from streams.models import Listener, StreamEvent
+from streams.revenue import revenue_records_ingest
 from tests.factories import ArtistFactory, DistributorFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -129,6 +134,20 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ),
     ("api/v1/payees/<ext:payee_id>/tax-profile", GET): Rule(ADMINS),
     ("api/v1/payees/<ext:payee_id>/tax-profile", PUT): Rule(ADMINS, body={"form": "w9", "country": "US"}),
+    # API: payments (admins; a payee's balance: whoever may see the payee)
+    ("api/v1/payees/<ext:payee_id>/verification", GET): Rule(ADMINS),
+    ("api/v1/payees/<ext:payee_id>/verification", PUT): Rule(ADMINS, body={"status": "unverified"}),
+    ("api/v1/payees/<ext:payee_id>/balance", GET): Rule(SEES_ART_A),
+    ("api/v1/distributors/<str:name>/verification", GET): Rule(ADMINS),
+    ("api/v1/distributors/<str:name>/verification", PUT): Rule(ADMINS, body={"status": "unverified"}),
+    ("api/v1/payment-batches", GET): Rule(ADMINS),
+    ("api/v1/payment-batches", POST): Rule(ADMINS, body="run-month"),
+    ("api/v1/payment-batches/<id:batch_id>", GET): Rule(ADMINS),
+    ("api/v1/payment-batches/<id:batch_id>/approve", POST): Rule(ADMINS, body={}),
+    ("api/v1/payment-batches/<id:batch_id>/results", POST): Rule(ADMINS, body="payment-result"),
+    ("api/v1/payment-batches/<id:batch_id>/sepa.xml", GET): Rule(ADMINS),
+    ("api/v1/payment-batches/<id:batch_id>/paypal.csv", GET): Rule(ADMINS),
+    ("api/v1/tax-years/<id:year>/summary.csv", GET): Rule(ADMINS),
     ("api/v1/calculator", GET): Rule(EVERYONE, query="model=pro_rata&plays=1000&rate=0.004"),
     ("api/schema/", GET): Rule(EVERYONE),
     ("api/docs/", GET): Rule(EVERYONE),
@@ -221,10 +240,12 @@ class World:
     run: PayoutRun
     hold_id: int
     clients: dict[str, APIClient]
+    batch: PaymentBatch
 
     def url(self, route: str) -> str:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
-                  "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a", "name": "Distro A"}  # fmt: skip
+                  "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a", "name": "Distro A",
+                  "batch_id": self.batch.pk, "year": self.run.month.year}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -246,6 +267,14 @@ def paid_last_month(a_track: str, b_track: str) -> PayoutRun:
                     country="US", tier="premium")
         for listener, isrc, count in plays for n in range(count)
     )  # fmt: skip
+    revenue_records_ingest(
+        items=[
+            {"id": f"walk-{listener}", "listener": listener, "month": f"{start:%Y-%m}",
+             "source": "subscription", "plan": "premium", "country": "US", "gross": "9.99", "tax": "0.00",
+             "fees": "0.00"}
+            for listener in ("LF1", "LF2")
+        ]
+    )  # fmt: skip
     run, _ = payout_run_start(month=start.date(), requested_by="walk", dispatch=False)
     run = payout_run_drive(run_id=run.pk)
     for hold in run.holds.all():
@@ -253,6 +282,17 @@ def paid_last_month(a_track: str, b_track: str) -> PayoutRun:
     run = payout_run_drive(run_id=run.pk)
     assert run.status == PayoutRun.Status.COMPUTED, run.failure_reason
     return payout_run_finalize(run_id=run.pk, finalized_by="walk")
+
+
+def paid_out(run: PayoutRun) -> PaymentBatch:
+    """The month's payment batch, approved, paying art-a (verified with a bank account)."""
+    payee = payee_row("art-a")
+    assert payee is not None
+    method = MethodIn(Method.IBAN, iban="DE89370400440532013000", holder="Ada")
+    verification_record(holder=payee, data=VerificationIn("verified", "Ada", method, ""), actor="walk")
+    batch, _ = batch_create(month=run.month, actor="walk-creator")
+    assert batch.payments.count() == 1
+    return batch_approve(batch=batch, actor="walk-approver")
 
 
 def bearer(role: str, **scope: str) -> APIClient:
@@ -304,7 +344,7 @@ def world() -> World:
     assert set(clients) == EVERYONE
     for client in clients.values():
         client.raise_request_exception = False
-    return World(run=run, hold_id=hold.pk, clients=clients)
+    return World(run=run, hold_id=hold.pk, clients=clients, batch=paid_out(run))
 
 
 # --- the walk --------------------------------------------------------------------------
@@ -334,6 +374,8 @@ def call(world: World, caller: str, method: str, url: str, body: Any) -> Any:
                 body = event_body()
             elif body == "run-month":
                 body = {"month": f"{world.run.month:%Y-%m}"}
+            elif body == "payment-result":
+                body = [{"reference": world.batch.payments.get().reference, "status": "paid"}]
             data = b"" if body is None else _json(body)
             response = client.generic(method, url, data, "application/json")  # type: ignore[arg-type]
         transaction.set_rollback(True)

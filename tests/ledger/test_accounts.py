@@ -51,8 +51,8 @@ def test_the_settlement_codes_of_today_parse() -> None:
 @pytest.mark.parametrize(
     "code",
     ["", "retained:x", "Retained", "pool:", "pool:2026-13", "pool:2026-1", "pool:26-10", "payable:art-1",
-     "payable:payee:", "suspense:isrc:", "fees:", "mechanical:isrc:", "cash ", "withholding", "transit:payment:", "payee:art-1",
-     "payable:payee:" + "x" * 100],
+     "payable:payee:", "suspense:isrc:", "fees:", "mechanical:isrc:", "cash ", "withholding",
+     "transit:payment:", "payee:art-1", "payable:payee:" + "x" * 100],
 )  # fmt: skip
 def test_codes_of_no_known_kind_are_refused(code: str) -> None:
     with pytest.raises(UnknownAccount):

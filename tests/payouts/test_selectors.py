@@ -98,7 +98,11 @@ def test_dashboard_reads_a_finalized_month(run: PayoutRun) -> None:
     assert by_isrc["QZKPX2600001"]["streams"] == 50 and by_isrc["QZKPX2600001"]["listeners"] == 1
 
     chain = artist_selectors.artist_settlement_chain("art-1", OCTOBER)
-    assert [step["stage"] for step in chain] == ["allocation"] * 3 + ["split"] * 2 + ["payee"] * 2
+    assert [step["stage"] for step in chain] == ["allocation"] * 3 + ["split"] * 2 + ["payee"] * 2 + [
+        "fee",
+        "tax",
+        "payable",
+    ]
     gross, paid_away, received, exact = (Decimal(chain[i]["amount"]) for i in (2, 3, 4, 5))
     assert abs(gross - paid_away + received - exact) < Decimal("0.00001")
     assert chain[-1]["amount"] == artist_selectors.artist_final_months("art-1")[0]["amount"]
