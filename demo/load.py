@@ -33,6 +33,7 @@ from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS, catalog_write, demo_catalog_build, demo_tracks
 from demo.events import MonthCounts, demo_events_generate, month_window, planted
 from demo.insert import events_insert, sqlite_cache_grow
+from demo.payments import demo_payments_write
 from demo.reset import demo_data_reset
 from demo.revenue import idle_listeners, revenue_write
 from demo.works import demo_works_build, works_write
@@ -189,6 +190,11 @@ def demo_data_load(
             rows = demo_catalog_build(seed=seed, artists=artists, distributors=distributors, year=month.year)
             catalog_write(rows)
             works_write(demo_works_build(seed=seed, catalog=rows))
+            paid = demo_payments_write(seed=seed, month=month)
+            summary.notes.append(
+                f"{paid.agreements} fee agreements, {paid.tax_profiles} tax forms, {paid.verified} payees "
+                f"verified and {paid.pending} waiting for review"
+            )
             catalog = demo_tracks()
         names = [name for name, *_ in DISTRIBUTORS]
         summary.distributors = Distributor.objects.filter(name__in=names).count()

@@ -22,6 +22,7 @@ from artists.models import (
 from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS
 from ledger.models import LedgerTransaction
+from payments.models import AuditEntry, PaymentBatch, SanctionsList
 from payouts.engine.scratch import scratch_drop
 from payouts.models import AllocationLine, PayoutRun
 from streams.models import ClosedMonth, IngestBatch, Listener, RevenueRecord, StreamEvent
@@ -36,7 +37,10 @@ KEPT_MODELS: tuple[type[models.Model], ...] = (ApiClient, PortalAccount)
 # Payout runs, their allocation lines and the ledger. Runs refer to no stream or catalog
 # row (their results keep ids, not foreign keys), and the ledger knows runs only by id, so
 # `_dependents` would not find them; postings follow their transactions.
-RUN_MODELS: tuple[type[models.Model], ...] = (PayoutRun, AllocationLine, LedgerTransaction)
+# Payment batches, the payments audit log and sanctions lists refer to nothing either.
+RUN_MODELS: tuple[type[models.Model], ...] = (
+    PayoutRun, AllocationLine, LedgerTransaction, PaymentBatch, AuditEntry, SanctionsList,
+)  # fmt: skip
 
 
 def _dependents(roots: Sequence[type[models.Model]]) -> list[type[models.Model]]:

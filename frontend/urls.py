@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 import kalipxo.converters  # noqa: F401 - registers <id:...> and <ext:...>
-from frontend import views
+from frontend import payments_views, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -18,4 +18,26 @@ urlpatterns = [
     path("dashboard/<ext:artist_id>/payouts.csv", views.artist_payouts_csv, name="artist-payouts-csv"),
     path("console/", views.console, name="console"),
     path("console/runs/<id:run_id>/", views.console_run, name="console-run"),
+    path("console/payments/", payments_views.payments_console, name="console-payments"),
+    path(
+        "console/payments/accounts",
+        payments_views.verification_record_view,
+        name="console-verification-record",
+    ),
+    path(
+        "console/payments/verifications/<id:verification_id>",
+        payments_views.verification_decide,
+        name="console-verification-decide",
+    ),
+    path("console/payments/batches", payments_views.batch_create_view, name="console-batch-create"),
+    path(
+        "console/payments/batches/<id:batch_id>/approve",
+        payments_views.batch_approve_view,
+        name="console-batch-approve",
+    ),
+    path(
+        "console/payments/batches/<id:batch_id>/results",
+        payments_views.batch_results_view,
+        name="console-batch-results",
+    ),
 ]

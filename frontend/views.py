@@ -13,7 +13,14 @@ from django.urls import reverse
 
 from artists.access import Actor, can_view_artist, can_view_payee
 from artists.models import Artist, Payee
-from frontend import console_selectors, dashboard_selectors, selectors, settlement_selectors, works_selectors
+from frontend import (
+    console_selectors,
+    dashboard_selectors,
+    payments_selectors,
+    selectors,
+    settlement_selectors,
+    works_selectors,
+)
 from frontend.forms import LoginForm, PasswordForm
 from kalipxo.months import add_months, month_name
 from kalipxo.validation import parse_month
@@ -172,6 +179,9 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         "final": final,
         "holds": holds,
         "statements": artist_selectors.artist_statements(artist.id),
+        "money": payments_selectors.payee_money(
+            Payee.objects.filter(pk=artist.id).first(), payee_id=artist.id
+        ),
         "page_data": {
             "artist": artist.id,
             "month": data["month"],
@@ -220,7 +230,7 @@ def artist_payouts_csv(request: HttpRequest, artist_id: str) -> HttpResponse:
 # ---------------------------------------------------------------------------- payout console
 
 
-def _staff_only(request: HttpRequest) -> HttpResponse | None:
+def staff_refusal(request: HttpRequest) -> HttpResponse | None:
     actor = _actor(request)
     if actor is None or not actor.is_admin:
         return _forbidden(request, "Staff only", "The payout console is for Kalipxo staff.")
@@ -229,7 +239,7 @@ def _staff_only(request: HttpRequest) -> HttpResponse | None:
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
-    if refused := _staff_only(request):
+    if refused := staff_refusal(request):
         return refused
     window = selectors.run_window()
     return render(
@@ -249,7 +259,7 @@ def console(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def console_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    if refused := _staff_only(request):
+    if refused := staff_refusal(request):
         return refused
     detail = run_selectors.run_detail(run_id)
     if detail is None:

@@ -285,6 +285,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # kalipxo.converters: an integer, as <int:> was; a string, as <str:> was
     "PATH_CONVERTER_OVERRIDES": {"id": int, "ext": str},
+    # Two choice sets named "status" (a payee's verification, a payment's result).
+    "ENUM_NAME_OVERRIDES": {
+        "VerificationStatusEnum": ["unverified", "pending", "verified", "rejected"],
+        "PaymentResultStatusEnum": ["paid", "failed", "returned"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kalipxo.api.document_error_answers",

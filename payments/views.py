@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +21,99 @@ from payments.selectors import balance_view
 from payments.tax_year import year_summary_rows
 from payouts.statements import csv_lines
 
+STATUSES = ["unverified", "pending", "verified", "rejected"]
+VERIFICATION = inline_serializer(
+    "Verification",
+    {
+        "payee": serializers.CharField(allow_null=True),
+        "distributor": serializers.CharField(allow_null=True),
+        "status": serializers.ChoiceField(choices=STATUSES),
+        "legal_name": serializers.CharField(),
+        "payout_method": serializers.CharField(help_text='Masked: "IBAN …1234", "PayPal a…@example.com".'),
+        "holder_matches": serializers.BooleanField(allow_null=True),
+        "screening": serializers.CharField(),
+        "screening_list": serializers.CharField(allow_null=True),
+        "screened_at": serializers.DateTimeField(allow_null=True),
+        "held": serializers.CharField(allow_null=True, help_text="Why it is not paid now; null: it is."),
+        "reason": serializers.CharField(),
+    },
+)
+VERIFICATION_IN = inline_serializer(
+    "VerificationIn",
+    {
+        "status": serializers.ChoiceField(choices=STATUSES),
+        "legal_name": serializers.CharField(required=False),
+        "payout_method": serializers.JSONField(
+            required=False,
+            help_text='{"type": "iban", "iban", "holder", "bic"?} or {"type": "paypal", "email"}.',
+        ),
+        "reason": serializers.CharField(
+            required=False, help_text="Required with rejected; the payee is told."
+        ),
+    },
+)
+PAYMENT = inline_serializer(
+    "LastPayment",
+    {
+        "reference": serializers.CharField(),
+        "month": serializers.CharField(),
+        "amount": serializers.CharField(),
+        "method": serializers.CharField(),
+        "status": serializers.CharField(),
+        "reason": serializers.CharField(),
+        "at": serializers.DateTimeField(allow_null=True),
+        "summary": serializers.CharField(),
+    },
+)
+BALANCE = inline_serializer(
+    "Balance",
+    {
+        "payee": serializers.CharField(allow_null=True),
+        "distributor": serializers.CharField(allow_null=True),
+        "currency": serializers.CharField(),
+        "balance": serializers.CharField(),
+        "recording": serializers.CharField(),
+        "publishing": serializers.CharField(),
+        "in_transit": serializers.CharField(),
+        "held": serializers.CharField(allow_null=True),
+        "last_payment": PAYMENT,
+    },
+)
+ITEM = inline_serializer(
+    "PaymentItem",
+    {
+        "reference": serializers.CharField(),
+        "payee": serializers.CharField(),
+        "amount": serializers.CharField(),
+        "method": serializers.CharField(),
+        "status": serializers.CharField(),
+        "reason": serializers.CharField(),
+    },
+)
+BATCH_FIELDS: dict[str, Any] = {
+    "id": serializers.IntegerField(),
+    "month": serializers.CharField(),
+    "status": serializers.CharField(),
+    "payments": serializers.IntegerField(),
+    "total": serializers.CharField(),
+    "currency": serializers.CharField(),
+    "created_by": serializers.CharField(),
+    "approved_by": serializers.CharField(allow_null=True),
+    "items": serializers.ListField(child=serializers.DictField(), required=False),
+}
+BATCH = inline_serializer("PaymentBatch", BATCH_FIELDS)
+BATCHES = inline_serializer("PaymentBatchInList", BATCH_FIELDS, many=True)
+RESULTS = inline_serializer(
+    "PaymentResult",
+    {
+        "reference": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=["paid", "failed", "returned"]),
+        "reason": serializers.CharField(required=False),
+    },
+    many=True,
+)
+FILE = {(200, "text/plain"): OpenApiTypes.STR, 409: OpenApiResponse(description="Not approved yet.")}
+
 
 def _refusal(exc: batches.BatchRefused | verification.VerificationRejected) -> Response:
     return Response(exc.body, status=exc.status)
@@ -33,19 +128,24 @@ class PayeeVerificationView(APIView):
             raise NotFound(f'No payee "{payee_id[:64]}".')
         return payee
 
-    @extend_schema(operation_id="payee_verification_get", summary="A payee's verification (admin)")
+    @extend_schema(
+        operation_id="payee_verification_get",
+        responses=VERIFICATION,
+        summary="A payee's verification (admin)",
+    )
     def get(self, request: Request, payee_id: str) -> Response:
         payee = self._holder(payee_id)
         return Response(verification.verification_as_dict(payee, verification.verification_of(payee)))
 
     @extend_schema(
         operation_id="payee_verification_put",
-        summary="Record a payee's legal name, payout method and verification status (admin)",
+        request=VERIFICATION_IN,
         responses={
-            200: OpenApiResponse(description="Recorded; `held` says why it is not paid yet, if it is not."),
+            200: VERIFICATION,
             400: OpenApiResponse(description="A field to fix (a bad IBAN names payout_method.iban)."),
             409: OpenApiResponse(description="Cannot verify: what is missing is named."),
         },
+        summary="Record a payee's legal name, payout method and verification status (admin)",
     )
     def put(self, request: Request, payee_id: str) -> Response:
         actor = require_actor(request)
@@ -68,13 +168,18 @@ class DistributorVerificationView(PayeeVerificationView):
         return distributor
 
     @extend_schema(
-        operation_id="distributor_verification_get", summary="A distributor's verification (admin)"
+        operation_id="distributor_verification_get",
+        responses=VERIFICATION,
+        summary="A distributor's verification (admin)",
     )
     def get(self, request: Request, name: str) -> Response:  # type: ignore[override]
         return super().get(request, name)
 
     @extend_schema(
-        operation_id="distributor_verification_put", summary="Verify a distributor as a payee (admin)"
+        operation_id="distributor_verification_put",
+        request=VERIFICATION_IN,
+        responses=VERIFICATION,
+        summary="Verify a distributor as a payee (admin)",
     )
     def put(self, request: Request, name: str) -> Response:  # type: ignore[override]
         return super().put(request, name)
@@ -85,10 +190,8 @@ class PayeeBalanceView(APIView):
 
     @extend_schema(
         operation_id="payee_balance",
+        responses=BALANCE,
         summary="What a payee is owed now, whether it is held, and its last payment",
-        responses={
-            200: OpenApiResponse(description='{"payee", "currency", "balance", "held", "last_payment"}')
-        },
     )
     def get(self, request: Request, payee_id: str) -> Response:
         actor = require_actor(request)
@@ -111,17 +214,19 @@ def _batch(batch_id: int) -> PaymentBatch:
 class PaymentBatchesView(APIView):
     permission_classes = [allow_roles()]
 
-    @extend_schema(operation_id="payment_batches_list", summary="Payment batches, newest month first (admin)")
+    @extend_schema(
+        operation_id="payment_batches_list",
+        responses=BATCHES,
+        summary="Payment batches, newest month first (admin)",
+    )
     def get(self, request: Request) -> Response:
         return Response([batches.batch_as_dict(b) for b in PaymentBatch.objects.order_by("-month")[:120]])
 
     @extend_schema(
         operation_id="payment_batches_create",
+        request=inline_serializer("PaymentBatchIn", {"month": serializers.CharField()}),
+        responses={201: BATCH, 200: BATCH, 409: OpenApiResponse(description="The month is not finalized.")},
         summary="Create the batch of a finalized month (admin); the same month again returns it",
-        responses={
-            201: OpenApiResponse(description="Created."),
-            200: OpenApiResponse(description="It existed."),
-        },
     )
     def post(self, request: Request) -> Response:
         actor = require_actor(request)
@@ -143,7 +248,9 @@ class PaymentBatchesView(APIView):
 class PaymentBatchView(APIView):
     permission_classes = [allow_roles()]
 
-    @extend_schema(operation_id="payment_batch_get", summary="A payment batch and its payments (admin)")
+    @extend_schema(
+        operation_id="payment_batch_get", responses=BATCH, summary="A payment batch and its payments (admin)"
+    )
     def get(self, request: Request, batch_id: int) -> Response:
         return Response(batches.batch_as_dict(_batch(batch_id), items=True))
 
@@ -153,6 +260,7 @@ class PaymentBatchApproveView(APIView):
 
     @extend_schema(
         operation_id="payment_batch_approve",
+        responses={200: BATCH, 403: OpenApiResponse(description="Its creator cannot approve it.")},
         summary="Approve a batch (an admin other than its creator); its files can then be downloaded",
         request=None,
     )
@@ -172,14 +280,15 @@ class PaymentBatchResultsView(APIView):
 
     @extend_schema(
         operation_id="payment_batch_results",
-        summary="Apply results (paid, failed, returned), all or nothing; the same one again changes nothing",
+        request=RESULTS,
         responses={
-            200: OpenApiResponse(description="Applied; the batch with its payments."),
+            200: BATCH,
             400: OpenApiResponse(
                 description="An item to fix: unknown reference, another batch's, a bad status."
             ),
             409: OpenApiResponse(description="A transition that is not allowed; nothing applied."),
         },
+        summary="Apply results (paid, failed, returned), all or nothing; the same one again changes nothing",
     )
     def post(self, request: Request, batch_id: int) -> Response:
         actor = require_actor(request)
@@ -208,7 +317,9 @@ class PaymentBatchSepaView(APIView):
     permission_classes = [allow_roles()]
 
     @extend_schema(
-        operation_id="payment_batch_sepa", summary="The batch's pain.001.001.03 file (admin, approved)"
+        operation_id="payment_batch_sepa",
+        responses=FILE,
+        summary="The batch's pain.001.001.03 file (admin, approved)",
     )
     def get(self, request: Request, batch_id: int) -> Response | HttpResponse:
         batch = _batch(batch_id)
@@ -226,7 +337,9 @@ class PaymentBatchPaypalView(APIView):
     permission_classes = [allow_roles()]
 
     @extend_schema(
-        operation_id="payment_batch_paypal", summary="The batch's PayPal Payouts CSV (admin, approved)"
+        operation_id="payment_batch_paypal",
+        responses=FILE,
+        summary="The batch's PayPal Payouts CSV (admin, approved)",
     )
     def get(self, request: Request, batch_id: int) -> Response | HttpResponse:
         batch = _batch(batch_id)
@@ -245,6 +358,7 @@ class TaxYearSummaryView(APIView):
 
     @extend_schema(
         operation_id="tax_year_summary",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
         summary="Per payee: what was earned, withheld and paid in a year (admin); for 1099/1042-S returns",
     )
     def get(self, request: Request, year: int) -> HttpResponse:

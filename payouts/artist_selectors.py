@@ -28,13 +28,16 @@ def final_run(month: date) -> PayoutRun | None:
 
 
 def artist_final_months(artist_id: str, limit: int = 12) -> list[dict[str, Any]]:
-    """The artist's finalized months, newest first: gross before splits, amount paid,
-    streams, listeners and what pro-rata and progressive would have paid."""
+    """The artist's finalized months, newest first: gross before splits, amount allocated
+    and payable after deductions, streams, listeners and what pro-rata and progressive would have paid."""
     runs = list(PayoutRun.objects.filter(status=Status.FINALIZED).order_by("-month")[:limit])
     results = {r.run_id: r for r in ArtistResult.objects.filter(run__in=runs, artist=artist_id)}
-    paid = dict(
-        PayeeResult.objects.filter(run__in=runs, payee=artist_id).values_list("run_id", "amount_minor")
-    )
+    paid: dict[int, tuple[int, int]] = {
+        run_id: (amount, payable)
+        for run_id, amount, payable in PayeeResult.objects.filter(run__in=runs, payee=artist_id).values_list(
+            "run_id", "amount_minor", "payable_minor"
+        )
+    }
     rows = []
     for run in runs:
         result = results.get(run.pk)
@@ -46,7 +49,9 @@ def artist_final_months(artist_id: str, limit: int = 12) -> list[dict[str, Any]]
                 "month": month_label(run.month),
                 "run_id": run.pk,
                 "gross": format_exact(result.gross_exact if result else Decimal(0), places),
-                "amount": format_minor(paid.get(run.pk, 0), places),
+                "amount": format_minor(paid.get(run.pk, (0, 0))[0], places),
+                # After the distribution fee and tax withheld (docs/rules.md §2 Deductions).
+                "payable": format_minor(paid.get(run.pk, (0, 0))[1], places),
                 "streams": result.streams if result else 0,
                 "listeners": result.listeners if result else 0,
                 "pro_rata_amount": format_minor(result.pro_rata_minor if result else 0, places),

@@ -13,6 +13,8 @@ if [ ! -e .env ]; then
 # Written by scripts/demo.sh for the embedded demo (SQLite, tasks in-process); never committed.
 # Delete it, or replace it with a copy of .env.example, to run anything else.
 DEBUG=1
+# US-style rules: 24% backup withholding from payees with no tax form on file.
+WITHHOLDING_RATE_WITHOUT_FORM=0.24
 ENV
     echo "Wrote .env (DEBUG=1) for the demo."
 fi

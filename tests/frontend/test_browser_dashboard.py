@@ -133,7 +133,7 @@ def test_the_settlement_chain_is_in_cents_with_the_exact_value_on_hover(
             assert shown in (money(str(cents)), "under $0.01")
             assert value != cents
     total = page.locator("#settlement .chain li.total > .num")
-    expect(total).to_have_text(money(final["amount"]))
+    expect(total).to_have_text(money(final["payable"]))
     # What a sighted reader sees: no six-decimal dollars (the hidden text for screen
     # readers carries the exact values, as the hover does).
     seen = page.locator("#settlement").evaluate(

@@ -31,7 +31,7 @@ from artists.payees import payee_row
 from artists.tokens import api_client_create
 from kalipxo import urls as root_urls
 from payments.batches import batch_approve, batch_create
-from payments.models import Method, PaymentBatch
+from payments.models import Method, PaymentBatch, Verification
 from payments.verification import MethodIn, VerificationIn, verification_record
 from payouts.models import PayoutRun
 from payouts.run.driver import payout_run_drive
@@ -96,6 +96,12 @@ TRACK_A = {"isrc": ISRC_A, "title": "Renamed by its owner", "duration_ms": 200_0
            "artist": {"id": "art-a", "name": "Ada"}}  # fmt: skip
 WORK_A = {"id": "wrk-a", "title": "Retitled by its owner", "recordings": [{"isrc": ISRC_A, "share": "1"}],
           "writers": [{"payee": {"id": "art-a", "kind": "artist", "name": "Ada"}, "share": "1"}]}  # fmt: skip
+
+# A console form, sent form-encoded rather than as JSON.
+FORM_ACCOUNT = (
+    "form",
+    {"holder": "art-a", "legal_name": "Ada", "method": "paypal", "paypal_email": "ada@example.com"},
+)
 
 # (URL pattern as in the URLconf, method) -> who gets through. Unsafe methods never get
 # through a session without a CSRF token, so STAFF_NO_CSRF is dropped from them below.
@@ -164,6 +170,12 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("works/<ext:payee_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("console/", GET): Rule(ADMINS & SESSIONS),
     ("console/runs/<id:run_id>/", GET): Rule(ADMINS & SESSIONS),
+    ("console/payments/", GET): Rule(ADMINS & SESSIONS),
+    ("console/payments/accounts", POST): Rule(ADMINS & SESSIONS, body=FORM_ACCOUNT),
+    ("console/payments/verifications/<id:verification_id>", POST): Rule(ADMINS & SESSIONS, body={}),
+    ("console/payments/batches", POST): Rule(ADMINS & SESSIONS, body={}),
+    ("console/payments/batches/<id:batch_id>/approve", POST): Rule(ADMINS & SESSIONS, body={}),
+    ("console/payments/batches/<id:batch_id>/results", POST): Rule(ADMINS & SESSIONS, body={}),
 }
 PUBLIC = {
     "",
@@ -245,7 +257,8 @@ class World:
     def url(self, route: str) -> str:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
                   "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a", "name": "Distro A",
-                  "batch_id": self.batch.pk, "year": self.run.month.year}  # fmt: skip
+                  "batch_id": self.batch.pk, "year": self.run.month.year,
+                  "verification_id": Verification.objects.get(payee_id="art-a").pk}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -376,8 +389,11 @@ def call(world: World, caller: str, method: str, url: str, body: Any) -> Any:
                 body = {"month": f"{world.run.month:%Y-%m}"}
             elif body == "payment-result":
                 body = [{"reference": world.batch.payments.get().reference, "status": "paid"}]
-            data = b"" if body is None else _json(body)
-            response = client.generic(method, url, data, "application/json")  # type: ignore[arg-type]
+            if isinstance(body, tuple):
+                response = client.post(url, body[1])
+            else:
+                data = b"" if body is None else _json(body)
+                response = client.generic(method, url, data, "application/json")  # type: ignore[arg-type]
         transaction.set_rollback(True)
     client.cookies = cookies
     return response

@@ -206,6 +206,10 @@ def test_the_document_reads_as_a_statement(run: PayoutRun, admin_api: APIClient)
         "Currency": "USD",
         "Streams": statement.total["Streams"],
         "Total (USD)": statement.total["Amount (USD)"],
+        # No agreement and no withholding: every stage down to the payable says so.
+        "Less distribution fees (USD)": "0.00",
+        "Less tax withheld (USD)": "0.00",
+        "Payable (USD)": statement.total["Amount (USD)"],
     }
     assert statement.columns[:7] == [
         "Track",

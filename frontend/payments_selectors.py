@@ -1,0 +1,125 @@
+"""What the payments console and a payee's dashboard card show. Nothing here writes."""
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from kalipxo.money import format_minor, minor_exponent
+from kalipxo.months import month_name
+from kalipxo.validation import month_label
+from payments.batches import batch_as_dict
+from payments.models import AuditEntry, Payment, PaymentBatch, Verification
+from payments.selectors import balance_view, payment_as_dict
+from payments.verification import masked_method, payment_hold
+from payouts.models import PayoutRun
+
+QUEUE_LIMIT = 200
+AUDIT_LIMIT = 50
+
+
+def _needs_confirmation(verification: Verification) -> bool:
+    return verification.method_replaced and verification.method_confirmed_at is None
+
+
+def verification_queue() -> list[dict[str, Any]]:
+    """Pending and rejected holders, possible sanctions matches, and replaced accounts not
+    re-confirmed: oldest request first."""
+    now = timezone.now()
+    rows = (
+        Verification.objects.filter(status__in=[Verification.Status.PENDING, Verification.Status.UNVERIFIED])
+        | Verification.objects.filter(screening=Verification.Screening.HIT)
+        | Verification.objects.filter(method_replaced=True, method_confirmed_at__isnull=True)
+    )
+    queue = []
+    for v in rows.select_related("payee", "distributor").order_by("requested_at", "id")[:QUEUE_LIMIT]:
+        held = payment_hold(v, now=now)
+        if (
+            v.status == Verification.Status.VERIFIED
+            and held is None
+            and v.screening != Verification.Screening.HIT
+        ):
+            continue  # a replaced account whose hold is over: nothing to decide
+        holder = v.payee if v.payee_id else v.distributor
+        queue.append(
+            {
+                "id": v.pk,
+                "holder": getattr(holder, "name", ""),
+                "holder_id": v.payee_id or f"distributor:{v.distributor_id}",
+                "status": v.status,
+                "status_label": v.get_status_display(),
+                "since": v.requested_at or v.updated_at,
+                "legal_name": v.legal_name,
+                "method": masked_method(v.method, v.iban, v.paypal_email),
+                "holder_name": v.holder,
+                "holder_matches": v.holder_matches,
+                "screening": v.screening,
+                "screening_label": v.get_screening_display(),
+                "screening_match": v.screening_match,
+                "screening_list": v.screening_list,
+                "screened_at": v.screened_at,
+                "held": held,
+                "can_verify": v.status != Verification.Status.VERIFIED and bool(v.method and v.legal_name),
+                "needs_confirmation": _needs_confirmation(v),
+            }
+        )
+    return queue
+
+
+def batches_overview(*, viewer: str) -> list[dict[str, Any]]:
+    rows = []
+    for batch in PaymentBatch.objects.order_by("-month")[:24]:
+        body = batch_as_dict(batch)
+        rows.append(
+            {
+                **body,
+                "month_name": month_name(batch.month),
+                "status_label": batch.get_status_display(),
+                "can_approve": batch.created_by != viewer,
+            }
+        )
+    return rows
+
+
+def payable_months() -> list[dict[str, str]]:
+    """Finalized months without a batch yet, newest first."""
+    taken = set(PaymentBatch.objects.values_list("month", flat=True))
+    months = PayoutRun.objects.filter(status=PayoutRun.Status.FINALIZED).order_by("-month")
+    return [
+        {"key": month_label(run.month), "name": month_name(run.month)}
+        for run in months
+        if run.month not in taken
+    ]
+
+
+def audit_entries() -> list[dict[str, Any]]:
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "subject": e.subject,
+            "detail_text": "; ".join(f"{k}: {v}" for k, v in e.detail.items() if v not in ("", None, [])),
+        }
+        for e in AuditEntry.objects.order_by("-id")[:AUDIT_LIMIT]
+    ]
+
+
+def hold_hours() -> int:
+    return int(settings.PAYOUT_METHOD_HOLD_HOURS)
+
+
+def payee_money(payee: Any, *, payee_id: str) -> dict[str, Any]:
+    """A payee's balance, why it is not paid if it is not, and its payments, newest first."""
+    view = balance_view(payee, payee_id=payee_id)
+    payments = (
+        Payment.objects.filter(payee=payee).select_related("batch").order_by("-batch__month", "-id")[:12]
+        if payee is not None
+        else []
+    )
+    places = minor_exponent()
+    return {
+        **view,
+        "has_balance": view["balance"] != format_minor(0, places),
+        "payments": [{**payment_as_dict(p), "month_name": month_name(p.batch.month)} for p in payments],
+    }
