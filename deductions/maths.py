@@ -49,7 +49,7 @@ def payee_deductions(
         for d, amount in recording_by_distributor.items()
         if fee_rates.get(d)
     }
-    fee = max(0, min(round(sum(parts.values(), Fraction(0))), recording_minor))
+    fee = max(0, min(half_even_minor(sum(parts.values(), Fraction(0)), 1), recording_minor))
     fees = {d: minor for d, minor in _shares(parts, fee).items() if minor}
     base = recording_minor - fee + publishing_minor
     withheld = half_even_minor(withholding_rate * base, 1) if base > 0 else 0
@@ -70,6 +70,6 @@ def _shares(parts: Mapping[D, Fraction], total: int) -> dict[D, int]:
     whole = sum(parts.values(), Fraction(0))
     if not parts or total == 0:
         return {}
-    if round(whole) != total:
+    if half_even_minor(whole, 1) != total:
         parts = {d: part * total / whole for d, part in parts.items()}
     return largest_remainder(parts, total)

@@ -1,5 +1,6 @@
-"""The demo's deductions and payees' payout details, US-style: distributors' fee agreements,
-tax forms (W-9 for US persons, W-8BEN / W-8BEN-E with treaty rates for others, some none),
+"""The demo's deductions and payees' payout details, US-style: distributors' fee agreements
+(and the distributors verified, so that their fees are paid too), tax forms (W-9 for US
+persons, W-8BEN / W-8BEN-E with treaty rates for others, some none),
 and verifications: most payees verified with a bank account or PayPal, one waiting for review,
 one whose name is close to an entry of a small demo sanctions list, a few with nothing yet.
 
@@ -54,6 +55,11 @@ def demo_payments_write(*, seed: int, month: date) -> DemoPayments:
             terms = AgreementTerms(fee_rate=Decimal(rate), from_month=month)
             fee_agreement_record(distributor=distributor, terms=terms, recorded_by=RECORDED_BY)
             done.agreements += 1
+    for n, distributor in enumerate(Distributor.objects.filter(name__in=FEE_RATES).order_by("name")):
+        method = MethodIn(Method.IBAN, iban=_iban(seed, 20_000 + n), holder=distributor.name)
+        data = VerificationIn(Verification.Status.VERIFIED, distributor.name, method, "")
+        verification_record(holder=distributor, data=data, actor=RECORDED_BY)  # its fees are paid too
+        done.verified += 1
     rng = demo_rng(seed, "payments")
     artists = list(Artist.objects.filter(distributor__isnull=False).order_by("id"))
     others = list(Payee.objects.exclude(kind=Payee.Kind.ARTIST).order_by("id"))
