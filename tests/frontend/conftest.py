@@ -15,6 +15,7 @@ from streams.live import dispatch, updates
 from streams.models import Listener, StreamEvent
 from tests.factories import ArtistFactory, DistributorFactory, PayeeFactory, SplitFactory, TrackFactory
 from tests.frontend.browser_fixtures import browser, demo, page  # noqa: F401 - fixtures of every browser test
+from tests.payments.world import world  # noqa: F401 - the payments pages' month
 
 PASSWORD = "a-long-test-password-42"
 
