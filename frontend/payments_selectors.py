@@ -6,13 +6,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from kalipxo.money import format_minor, minor_exponent
-from kalipxo.months import month_name
+from kalipxo.months import add_months, current_month, month_name
 from kalipxo.validation import month_label
+from ledger.accounts import account_parse
+from ledger.models import Adjustment
 from payments.batches import batch_as_dict
 from payments.models import AuditEntry, Payment, PaymentBatch, Verification
 from payments.selectors import balance_view, payment_as_dict
 from payments.verification import masked_method, payment_hold
 from payouts.models import PayoutRun
+from streams.models import ClosedMonth
 
 QUEUE_LIMIT = 200
 AUDIT_LIMIT = 50
@@ -123,3 +126,39 @@ def payee_money(payee: Any, *, payee_id: str) -> dict[str, Any]:
         "has_balance": view["balance"] != format_minor(0, places),
         "payments": [{**payment_as_dict(p), "month_name": month_name(p.batch.month)} for p in payments],
     }
+
+
+def open_months() -> list[dict[str, str]]:
+    """Months an adjustment may be posted with: from the month after the last one closed to
+    this month."""
+    last = ClosedMonth.objects.order_by("-month").values_list("month", flat=True).first()
+    month = add_months(last, 1) if last else current_month()
+    months = []
+    while month <= current_month():
+        months.append({"key": month_label(month), "name": month_name(month)})
+        month = add_months(month, 1)
+    return months or [{"key": month_label(current_month()), "name": month_name(current_month())}]
+
+
+def adjustments_waiting(*, viewer: str) -> list[dict[str, Any]]:
+    """Adjustments not posted yet, oldest first."""
+    places = minor_exponent()
+    return [
+        {
+            "id": a.pk,
+            "holder": account_parse(a.account).key,
+            "month_name": month_name(a.month),
+            "amount": format_minor(a.amount_minor, places),
+            "reason": a.reason,
+            "created_by": a.created_by,
+            "approved_by": a.approved_by,
+            "can_approve": not a.approved_by and a.created_by != viewer,
+        }
+        for a in Adjustment.objects.filter(run_id__isnull=True).order_by("id")[:100]
+    ]
+
+
+def tax_years() -> list[int]:
+    """Years with a finalized month, newest first (each has a year-end summary)."""
+    months = PayoutRun.objects.filter(status=PayoutRun.Status.FINALIZED).values_list("month", flat=True)
+    return sorted({m.year for m in months}, reverse=True)

@@ -1,5 +1,6 @@
 """The payments console: the verification queue, recording a payout account, payment batches
-(create, approve, results) and the audit log. Server-rendered forms; every action goes through
+(create, approve, results), adjustments of final months (made by one person, approved by
+another) and the audit log. Server-rendered forms; every action goes through
 the same services as the API and answers with a redirect back and a message."""
 
 import csv
@@ -18,7 +19,12 @@ from artists.payees import payee_row
 from frontend import payments_selectors
 from frontend.forms import AccessibleErrorsMixin
 from frontend.views import staff_refusal
+from kalipxo.money import parse_amount, to_minor
 from kalipxo.validation import parse_month
+from ledger import accounts
+from ledger.accounts import Account
+from ledger.adjustments import AdjustmentIn, AdjustmentRefused, adjustment_approve, adjustment_record
+from ledger.models import Adjustment
 from payments import batches, verification
 from payments.models import Method, PaymentBatch, Verification
 
@@ -67,6 +73,9 @@ def _page(request: HttpRequest, form: PayoutAccountForm, *, status: int = 200) -
         "payable_months": payments_selectors.payable_months(),
         "audit": payments_selectors.audit_entries(),
         "hold_hours": payments_selectors.hold_hours(),
+        "adjustment_form": AdjustmentForm(),
+        "adjustments": payments_selectors.adjustments_waiting(viewer=viewer),
+        "tax_years": payments_selectors.tax_years(),
     }
     return render(request, "frontend/payments.html", context, status=status)
 
@@ -223,4 +232,69 @@ def batch_results_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     messages.success(
         request, f"Applied {len(changed)} results ({len(items) - len(changed)} were already applied)."
     )
+    return redirect("console-payments")
+
+
+class AdjustmentForm(AccessibleErrorsMixin, forms.Form):
+    holder = forms.CharField(label="Payee id, or distributor:NAME", max_length=220)
+    month = forms.ChoiceField(label="Posted with the month", choices=())
+    amount = forms.CharField(
+        label="Amount (negative: owed less)", max_length=30, help_text='e.g. "12.50" or "-3.00"'
+    )
+    reason = forms.CharField(label="Reason (shown on the statement)", max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        month = self.fields["month"]
+        if isinstance(month, forms.ChoiceField):  # always: declared above
+            month.choices = [(m["key"], m["name"]) for m in payments_selectors.open_months()]
+
+
+def _holder_account(text: str) -> Account | None:
+    holder = _holder(text)
+    if isinstance(holder, Distributor):
+        return accounts.fees(str(holder.pk))
+    return accounts.payable(holder.pk) if holder is not None else None
+
+
+@login_required
+@require_POST
+def adjustment_record_view(request: HttpRequest) -> HttpResponse:
+    if refused := staff_refusal(request):
+        return refused
+    form = AdjustmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Adjustment not recorded: " + _words(dict(form.errors)))
+        return redirect("console-payments")
+    data = form.cleaned_data
+    account = _holder_account(data["holder"])
+    month = parse_month(data["month"])
+    try:
+        amount = to_minor(parse_amount(data["amount"], allow_negative=True))
+        if account is None or isinstance(month, str):
+            raise ValueError("No payee or distributor by that id." if account is None else month)
+        adjustment_record(
+            data=AdjustmentIn(account, month, amount, data["reason"]), created_by=request.user.get_username()
+        )
+    except (ValueError, AdjustmentRefused) as exc:
+        messages.error(request, f"Adjustment not recorded: {exc}")
+        return redirect("console-payments")
+    messages.success(request, "Adjustment recorded: someone else approves it; its month's run then posts it.")
+    return redirect("console-payments")
+
+
+@login_required
+@require_POST
+def adjustment_approve_view(request: HttpRequest, adjustment_id: int) -> HttpResponse:
+    if refused := staff_refusal(request):
+        return refused
+    found = Adjustment.objects.filter(pk=adjustment_id).first()
+    if found is None:
+        raise Http404("No such adjustment.")
+    try:
+        adjustment_approve(adjustment=found, approved_by=request.user.get_username())
+    except AdjustmentRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("console-payments")
+    messages.success(request, f"Adjustment approved: it is posted when {found.month:%B %Y} is finalized.")
     return redirect("console-payments")

@@ -36,6 +36,16 @@ urlpatterns = [
         name="console-batch-approve",
     ),
     path(
+        "console/payments/adjustments",
+        payments_views.adjustment_record_view,
+        name="console-adjustment-record",
+    ),
+    path(
+        "console/payments/adjustments/<id:adjustment_id>/approve",
+        payments_views.adjustment_approve_view,
+        name="console-adjustment-approve",
+    ),
+    path(
         "console/payments/batches/<id:batch_id>/results",
         payments_views.batch_results_view,
         name="console-batch-results",

@@ -51,3 +51,29 @@ class LedgerPosting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.amount_minor}"
+
+
+class Adjustment(models.Model):
+    """A correction of a final month, posted with a later, open month's run once a second
+    person has approved it (ledger/adjustments.py). `account` is the payee's or distributor's
+    account it corrects; the amount is signed."""
+
+    account = models.CharField(max_length=MAX_LENGTH)
+    month = models.DateField(help_text="The open month whose run posts it (first day).")
+    amount_minor = models.BigIntegerField(help_text="Positive: owed more; negative: owed less.")
+    reason = models.CharField(max_length=500)
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_default=Now())
+    approved_by = models.CharField(max_length=200, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    run_id = models.BigIntegerField(null=True, blank=True, help_text="The run that posted it.")
+
+    class Meta:
+        ordering = ["-month", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount_minor=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=ACCOUNT_CHECK, name="adjustment_account_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount_minor:+d} with {self.month:%Y-%m}"

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Min, Q, Sum
 
 from ledger.accounts import Account, AccountKind, account_parse, payable, prefix
 from ledger.models import LedgerPosting, LedgerTransaction
@@ -88,3 +89,40 @@ def kind_balances(*kinds: AccountKind) -> dict[Account, int]:
 def account_codes_balance(codes: list[str]) -> int:
     total = LedgerPosting.objects.filter(account__in=codes).aggregate(total=Sum("amount_minor"))["total"]
     return int(total or 0)
+
+
+@dataclass(frozen=True)
+class MonthBalance:
+    """A holder's balance around one run: before its postings, what they added, what payments
+    took from it before the next run, and what is left."""
+
+    opening_minor: int
+    month_minor: int
+    paid_minor: int
+    closing_minor: int
+
+
+def month_balance(*, codes: list[str], run_id: int) -> MonthBalance | None:
+    """The balance of `codes` (a holder's accounts) around run `run_id`'s transactions; None
+    when the run wrote none (it is not finalized). Payments are the transactions of no run
+    written after the run's and before the next run's."""
+    own = LedgerTransaction.objects.filter(run_id=run_id).aggregate(lo=Min("id"), hi=Max("id"))
+    if own["lo"] is None:
+        return None
+    later = (
+        LedgerTransaction.objects.filter(id__gt=own["hi"], run_id__isnull=False)
+        .exclude(run_id=run_id)
+        .aggregate(lo=Min("id"))["lo"]
+    )
+    postings = LedgerPosting.objects.filter(account__in=codes)
+
+    def total(query: Any) -> int:
+        return int(query.aggregate(t=Sum("amount_minor"))["t"] or 0)
+
+    opening = total(postings.filter(transaction_id__lt=own["lo"]))
+    month = total(postings.filter(transaction__run_id=run_id))
+    payments = postings.filter(transaction_id__gt=own["hi"], transaction__run_id__isnull=True)
+    if later is not None:
+        payments = payments.filter(transaction_id__lt=later)
+    paid = -total(payments)
+    return MonthBalance(opening, month, paid, opening + month - paid)

@@ -16,6 +16,7 @@ from artists.models import ApiClient, Artist, Distributor, Payee
 from artists.payees import payee_row
 from kalipxo.validation import month_label, parse_month
 from payments import batches, files, verification
+from payments.audit import audit
 from payments.models import PaymentBatch
 from payments.selectors import balance_view
 from payments.tax_year import year_summary_rows
@@ -327,6 +328,8 @@ class PaymentBatchSepaView(APIView):
         if refused:
             return refused
         response = HttpResponse(files.sepa_xml(batch), content_type="application/xml")
+        audit(actor=require_actor(request).name, action="batch.file", subject=f"batch:{batch.pk}",
+              detail={"file": "sepa.xml"})  # fmt: skip
         response["Content-Disposition"] = (
             f'attachment; filename="kalipxo-{month_label(batch.month)}-sepa.xml"'
         )
@@ -347,6 +350,8 @@ class PaymentBatchPaypalView(APIView):
         if refused:
             return refused
         response = HttpResponse(files.paypal_csv(batch), content_type="text/csv; charset=utf-8")
+        audit(actor=require_actor(request).name, action="batch.file", subject=f"batch:{batch.pk}",
+              detail={"file": "paypal.csv"})  # fmt: skip
         response["Content-Disposition"] = (
             f'attachment; filename="kalipxo-{month_label(batch.month)}-paypal.csv"'
         )

@@ -14,6 +14,9 @@ from artists.models import Distributor
 from deductions.models import TaxProfile
 from kalipxo.money import format_exact, format_minor
 from kalipxo.validation import month_label
+from ledger import accounts
+from ledger.models import Adjustment
+from ledger.selectors import month_balance
 from payouts.models import ArtistResult, PayeeFee, PayeeResult, PayoutRun
 from payouts.statement_cents import ExactLine, lines_in_minor
 from payouts.statement_lines import payee_lines, payee_publishing_lines, payee_releases
@@ -198,6 +201,21 @@ def _deductions(
         f"{_percent(result.withholding_rate)} of the total after fees; tax form on file: {form}",
     )  # fmt: skip
     yield (f"Payable ({currency})", money(result.payable_minor))
+    codes = [accounts.payable(result.payee).code, accounts.publishing(result.payee).code]
+    for adjustment in Adjustment.objects.filter(run_id=run.pk, account__in=codes).order_by("id"):
+        # Corrections of earlier months, posted with this one (docs/rules.md §2 Deductions).
+        label = "Adjustment, added" if adjustment.amount_minor > 0 else "Adjustment, taken back"
+        yield (f"{label} ({currency})", money(abs(adjustment.amount_minor)), adjustment.reason)
+    balance = month_balance(codes=codes, run_id=run.pk)
+    if balance is not None:
+        yield (f"Opening balance ({currency})", money(balance.opening_minor), "owed from earlier months")
+        yield (f"This month ({currency})", money(balance.month_minor), "payable, released and adjustments")
+        yield (
+            f"Paid ({currency})",
+            money(balance.paid_minor),
+            "sent after this month, less failed or returned",
+        )
+        yield (f"Closing balance ({currency})", money(balance.closing_minor), "paid with a later month")
 
 
 def _policy(run: PayoutRun) -> Iterator[Row]:

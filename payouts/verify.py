@@ -20,6 +20,7 @@ from django.db.models import F, Sum
 from kalipxo.months import month_bounds
 from ledger import accounts
 from ledger.accounts import AccountKind
+from ledger.models import Adjustment
 from ledger.selectors import (
     account_balances,
     run_postings_total,
@@ -305,9 +306,11 @@ def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
         )
     )
     # The settlement; suspense released by the month; its fees and its withholding, if any.
+    adjusted = list(Adjustment.objects.filter(run_id=run.pk).values_list("account", "amount_minor"))
     expected_keys = (
         1 + bool(releases) + any(fee for _, fee, _, _ in deductions) + any(w for _, _, w, _ in deductions)
-    )
+        + bool(adjusted)
+    )  # fmt: skip
     if len(keys) != expected_keys:
         report.problems.append(f"ledger: {len(keys)} transactions for the run, expected {expected_keys}")
     for key, total in unbalanced_transactions(run_id=run.pk):
@@ -342,6 +345,9 @@ def _ledger(report: Report, run: PayoutRun, stored: dict[Key, int]) -> None:
     for distributor, fee in PayeeFee.objects.filter(run=run).values_list("distributor_id", "fee_minor"):
         account = accounts.prefix(AccountKind.FEES) + str(distributor)
         expected[account] = expected.get(account, 0) + fee
+    for account, minor in adjusted:  # corrections of final months, from the adjustments account
+        expected[account] = expected.get(account, 0) + minor
+        expected[accounts.ADJUSTMENTS.code] = expected.get(accounts.ADJUSTMENTS.code, 0) - minor
     for account in sorted(set(balances) | set(expected)):
         if balances.get(account, 0) != expected.get(account, 0):
             report.problems.append(

@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from ledger.adjustments import adjustments_post
 from payouts.models import PayoutRun
 from payouts.run.errors import RunProblem
 from payouts.run.releases import releases_post
@@ -33,6 +34,8 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
         run_settlement_write(run=run)
         run_deductions_write(run=run)
         releases_post(run)
+        # Corrections of earlier, final months, approved by a second person (docs/rules.md §2).
+        adjustments_post(month=run.month, run_id=run.pk, currency=run.policy["currency"])
         month_close(month=run.month, run_id=run.pk)
         run.status, run.finalized_at, run.finalized_by = Status.FINALIZED, timezone.now(), finalized_by[:200]
         run.save(update_fields=["status", "finalized_at", "finalized_by", "updated_at"])

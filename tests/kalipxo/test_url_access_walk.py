@@ -30,6 +30,10 @@ from artists.models import ApiClient, Artist, PortalAccount, Work
 from artists.payees import payee_row
 from artists.tokens import api_client_create
 from kalipxo import urls as root_urls
+from kalipxo.months import add_months
+from ledger import accounts
+from ledger.adjustments import AdjustmentIn, adjustment_record
+from ledger.models import Adjustment
 from payments.batches import batch_approve, batch_create
 from payments.models import Method, PaymentBatch, Verification
 from payments.verification import MethodIn, VerificationIn, verification_record
@@ -174,6 +178,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("console/payments/accounts", POST): Rule(ADMINS & SESSIONS, body=FORM_ACCOUNT),
     ("console/payments/verifications/<id:verification_id>", POST): Rule(ADMINS & SESSIONS, body={}),
     ("console/payments/batches", POST): Rule(ADMINS & SESSIONS, body={}),
+    ("console/payments/adjustments", POST): Rule(ADMINS & SESSIONS, body={}),
+    ("console/payments/adjustments/<id:adjustment_id>/approve", POST): Rule(ADMINS & SESSIONS, body={}),
     ("console/payments/batches/<id:batch_id>/approve", POST): Rule(ADMINS & SESSIONS, body={}),
     ("console/payments/batches/<id:batch_id>/results", POST): Rule(ADMINS & SESSIONS, body={}),
 }
@@ -258,7 +264,8 @@ class World:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
                   "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a", "name": "Distro A",
                   "batch_id": self.batch.pk, "year": self.run.month.year,
-                  "verification_id": Verification.objects.get(payee_id="art-a").pk}  # fmt: skip
+                  "verification_id": Verification.objects.get(payee_id="art-a").pk,
+                  "adjustment_id": Adjustment.objects.get().pk}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -304,6 +311,10 @@ def paid_out(run: PayoutRun) -> PaymentBatch:
     method = MethodIn(Method.IBAN, iban="DE89370400440532013000", holder="Ada")
     verification_record(holder=payee, data=VerificationIn("verified", "Ada", method, ""), actor="walk")
     batch, _ = batch_create(month=run.month, actor="walk-creator")
+    this_month = add_months(run.month, 1)
+    adjustment_record(
+        data=AdjustmentIn(accounts.payable("art-a"), this_month, 100, "walk"), created_by="walk"
+    )
     assert batch.payments.count() == 1
     return batch_approve(batch=batch, actor="walk-approver")
 

@@ -87,3 +87,13 @@ def test_the_console_is_for_staff_only(world: dict[str, Any], client: Client) ->
     assert client.get("/console/payments/").status_code == 302  # to the login page
     assert client.post("/console/payments/batches", {"month": "2026-10"}).status_code == 302
     assert not PaymentBatch.objects.exists()
+
+
+def test_the_django_admin_shows_payments_read_only(world: dict[str, Any]) -> None:
+    boss = Client()
+    boss.force_login(
+        get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-not-secret-123")
+    )
+    for model in ("verification", "paymentbatch", "payment", "auditentry", "sanctionslist"):
+        assert boss.get(f"/admin/payments/{model}/").status_code == 200, model
+        assert boss.get(f"/admin/payments/{model}/add/").status_code == 403, model

@@ -210,6 +210,11 @@ def test_the_document_reads_as_a_statement(run: PayoutRun, admin_api: APIClient)
         "Less distribution fees (USD)": "0.00",
         "Less tax withheld (USD)": "0.00",
         "Payable (USD)": statement.total["Amount (USD)"],
+        # Its balance: nothing owed before, this month added, nothing paid yet.
+        "Opening balance (USD)": "0.00",
+        "This month (USD)": statement.total["Amount (USD)"],
+        "Paid (USD)": "0.00",
+        "Closing balance (USD)": statement.total["Amount (USD)"],
     }
     assert statement.columns[:7] == [
         "Track",
