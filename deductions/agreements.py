@@ -9,14 +9,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from artists.models import Distributor
-from deductions.errors import Rejected
+from deductions.errors import Rejected, rate_parse
 from deductions.models import FeeAgreement
-from kalipxo.money import parse_decimal
 from kalipxo.validation import Errors, month_label, parse_month, unknown_fields
 from streams.selectors import is_month_closed
 
 FIELDS = ("fee_rate", "from_month")
-RATE_PLACES = 6  # the column's places: a rate is never rounded on the way in
 
 
 @dataclass(frozen=True)
@@ -36,13 +34,7 @@ def agreement_terms_parse(payload: Any) -> AgreementTerms:
     if "fee_rate" not in payload:
         errors["fee_rate"] = ['Required: a rate from "0" to "1", e.g. "0.15" for 15%.']
     else:
-        try:
-            rate = parse_decimal(payload["fee_rate"], places=RATE_PLACES)
-        except ValueError as exc:
-            errors["fee_rate"] = [str(exc)]
-        else:
-            if not Decimal(0) <= rate <= Decimal(1):
-                errors["fee_rate"] = ['A fraction from "0" to "1", e.g. "0.15" for 15%.']
+        rate = rate_parse(payload["fee_rate"], field_name="fee_rate", errors=errors)
     month = parse_month(payload.get("from_month")) if "from_month" in payload else 'Required: "YYYY-MM".'
     if isinstance(month, str):
         errors["from_month"] = [month]

@@ -6,10 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from artists.models import Payee
-from deductions.agreements import RATE_PLACES
-from deductions.errors import Rejected
+from deductions.errors import Rejected, rate_parse
 from deductions.models import TaxProfile
-from kalipxo.money import parse_decimal
 from kalipxo.validation import COUNTRY_MESSAGE, Errors, normalize_country, unknown_fields
 
 FIELDS = ("form", "country", "treaty_rate")
@@ -44,13 +42,7 @@ def tax_terms_parse(payload: Any) -> TaxTerms:
         if form not in TREATY_FORMS:
             errors["treaty_rate"] = ["Only a W-8BEN or W-8BEN-E (w8ben, w8bene) records a treaty rate."]
         else:
-            try:
-                rate = parse_decimal(payload["treaty_rate"], places=RATE_PLACES)
-            except ValueError as exc:
-                errors["treaty_rate"] = [str(exc)]
-            else:
-                if not Decimal(0) <= rate <= Decimal(1):
-                    errors["treaty_rate"] = ['A fraction from "0" to "1", e.g. "0.15" for 15%.']
+            rate = rate_parse(payload["treaty_rate"], field_name="treaty_rate", errors=errors)
     if errors:
         raise Rejected(400, errors)
     return TaxTerms(form=str(form), country=country, treaty_rate=rate)

@@ -314,26 +314,34 @@ def _approved(batch: PaymentBatch) -> Response | None:
     return None
 
 
+def _batch_file(request: Request, batch_id: int, name: str) -> Response | HttpResponse:
+    """One of an approved batch's files, its download written to the audit log."""
+    batch = _batch(batch_id)
+    refused = _approved(batch)
+    if refused:
+        return refused
+    content, content_type = (
+        (files.sepa_xml(batch), "application/xml")
+        if name == "sepa.xml"
+        else (files.paypal_csv(batch), "text/csv; charset=utf-8")
+    )
+    audit(actor=require_actor(request).name, action="batch.file", subject=f"batch:{batch.pk}",
+          detail={"file": name})  # fmt: skip
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="kalipxo-{month_label(batch.month)}-{name}"'
+    return response
+
+
 class PaymentBatchSepaView(APIView):
     permission_classes = [allow_roles()]
 
     @extend_schema(
         operation_id="payment_batch_sepa",
         responses=FILE,
-        summary="The batch's pain.001.001.03 file (admin, approved)",
+        summary="The batch's pain.001.001.03 file (approved)",
     )
     def get(self, request: Request, batch_id: int) -> Response | HttpResponse:
-        batch = _batch(batch_id)
-        refused = _approved(batch)
-        if refused:
-            return refused
-        response = HttpResponse(files.sepa_xml(batch), content_type="application/xml")
-        audit(actor=require_actor(request).name, action="batch.file", subject=f"batch:{batch.pk}",
-              detail={"file": "sepa.xml"})  # fmt: skip
-        response["Content-Disposition"] = (
-            f'attachment; filename="kalipxo-{month_label(batch.month)}-sepa.xml"'
-        )
-        return response
+        return _batch_file(request, batch_id, "sepa.xml")
 
 
 class PaymentBatchPaypalView(APIView):
@@ -342,20 +350,10 @@ class PaymentBatchPaypalView(APIView):
     @extend_schema(
         operation_id="payment_batch_paypal",
         responses=FILE,
-        summary="The batch's PayPal Payouts CSV (admin, approved)",
+        summary="The batch's PayPal Payouts CSV (approved)",
     )
     def get(self, request: Request, batch_id: int) -> Response | HttpResponse:
-        batch = _batch(batch_id)
-        refused = _approved(batch)
-        if refused:
-            return refused
-        response = HttpResponse(files.paypal_csv(batch), content_type="text/csv; charset=utf-8")
-        audit(actor=require_actor(request).name, action="batch.file", subject=f"batch:{batch.pk}",
-              detail={"file": "paypal.csv"})  # fmt: skip
-        response["Content-Disposition"] = (
-            f'attachment; filename="kalipxo-{month_label(batch.month)}-paypal.csv"'
-        )
-        return response
+        return _batch_file(request, batch_id, "paypal.csv")
 
 
 class TaxYearSummaryView(APIView):
