@@ -27,6 +27,7 @@ from ledger.adjustments import AdjustmentIn, AdjustmentRefused, adjustment_appro
 from ledger.models import Adjustment
 from payments import batches, verification
 from payments.models import Method, PaymentBatch, Verification
+from payments.status_reports import StatusReportError, pain002_results
 
 MAX_RESULTS_FILE = 2 * 1024 * 1024
 
@@ -222,7 +223,13 @@ def batch_results_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     if upload is None or upload.size is None or upload.size > MAX_RESULTS_FILE:
         messages.error(request, "Choose a results file (CSV: reference,status,reason) of at most 2 MB.")
         return redirect("console-payments")
-    rows = results_from_csv(upload.read())
+    content = upload.read()
+    try:
+        # A bank's own status report (pain.002, XML), or our CSV of reference,status,reason.
+        rows = pain002_results(content) if content.lstrip()[:1] == b"<" else results_from_csv(content)
+    except StatusReportError as exc:
+        messages.error(request, f"Nothing applied: {exc}")
+        return redirect("console-payments")
     try:
         items = batches.results_parse(batch, rows)
         changed = batches.results_apply(batch=batch, items=items, actor=request.user.get_username())

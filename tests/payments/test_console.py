@@ -97,3 +97,40 @@ def test_the_django_admin_shows_payments_read_only(world: dict[str, Any]) -> Non
     for model in ("verification", "paymentbatch", "payment", "auditentry", "sanctionslist"):
         assert boss.get(f"/admin/payments/{model}/").status_code == 200, model
         assert boss.get(f"/admin/payments/{model}/add/").status_code == 403, model
+
+
+PAIN002 = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+  <GrpHdr><MsgId>BANK-1</MsgId><CreDtTm>2026-12-03T09:00:00</CreDtTm></GrpHdr>
+  <OrgnlGrpInfAndSts><OrgnlMsgId>x</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId></OrgnlGrpInfAndSts>
+  <OrgnlPmtInfAndSts><OrgnlPmtInfId>p</OrgnlPmtInfId>
+    <TxInfAndSts><OrgnlEndToEndId>{paid}</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
+    <TxInfAndSts><OrgnlEndToEndId>{failed}</OrgnlEndToEndId><TxSts>RJCT</TxSts>
+      <StsRsnInf><Rsn><Cd>AC04</Cd></Rsn><AddtlInf>Account closed</AddtlInf></StsRsnInf></TxInfAndSts>
+  </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"""
+
+
+def test_the_banks_own_status_report_is_read(world: dict[str, Any], admin_api: Any) -> None:
+    alice, bob = staff("alice"), staff("bob")
+    record(alice)
+    record(
+        alice,
+        holder="lbl-1",
+        legal_name="Label One",
+        account_holder="Label One",
+        iban="GB29NWBK60161331926819",
+    )
+    for item in Verification.objects.all():
+        alice.post(f"/console/payments/verifications/{item.pk}", {"decision": "verify"})
+    alice.post("/console/payments/batches", {"month": "2026-10"})
+    batch = PaymentBatch.objects.get()
+    bob.post(f"/console/payments/batches/{batch.pk}/approve")
+    refs = {p.payee_id: p.reference for p in Payment.objects.filter(batch=batch)}
+    report = PAIN002.format(paid=refs["art-1"], failed=refs["lbl-1"]).encode()
+    upload = SimpleUploadedFile("pain002.xml", report, content_type="application/xml")
+    bob.post(f"/console/payments/batches/{batch.pk}/results", {"results": upload})
+    statuses = {p.payee_id: (p.status, p.reason) for p in Payment.objects.filter(batch=batch)}
+    assert statuses == {"art-1": ("paid", ""), "lbl-1": ("failed", "AC04 Account closed")}
+    junk = SimpleUploadedFile("x.xml", b"<html></html>", content_type="application/xml")
+    page = bob.post(f"/console/payments/batches/{batch.pk}/results", {"results": junk}, follow=True)
+    assert "Not a pain.002" in page.content.decode()
