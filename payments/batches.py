@@ -15,7 +15,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from artists.models import Distributor, Payee
 from kalipxo.money import currency, format_minor, minor_exponent
 from kalipxo.validation import Errors, month_label
 from ledger import accounts
@@ -291,10 +290,6 @@ def _post_result(batch: PaymentBatch, payment: Payment, status: str) -> None:
         currency=batch.currency,
         postings=postings,
     )
-
-
-def holder_of(payment: Payment) -> Payee | Distributor:
-    return payment.payee if payment.payee_id is not None else payment.distributor  # type: ignore[return-value]
 
 
 def batch_as_dict(batch: PaymentBatch, *, items: bool = False) -> dict[str, Any]:

@@ -48,6 +48,16 @@ RunSerializer = inline_serializer(
                     },
                     help_text="The publishing side's part of each total.",
                 ),
+                "deductions": inline_serializer(
+                    name="PayoutRunDeductions",
+                    fields={
+                        "fee": serializers.CharField(),
+                        "withheld": serializers.CharField(),
+                        "payable": serializers.CharField(help_text="allocated - fee - withheld"),
+                    },
+                    required=False,
+                    help_text="A computed or finalized run: its distribution fees, tax withheld and payable.",
+                ),
             },
         ),
         "waiting": serializers.CharField(

@@ -18,6 +18,7 @@ from kalipxo.money import format_exact, format_minor, minor_exponent
 from kalipxo.months import current_month, month_bounds
 from kalipxo.validation import month_label
 from payouts.models import ArtistResult, Hold, PayoutRun, ReviewRequest, SuspenseRelease, SuspenseResult
+from payouts.run.deductions import run_deduction_totals
 from payouts.run.waiting import run_waiting
 from payouts.run.window import run_opens_at
 from streams.models import RevenueRecord, StreamEvent
@@ -173,6 +174,13 @@ def run_detail(run_id: int) -> dict[str, Any] | None:
             "payees": run.payees.count(),
         }
     )
+    if run.status in (Status.COMPUTED, Status.FINALIZED):  # docs/rules.md §2 Deductions
+        deducted = run_deduction_totals(run.pk)
+        summary["totals"]["deductions"] = {
+            "fee": format_minor(deducted.fee_minor, places),
+            "withheld": format_minor(deducted.withheld_minor, places),
+            "payable": format_minor(deducted.payable_minor, places),
+        }
     return {
         **summary,
         "currency": run.policy.get("currency"),

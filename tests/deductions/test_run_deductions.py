@@ -89,6 +89,12 @@ def test_fees_and_withholding_end_to_end(
         for row in rows
     }
     assert got == expected
+    totals = admin_api.get(f"/api/v1/payout-runs/{run.pk}").json()["totals"]
+    assert {k: cents(v) for k, v in totals["deductions"].items()} == {
+        "fee": sum(e[1] for e in expected.values()),
+        "withheld": sum(e[2] for e in expected.values()),
+        "payable": sum(e[3] for e in expected.values()),
+    }
 
     # A computed run's deductions are posted only when it is finalized.
     assert not account_balances(run_id=run.pk)
