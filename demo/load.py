@@ -28,6 +28,7 @@ from django.db import transaction
 from redis.exceptions import RedisError
 
 from artists.models import Artist, Distributor, Payee, RecordingLink, Release, Split, Track, Work
+from deductions.models import FeeAgreement
 from demo.audience import Audience, demo_audience_build, listeners_write
 from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS, catalog_write, demo_catalog_build, demo_tracks
@@ -190,12 +191,13 @@ def demo_data_load(
             rows = demo_catalog_build(seed=seed, artists=artists, distributors=distributors, year=month.year)
             catalog_write(rows)
             works_write(demo_works_build(seed=seed, catalog=rows))
+            catalog = demo_tracks()
+        if not FeeAgreement.objects.exists():  # new, or a reset kept the catalog but not these
             paid = demo_payments_write(seed=seed, month=month)
             summary.notes.append(
                 f"{paid.agreements} fee agreements, {paid.tax_profiles} tax forms, {paid.verified} payees "
                 f"verified and {paid.pending} waiting for review"
             )
-            catalog = demo_tracks()
         names = [name for name, *_ in DISTRIBUTORS]
         summary.distributors = Distributor.objects.filter(name__in=names).count()
         summary.artists = Artist.objects.filter(distributor__name__in=names).count()
