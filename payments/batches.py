@@ -64,14 +64,21 @@ class _Due:
 
 def _due(now: Any) -> list[_Due]:
     """Verified holders with a positive balance and no hold; a screening against an older
-    list is done again first (a hit goes to review and is not paid)."""
+    list is done again first (a hit goes to review and is not paid).
+
+    The verified rows are locked before any balance is read, so that two batches made at the
+    same moment (of two months) queue: the second reads the balances the first left, and no
+    amount is put in two batches. Caller holds a transaction."""
+    verified = list(
+        Verification.objects.select_for_update(of=("self",))
+        .filter(status=Verification.Status.VERIFIED)
+        .select_related("payee", "distributor")
+        .order_by("id")
+    )
     payees, distributors = all_balances()
     current = SanctionsList.objects.first()
     due: list[_Due] = []
-    verified = Verification.objects.filter(status=Verification.Status.VERIFIED).select_related(
-        "payee", "distributor"
-    )
-    for verification in verified.order_by("id"):
+    for verification in verified:
         if verification.payee_id is not None:
             balance = payees.get(verification.payee_id, Balance())
         else:
