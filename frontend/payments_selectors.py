@@ -1,5 +1,6 @@
 """What the payments console and a payee's dashboard card show. Nothing here writes."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -120,10 +121,11 @@ def payee_money(payee: Any, *, payee_id: str) -> dict[str, Any]:
         if payee is not None
         else []
     )
-    places = minor_exponent()
     return {
         **view,
-        "has_balance": view["balance"] != format_minor(0, places),
+        # Whether there is money to pay, and money on its way, in any currency's minor unit.
+        "has_balance": Decimal(view["balance"]) > 0,
+        "has_transit": Decimal(view["in_transit"]) > 0,
         "payments": [{**payment_as_dict(p), "month_name": month_name(p.batch.month)} for p in payments],
     }
 

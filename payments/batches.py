@@ -301,12 +301,13 @@ def _post_result(batch: PaymentBatch, payment: Payment, status: str) -> None:
 
 def batch_as_dict(batch: PaymentBatch, *, items: bool = False) -> dict[str, Any]:
     places = minor_exponent(batch.currency)
-    payments = list(batch.payments.order_by("reference"))
+    # Only the items need the rows; a summary (the console's list of batches) counts them.
+    payments = list(batch.payments.order_by("reference")) if items else []
     body: dict[str, Any] = {
         "id": batch.pk,
         "month": month_label(batch.month),
         "status": batch.status,
-        "payments": len(payments),
+        "payments": len(payments) if items else batch.payments.count(),
         "total": format_minor(batch.total_minor, places),
         "currency": batch.currency,
         "created_by": batch.created_by,
