@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "payouts",
     "deductions",
     "payments",
+    "messaging",
+    "accounts",
     "frontend",
     "demo",
 ]
@@ -338,6 +340,9 @@ PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="COBADEFFXXX")
 # verification is renewed after this many days.
 PAYOUT_METHOD_HOLD_HOURS = env.int("PAYOUT_METHOD_HOLD_HOURS", default=72)
 PAYEE_VERIFICATION_VALID_DAYS = env.int("PAYEE_VERIFICATION_VALID_DAYS", default=730)
+# Messages between artists and fans (docs/rules.md §2 Messages): new conversations an artist
+# may start in any rolling 24 hours.
+MESSAGES_PER_ARTIST_PER_DAY = env.int("MESSAGES_PER_ARTIST_PER_DAY", default=50)
 # "plan=price" pairs; a listener's estimate uses its plan's price until revenue is recorded.
 PLAN_PRICES = {
     plan: Decimal(price)

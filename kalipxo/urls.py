@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("payouts.urls")),
     path("api/v1/", include("deductions.urls")),
     path("api/v1/", include("payments.urls")),
+    path("api/v1/", include("messaging.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -16,7 +16,19 @@ from pathlib import Path
 
 # Lowest layer first: a module may import its own app or an app to its left, never one to
 # its right.
-LAYERS = ("kalipxo", "artists", "streams", "ledger", "deductions", "payouts", "payments", "frontend", "demo")
+LAYERS = (
+    "kalipxo",
+    "artists",
+    "streams",
+    "ledger",
+    "deductions",
+    "payouts",
+    "payments",
+    "messaging",
+    "accounts",
+    "frontend",
+    "demo",
+)
 DEMO = "demo"
 MONEY_MODULE = "kalipxo.money"
 MAX_LINES = 400
