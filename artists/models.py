@@ -238,6 +238,10 @@ class PortalAccount(models.Model):
     """Links a web login to the artist, the distributor, or the writer or publisher (a payee
     paid for musical works) whose pages it may see."""
 
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        VIEWER = "viewer"
+
     user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="portal_account")
     artist = models.ForeignKey(
         Artist, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
@@ -246,6 +250,13 @@ class PortalAccount(models.Model):
         Distributor, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
     )
     payee = models.ForeignKey(Payee, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
+    role = models.CharField(
+        max_length=6,
+        choices=Role.choices,
+        default=Role.OWNER,
+        help_text="An owner of an artist invites and removes its other logins and submits its "
+        "identity; a viewer only sees its pages.",
+    )
 
     class Meta:
         constraints = [

@@ -4,12 +4,12 @@ An admin creates an artist's login by adding a user and choosing the artist on t
 page (or with `manage.py create_artist_user ARTIST_ID USERNAME`).
 """
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from artists.models import PortalAccount
-from frontend.forms import AdminLoginForm
 
 User = get_user_model()
 
@@ -20,6 +20,7 @@ class PortalAccountInline(admin.StackedInline):
     max_num = 1
     extra = 0
     autocomplete_fields = ["artist"]
+    fields = ["artist", "distributor", "payee", "role"]
     verbose_name = "Dashboard access"
     verbose_name_plural = "Dashboard access (the artist, or the distributor, this login may see)"
 
@@ -39,5 +40,6 @@ class UserWithPortalAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, UserWithPortalAdmin)
-# The admin's login is throttled by the same backend; this form says so when it refuses.
-admin.site.login_form = AdminLoginForm
+# The admin has no login form of its own: it sends to /login/, which is throttled and asks
+# for the second factor of a login that has one (a password alone must not open the admin).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

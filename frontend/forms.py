@@ -4,7 +4,6 @@ error wiring."""
 from typing import Any
 
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from frontend.throttle import refused_for
@@ -62,9 +61,49 @@ class LoginForm(AccessibleErrorsMixin, ThrottleMessageMixin, AuthenticationForm)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
 
 
-class AdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):
-    pass
-
-
 class PasswordForm(AccessibleErrorsMixin, PasswordChangeForm):
     pass
+
+
+class ClaimCodeForm(AccessibleErrorsMixin, forms.Form):
+    code = forms.CharField(
+        label="Claim code",
+        max_length=40,
+        help_text="From your distributor, a Kalipxo admin, or the artist's owner, e.g. KX-ABCD-EFGH-JKMN.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class ClaimRequestForm(AccessibleErrorsMixin, forms.Form):
+    artist = forms.CharField(
+        label="Artist id", max_length=64, help_text="As it appears in your distributor's catalog."
+    )
+    links = forms.CharField(
+        label="Links that show you are the artist",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Your website, social profiles, a label page: one a line.",
+    )
+    note = forms.CharField(
+        label="A note for the reviewer",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class InviteForm(AccessibleErrorsMixin, forms.Form):
+    email = forms.EmailField(
+        label="Their e-mail (optional)",
+        required=False,
+        help_text="We send the code there; you see it here too.",
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("viewer", "Viewer: sees the pages"), ("owner", "Owner: also invites, removes, gets paid")],
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", required=False, max_length=500)

@@ -47,6 +47,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
+from accounts.login import login_name
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "kx:login:"
@@ -238,6 +240,8 @@ class ThrottledModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
+        if username is not None:
+            username = login_name(username)
         if request is None or username is None:
             return super().authenticate(request, username=username, password=password, **kwargs)
         address = client_address(request)

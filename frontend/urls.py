@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 import kalipxo.converters  # noqa: F401 - registers <id:...> and <ext:...>
-from frontend import payments_views, views
+from frontend import account_views, identity_views, payments_views, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -12,7 +12,18 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/", account_views.account_settings, name="account-settings"),
+    path("account/claim/", account_views.claim_artist, name="account-claim"),
     path("dashboard/", views.dashboard_home, name="dashboard"),
+    path("dashboard/<ext:artist_id>/team/", account_views.artist_team, name="artist-team"),
+    path("dashboard/<ext:artist_id>/identity/", identity_views.artist_identity, name="artist-identity"),
+    path(
+        "dashboard/<ext:artist_id>/team/<id:account_id>/remove",
+        account_views.artist_team_remove,
+        name="artist-team-remove",
+    ),
+    path("console/claims/", account_views.console_claims, name="console-claims"),
+    path("console/claims/<id:claim_id>", account_views.console_claim_decide, name="console-claim-decide"),
     path("works/<ext:payee_id>/", views.payee_works, name="payee-works"),
     path("dashboard/<ext:artist_id>/", views.artist_dashboard, name="artist-dashboard"),
     path("dashboard/<ext:artist_id>/payouts.csv", views.artist_payouts_csv, name="artist-payouts-csv"),
@@ -28,6 +39,11 @@ urlpatterns = [
         "console/payments/verifications/<id:verification_id>",
         payments_views.verification_decide,
         name="console-verification-decide",
+    ),
+    path(
+        "console/payments/verifications/<id:verification_id>/document",
+        identity_views.verification_document,
+        name="console-verification-document",
     ),
     path("console/payments/batches", payments_views.batch_create_view, name="console-batch-create"),
     path(

@@ -9,8 +9,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
+from accounts.adapter import home_url
+from accounts.login import finish_login, two_factor_missing
 from artists.access import Actor, can_view_artist, can_view_payee
 from artists.models import Artist, Payee
 from frontend import (
@@ -37,11 +38,6 @@ def _forbidden(request: HttpRequest, heading: str, message: str) -> HttpResponse
     return render(request, "frontend/error.html", {"heading": heading, "message": message}, status=403)
 
 
-def home_url(user: Any) -> str:
-    """Where a login lands: staff on the console, everyone else on the dashboard."""
-    return reverse("console") if getattr(user, "is_staff", False) else reverse("dashboard")
-
-
 # ---------------------------------------------------------------------------- public
 
 
@@ -61,6 +57,10 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self) -> str:
         return home_url(self.request.user)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Without a safe ?next=, allauth asks home_url once the user is logged in.
+        return finish_login(self.request, form.get_user(), redirect_url=self.get_redirect_url() or None)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -90,12 +90,8 @@ def _visible_artist(actor: Actor, artist_id: str) -> Artist:
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     """An artist's own dashboard; staff and distributors first pick an artist."""
     actor = _actor(request)
-    if actor is None:
-        return _forbidden(
-            request,
-            "No artist linked to this login",
-            "Your login is not linked to an artist or a distributor yet. Ask a Kalipxo admin to link it.",
-        )
+    if actor is None:  # signed up, no artist yet: claim one
+        return redirect("account-claim")
     if actor.artist_id:
         return redirect("artist-dashboard", artist_id=actor.artist_id)
     if actor.payee_id:
@@ -231,9 +227,13 @@ def artist_payouts_csv(request: HttpRequest, artist_id: str) -> HttpResponse:
 
 
 def staff_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Staff only; and a console action (every POST: they decide, verify or pay) only with
+    two-factor on (docs/rules.md "Accounts")."""
     actor = _actor(request)
     if actor is None or not actor.is_admin:
         return _forbidden(request, "Staff only", "The payout console is for Kalipxo staff.")
+    if request.method == "POST" and two_factor_missing(request.user):
+        return render(request, "frontend/two_factor_needed.html", status=403)
     return None
 
 

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "artists",
     "streams",
     "ledger",
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontend.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -158,8 +162,28 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
+# Uploaded files (identity documents) are never served by a URL: only staff views read them,
+# through the storage API. The file system under MEDIA_ROOT by default; any S3-compatible
+# store through django-storages when FILE_STORAGE_BUCKET is set.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "uploads")
+FILE_STORAGE_BUCKET = env.str("FILE_STORAGE_BUCKET", default="")
+DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": FILE_STORAGE_BUCKET,
+            "endpoint_url": env.str("FILE_STORAGE_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("FILE_STORAGE_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if FILE_STORAGE_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -176,6 +200,44 @@ LOGIN_THROTTLE = {
     "max_delay_seconds": env.int("LOGIN_MAX_DELAY_SECONDS", default=5),
     "memory_seconds": env.int("LOGIN_FAILURE_MEMORY_SECONDS", default=86_400),
 }
+# Accounts (django-allauth): sign-up with a verified e-mail, password reset, e-mail change and
+# TOTP two-factor. The login page stays ours (/login/, throttled above); allauth runs the steps
+# after the password (e-mail verification for self-made accounts, the two-factor code).
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Kalipxo: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=True)
+# Failed logins are throttled by frontend/throttle.py; allauth's own limit locks by key.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Kalipxo"
+# Staff must have two-factor on before any console action that moves money (docs/rules.md
+# "Accounts"); the demo turns it off so its logins reach the console at once.
+STAFF_TWO_FACTOR = env.bool("STAFF_TWO_FACTOR", default=True)
+# A claim code an admin or distributor issues for an artist is valid this long.
+CLAIM_CODE_VALID_DAYS = env.int("CLAIM_CODE_VALID_DAYS", default=14)
+# Identity documents: largest accepted upload.
+IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# E-mail: the console on the embedded default; SMTP in production with EMAIL_URL
+# (smtp+tls://user:password@host:587).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kalipxo <payouts@kalipxo.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # A strict Content-Security-Policy on every page (frontend/csp.py) except the interactive
 # API docs, whose Swagger UI and ReDoc pages start from an inline script.
 CONTENT_SECURITY_POLICY_EXEMPT_PATHS = ["/api/docs/", "/api/redoc/"]
@@ -257,7 +319,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "artists.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["kalipxo.api.OrjsonParser"],

@@ -11,6 +11,9 @@ os.environ.setdefault("PAYOUT_RUN_GRACE", "0s")
 # side's tests turn it on with `tests.payouts.publishing.publishing_on` (a test checks the
 # service's own default is the statutory table).
 os.environ.setdefault("PUBLISHING_RATES", "")
+# Staff sessions need two-factor for console actions (on by default in the service); the many
+# console tests act without it, and the rule's own tests turn it on (tests/accounts).
+os.environ.setdefault("STAFF_TWO_FACTOR", "0")
 
 from kalipxo.settings import *  # noqa: F403
 

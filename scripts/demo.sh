@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 port="${1:-${PORT:-8000}}"
 scripts/bootstrap.sh base
 export DEBUG="${DEBUG:-1}"
+export STAFF_TWO_FACTOR="${STAFF_TWO_FACTOR:-0}"
 # Commands typed in another terminal (the README's API tour) must see the same settings:
 # without DEBUG, settings refuse to start with no SECRET_KEY.
 if [ ! -e .env ]; then
@@ -15,6 +16,8 @@ if [ ! -e .env ]; then
 DEBUG=1
 # US-style rules: 24% backup withholding from payees with no tax form on file.
 WITHHOLDING_RATE_WITHOUT_FORM=0.24
+# The demo's staff login reaches the console at once: no two-factor set-up (the console says so).
+STAFF_TWO_FACTOR=0
 ENV
     echo "Wrote .env (DEBUG=1) for the demo."
 fi

@@ -112,9 +112,10 @@ def test_api_docs_keep_working_without_the_strict_policy(client: Client) -> None
     assert "Content-Security-Policy" not in response
 
 
-def test_admin_login_page_runs_under_the_policy(client: Client) -> None:
-    response = client.get("/admin/login/")
+def test_admin_login_page_is_the_login_page(client: Client) -> None:
+    response = client.get("/admin/login/", follow=True)
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0].startswith("/login/?next=")
     assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
@@ -255,11 +256,11 @@ def test_staff_pick_any_artist(staff_client: Client, catalog: dict) -> None:
     assert 'id="artist-picker"' in response.content.decode()
 
 
-def test_a_login_linked_to_nobody_is_told_so(client: Client, make_user: Any) -> None:
+def test_a_login_linked_to_nobody_is_sent_to_claim_an_artist(client: Client, make_user: Any) -> None:
     client.force_login(make_user("loner"))
-    response = client.get("/dashboard/")
-    assert response.status_code == 403
-    assert "not linked" in response.content.decode()
+    response = client.get("/dashboard/", follow=True)
+    assert response.redirect_chain == [("/account/claim/", 302)]
+    assert "Claim your artist profile" in response.content.decode()
 
 
 # ---------------------------------------------------------------------------- dashboard content
