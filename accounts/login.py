@@ -9,7 +9,7 @@ same whichever page started the login.
 from typing import Any
 
 from allauth.account.app_settings import EmailVerificationMethod
-from allauth.account.internal.flows.login import perform_login
+from allauth.account.internal.flows.login import perform_login, record_authentication
 from allauth.account.models import EmailAddress, Login
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -36,6 +36,10 @@ def finish_login(request: HttpRequest, user: Any, *, redirect_url: str | None) -
     Accounts made by sign-up have an e-mail address on record and must have verified it;
     logins an admin made (no address on record, the demo's among them) are not asked to.
     """
+    # As allauth's own password form does: the session's record of how it was authenticated
+    # (allauth adds the second factor to it, and asks for the password again before a change
+    # to two-factor itself).
+    record_authentication(request, user, method="password", username=user.get_username())
     has_address = EmailAddress.objects.filter(user=user).exists()
     verification = EmailVerificationMethod.MANDATORY if has_address else EmailVerificationMethod.NONE
     return perform_login(

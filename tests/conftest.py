@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from artists.models import ApiClient
 from artists.tokens import api_client_create
 from tests.factories import ArtistFactory, DistributorFactory
+from tests.mail import Inbox, SmtpServer
 from tests.servers import RedisClusterNodes
 from tests.workers import STARTED, WorkerProcess, broker_reset, workers_drain
 
@@ -36,9 +37,14 @@ def _no_requests_counted_yet() -> None:
     from django.core.cache import cache
 
     if settings.REDIS_URL:
-        keys = list(cache._cache.get_client().scan_iter(match="*kx:throttle:*", count=1000))  # type: ignore[attr-defined]
+        client = cache._cache.get_client()  # type: ignore[attr-defined]
+        keys = [
+            key
+            for pattern in ("*kx:throttle:*", "*allauth:rl:*")
+            for key in client.scan_iter(match=pattern, count=1000)
+        ]
         if keys:
-            cache._cache.get_client().delete(*keys)  # type: ignore[attr-defined]
+            client.delete(*keys)
     else:
         cache.clear()
 
@@ -225,3 +231,22 @@ def start_worker(_worker_session: list[WorkerProcess]) -> Callable[[], WorkerPro
         return worker
 
     return start
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(_smtp_server: SmtpServer, settings: Any) -> Inbox:
+    """Mail goes through Django's SMTP backend to a real SMTP server; read it from the inbox."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    _smtp_server.inbox.clear()
+    return _smtp_server.inbox

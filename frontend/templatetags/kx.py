@@ -10,6 +10,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
+from accounts.login import two_factor_missing
 from kalipxo.money import format_amount, format_percent
 
 register = template.Library()
@@ -65,3 +66,14 @@ def percent(value: Any, places: int = 1) -> str:
 @register.simple_tag
 def currency_code() -> str:
     return str(settings.SETTLEMENT_CURRENCY)
+
+
+@register.simple_tag
+def staff_two_factor(user: Any) -> str:
+    """For the console's banner: "off" (the rule is off here), "missing" (this login has no
+    second factor yet, so it cannot decide or pay) or "" (nothing to say)."""
+    if not getattr(user, "is_staff", False):
+        return ""
+    if not settings.STAFF_TWO_FACTOR:
+        return "off"
+    return "missing" if two_factor_missing(user) else ""
