@@ -150,7 +150,7 @@ def is_owner(user: Any, artist_id: str) -> bool:
     ).exists()
 
 
-def members(artist_id: str) -> list[PortalAccount]:
+def members(*, artist_id: str) -> list[PortalAccount]:
     return list(
         PortalAccount.objects.filter(artist_id=artist_id)
         .select_related("user")

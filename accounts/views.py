@@ -66,7 +66,9 @@ class ArtistClaimCodesView(APIView):
         try:
             issued = issue_code(artist=artist, role=_role(request.data), issued_by=f"api:{actor.name}")
         except ClaimRefused as refused:
-            body = {"role": [refused.message]} if refused.code == "role" else {"detail": refused.message}
+            body: dict[str, Any] = (
+                {"role": [refused.message]} if refused.code == "role" else {"detail": refused.message}
+            )
             return Response(body, status=400)
         body = {
             "code": issued.code,

@@ -2,6 +2,8 @@
 queue of claims waiting for an admin (docs/rules.md "Accounts"). Thin: forms in, accounts.claims
 decides."""
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -22,21 +24,22 @@ from frontend.views import staff_refusal
 
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
-    account = PortalAccount.objects.filter(user=request.user).select_related("artist").first()
+    user: Any = request.user
+    account = PortalAccount.objects.filter(user=user).select_related("artist").first()
     context = {
         "nav": "account",
         "account": account,
-        "emails": EmailAddress.objects.filter(user=request.user).order_by("-primary", "email"),
+        "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
         "two_factor": is_mfa_enabled(request.user),
         "two_factor_required": request.user.is_staff and settings.STAFF_TWO_FACTOR,
-        "claims": ClaimRequest.objects.filter(user=request.user).select_related("artist")[:10],
+        "claims": ClaimRequest.objects.filter(user=user).select_related("artist")[:10],
     }
     return render(request, "frontend/account.html", context)
 
 
 def _claim_page(
     request: HttpRequest, code_form: ClaimCodeForm, request_form: ClaimRequestForm, status: int = 200
-):  # type: ignore[no-untyped-def]
+) -> HttpResponse:
     context = {"nav": "account", "code_form": code_form, "request_form": request_form}
     return render(request, "frontend/claim.html", context, status=status)
 
@@ -55,7 +58,7 @@ def claim_artist(request: HttpRequest) -> HttpResponse:
             except claims.ClaimRefused as refused:
                 code_form.add_error("code", refused.message)
             else:
-                messages.success(request, f"You are now {account.role} of {account.artist.name}.")
+                messages.success(request, f"You are now {account.role} of {account.artist}.")
                 return redirect("artist-dashboard", artist_id=account.artist_id)
     else:
         request_form = ClaimRequestForm(request.POST, prefix="r")
@@ -82,23 +85,29 @@ def claim_artist(request: HttpRequest) -> HttpResponse:
     return _claim_page(request, code_form, request_form, status=400)
 
 
-def _own_artist(request: HttpRequest, artist_id: str) -> PortalAccount:
-    account = (
-        PortalAccount.objects.filter(user=request.user, artist_id=artist_id).select_related("artist").first()
-    )
-    if account is None:
+def _own_artist(request: HttpRequest, artist_id: str) -> tuple[PortalAccount, Artist]:
+    """This login's membership of the artist, and the artist; 404 for anyone else's."""
+    user: Any = request.user
+    account = PortalAccount.objects.filter(user=user, artist_id=artist_id).select_related("artist").first()
+    if account is None or account.artist is None:
         raise Http404("No such artist of yours.")
-    return account
+    return account, account.artist
 
 
 def _team_page(
-    request: HttpRequest, account: PortalAccount, form: InviteForm, *, code: object = None, status: int = 200
-):  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    account: PortalAccount,
+    artist: Artist,
+    form: InviteForm,
+    *,
+    code: claims.IssuedCode | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "nav": "dashboard",
-        "artist": account.artist,
+        "artist": artist,
         "me": account,
-        "members": claims.members(account.artist_id),
+        "members": claims.members(artist_id=artist.id),
         "form": form,
         "issued": code,
     }
@@ -108,17 +117,17 @@ def _team_page(
 @login_required
 def artist_team(request: HttpRequest, artist_id: str) -> HttpResponse:
     """An artist's logins; its owners invite (a one-time code, e-mailed if they give an address)."""
-    account = _own_artist(request, artist_id)
+    account, artist = _own_artist(request, artist_id)
     if request.method != "POST":
-        return _team_page(request, account, InviteForm())
+        return _team_page(request, account, artist, InviteForm())
     if account.role != PortalAccount.Role.OWNER:
         raise Http404("Only an owner invites.")
     form = InviteForm(request.POST)
     if not form.is_valid():
-        return _team_page(request, account, form, status=400)
+        return _team_page(request, account, artist, form, status=400)
     email = form.cleaned_data["email"]
     issued = claims.issue_code(
-        artist=account.artist,
+        artist=artist,
         role=form.cleaned_data["role"],
         issued_by=f"owner:{request.user.get_username()}",
         sent_to=email,
@@ -126,13 +135,13 @@ def artist_team(request: HttpRequest, artist_id: str) -> HttpResponse:
     if email:
         send_invitation(
             to=email,
-            artist_name=account.artist.name,
+            artist_name=artist.name,
             code=issued.code,
             expires_at=issued.expires_at,
             invited_by=request.user.get_username(),
             url=request.build_absolute_uri(reverse("account-claim")),
         )
-    return _team_page(request, account, InviteForm(), code=issued)
+    return _team_page(request, account, artist, InviteForm(), code=issued)
 
 
 @login_required
@@ -141,11 +150,12 @@ def artist_team_remove(request: HttpRequest, artist_id: str, account_id: int) ->
     _own_artist(request, artist_id)
     try:
         claims.remove_member(owner=request.user, artist_id=artist_id, account_id=account_id)
-    except claims.ClaimRefused as refused:
-        messages.error(request, refused.message)
+    except claims.ClaimRefused as problem:
+        messages.error(request, problem.message)
     else:
         messages.success(request, "Removed.")
-    if not PortalAccount.objects.filter(user=request.user, artist_id=artist_id).exists():
+    user: Any = request.user
+    if not PortalAccount.objects.filter(user=user, artist_id=artist_id).exists():
         return redirect("account-settings")
     return redirect("artist-team", artist_id=artist_id)
 
@@ -175,8 +185,8 @@ def console_claim_decide(request: HttpRequest, claim_id: int) -> HttpResponse:
             decided_by=request.user.get_username(),
             reason=reason,
         )
-    except claims.ClaimRefused as refused:
-        messages.error(request, refused.message)
+    except claims.ClaimRefused as problem:
+        messages.error(request, problem.message)
     else:
         messages.success(
             request, f"Claim of {claim.artist.name} by {claim.user.get_username()}: {claim.status}."

@@ -22,7 +22,7 @@ PASSWORD = "a-long-Passphrase-42"
 
 
 @pytest.fixture
-def artist() -> Artist:
+def artist() -> Any:
     return ArtistFactory(id="art-claim", name="Mira Vale", distributor=DistributorFactory(name="dist-a"))
 
 
