@@ -72,9 +72,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
     "artists",
     "streams",
     "ledger",
@@ -85,6 +82,10 @@ INSTALLED_APPS = [
     "accounts",
     "frontend",
     "demo",
+    # After frontend, whose templates restyle allauth's pages (app templates: first app wins).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,8 @@ EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kalipxo <payouts@kalipxo.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The service's public address, for links in e-mail sent from tasks (no request to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # A strict Content-Security-Policy on every page (frontend/csp.py) except the interactive
 # API docs, whose Swagger UI and ReDoc pages start from an inline script.

@@ -24,6 +24,7 @@ from payments.audit import audit
 from payments.balances import Balance, all_balances
 from payments.models import Payment, PaymentBatch, SanctionsList, Verification
 from payments.sanctions import screening_apply
+from payments.signals import batch_sent, payments_returned
 from payments.verification import payment_hold
 from payouts.artist_selectors import final_run
 
@@ -185,6 +186,7 @@ def batch_approve(*, batch: PaymentBatch, actor: str) -> PaymentBatch:
             )
             locked.save(update_fields=["status", "approved_by", "approved_at"])
             audit(actor=actor, action="batch.approved", subject=f"batch:{batch.pk}")
+            transaction.on_commit(lambda: batch_sent.send(sender=PaymentBatch, batch_id=batch.pk))
     return locked
 
 
@@ -277,6 +279,9 @@ def results_apply(*, batch: PaymentBatch, items: list[ResultIn], actor: str) -> 
                 subject=f"batch:{batch.pk}",
                 detail={"applied": [[p.reference, p.status] for p in changed]},
             )
+        back = [p.pk for p in changed if p.status != Payment.Status.PAID]
+        if back:
+            transaction.on_commit(lambda: payments_returned.send(sender=Payment, payment_ids=back))
     return changed
 
 

@@ -12,6 +12,7 @@ from payouts.run.releases import releases_post
 from payouts.run.state import Status, locked
 from payouts.run.window import month_over_check
 from payouts.settlement import run_deductions_write, run_settlement_write
+from payouts.signals import run_finalized
 from streams.services import month_close
 
 logger = logging.getLogger(__name__)
@@ -39,5 +40,6 @@ def payout_run_finalize(*, run_id: int, finalized_by: str = "") -> PayoutRun:
         month_close(month=run.month, run_id=run.pk)
         run.status, run.finalized_at, run.finalized_by = Status.FINALIZED, timezone.now(), finalized_by[:200]
         run.save(update_fields=["status", "finalized_at", "finalized_by", "updated_at"])
+        transaction.on_commit(lambda: run_finalized.send(sender=PayoutRun, run_id=run_id))
     logger.info("payout run %s finalized by %s", run_id, finalized_by or "-")
     return run
