@@ -14,6 +14,8 @@ COPY --from=assets /app/node_modules ./node_modules
 COPY . .
 # collectstatic needs settings to import; the real secret comes from the environment at run time.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v0
+# The uploads volume takes this directory's owner when it is first created.
+RUN mkdir -p /app/uploads && chown kalipxo /app/uploads
 USER kalipxo
 EXPOSE 8000
 CMD ["gunicorn", "kalipxo.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
