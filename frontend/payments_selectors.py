@@ -6,12 +6,14 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from frontend.identity_forms import country_name
 from kalipxo.money import format_minor, minor_exponent
 from kalipxo.months import add_months, current_month, month_name
 from kalipxo.validation import month_label
 from ledger.accounts import account_parse
 from ledger.models import Adjustment
 from payments.batches import batch_as_dict
+from payments.identity import type_label
 from payments.models import AuditEntry, Payment, PaymentBatch, Verification
 from payments.selectors import balance_view, payment_as_dict
 from payments.verification import masked_method, payment_hold
@@ -65,9 +67,30 @@ def verification_queue() -> list[dict[str, Any]]:
                 "held": held,
                 "can_verify": v.status != Verification.Status.VERIFIED and bool(v.method and v.legal_name),
                 "needs_confirmation": _needs_confirmation(v),
+                **_identity_evidence(v),
             }
         )
     return queue
+
+
+def _identity_evidence(v: Verification) -> dict[str, Any]:
+    """What the artist's owner submitted (Know Your Artist), if it did."""
+    document = (
+        {"name": v.document_name, "type": type_label(v.document_type), "size": v.document_size}
+        if v.document
+        else None
+    )
+    return {
+        "entity": v.entity,
+        "entity_label": v.get_entity_display() if v.entity else "",
+        "date_of_birth": v.date_of_birth,
+        "company_number": v.company_number,
+        "country": country_name(v.country),
+        "address": v.address,
+        "document": document,
+        "submitted_by": v.submitted_by,
+        "submitted_at": v.submitted_at,
+    }
 
 
 def batches_overview(*, viewer: str) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 through the console and the API (their rules, the ledger and the audit log), never here."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from kalipxo.admin import ReadOnlyAdmin
 from payments.models import AuditEntry, Payment, PaymentBatch, SanctionsList, Verification
@@ -12,6 +14,22 @@ class VerificationAdmin(ReadOnlyAdmin):
     list_display = ["payee", "distributor", "status", "legal_name", "method", "screening", "updated_at"]
     list_filter = ["status", "screening", "method"]
     search_fields = ["payee__id", "payee__name", "distributor__name", "legal_name"]
+    # The identity document is read through the console (staff only, audited), never by a
+    # storage URL.
+    exclude = ["document"]
+    readonly_fields = ["identity_document"]
+
+    @admin.display(description="Identity document")
+    def identity_document(self, obj: Verification) -> str:
+        if not obj.document:
+            return "none"
+        return format_html(
+            '<a href="{}">{}</a> ({}, {} bytes)',
+            reverse("console-verification-document", args=[obj.pk]),
+            obj.document_name,
+            obj.document_type,
+            obj.document_size,
+        )
 
 
 @admin.register(PaymentBatch)

@@ -6,6 +6,9 @@ A payee or a distributor (whose fee account is a balance too) is paid; every row
 one names exactly one of the two.
 """
 
+import secrets
+from pathlib import PurePosixPath
+
 from django.db import models
 from django.db.models.functions import Now
 
@@ -25,8 +28,19 @@ def _one_holder(name: str) -> models.CheckConstraint:
     )
 
 
+DOCUMENT_SUFFIXES = (".pdf", ".jpg", ".png")
+
+
+def identity_document_path(instance: "Verification", filename: str) -> str:
+    """Where an identity document is stored: a random name (the original name is kept on the
+    row, not in the path), with the suffix of its type when it has one of ours."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"identity/{secrets.token_hex(16)}{suffix if suffix in DOCUMENT_SUFFIXES else ''}"
+
+
 class Verification(models.Model):
-    """Who a payee (or distributor) is and where its money goes, as last recorded."""
+    """Who a payee (or distributor) is and where its money goes, as last recorded; and, when the
+    artist's owner submitted it (Know Your Artist, payments/identity.py), its identity evidence."""
 
     class Status(models.TextChoices):
         UNVERIFIED = "unverified"
@@ -40,6 +54,10 @@ class Verification(models.Model):
         NO_LIST = "no_list", "No list loaded (counts as clean)"
         HIT = "hit", "Possible sanctions match"
         CLEARED = "cleared", "Match cleared by a reviewer"
+
+    class Entity(models.TextChoices):
+        PERSON = "person", "A person"
+        COMPANY = "company", "A company"
 
     payee = models.OneToOneField(
         Payee, on_delete=models.PROTECT, null=True, blank=True, related_name="verification"
@@ -70,6 +88,27 @@ class Verification(models.Model):
     decided_by = models.CharField(max_length=200, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    # The identity evidence the artist's owner submitted (never served but to staff).
+    entity = models.CharField(
+        max_length=7,
+        choices=Entity.choices,
+        blank=True,
+        help_text="Whether the holder is a person or a company.",
+    )
+    date_of_birth = models.DateField(null=True, blank=True, help_text="A person's.")
+    company_number = models.CharField(max_length=50, blank=True, help_text="A company's registration number.")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    address = models.TextField(max_length=500, blank=True, help_text="The postal address.")
+    document = models.FileField(
+        upload_to=identity_document_path, max_length=100, blank=True, help_text="The identity document."
+    )
+    document_name = models.CharField(max_length=255, blank=True, help_text="The file's name as uploaded.")
+    document_type = models.CharField(
+        max_length=40, blank=True, help_text="Decided from the file's first bytes."
+    )
+    document_size = models.BigIntegerField(null=True, blank=True, help_text="In bytes.")
+    submitted_by = models.CharField(max_length=200, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

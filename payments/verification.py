@@ -65,7 +65,9 @@ def verification_of(holder: Holder) -> Verification:
     return Verification.objects.filter(distributor=holder).first() or Verification(distributor=holder)
 
 
-def _method_parse(value: Any, errors: Errors) -> MethodIn | None:
+def method_parse(value: Any, errors: Errors) -> MethodIn | None:
+    """A payout method as the API sends it (also the artist's identity form, payments/identity.py);
+    problems go to `errors` under "payout_method" and "payout_method.<field>"."""
     if not isinstance(value, dict) or value.get("type") not in Method.values:
         errors["payout_method"] = [
             'An object: {"type": "iban", "iban": "...", "holder": "..."} '
@@ -122,7 +124,7 @@ def verification_parse(payload: Any) -> VerificationIn:
         if problem:
             errors["legal_name"] = [problem]
     method = (
-        _method_parse(payload["payout_method"], errors) if payload.get("payout_method") is not None else None
+        method_parse(payload["payout_method"], errors) if payload.get("payout_method") is not None else None
     )
     reason = payload.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 500:
@@ -134,7 +136,7 @@ def verification_parse(payload: Any) -> VerificationIn:
     return VerificationIn(str(status), legal_name, method, reason.strip() if isinstance(reason, str) else "")
 
 
-def _names_match(legal_name: str, holder: str) -> bool:
+def names_match(legal_name: str, holder: str) -> bool:
     """The account holder is the legal person: the same words, whatever their order or case."""
     return bool(name_key(legal_name)) and name_key(legal_name) == name_key(holder)
 
@@ -174,7 +176,7 @@ def verification_record(*, holder: Holder, data: VerificationIn, actor: str) -> 
             verification.method_recorded_at, verification.method_replaced = now, replaced
             verification.method_confirmed_at = None
         if verification.method == Method.IBAN:
-            verification.holder_matches = _names_match(verification.legal_name, verification.holder)
+            verification.holder_matches = names_match(verification.legal_name, verification.holder)
         elif verification.method == Method.PAYPAL:
             verification.holder_matches = None  # PayPal tells no holder name: the e-mail is the account
         if data.status in (Verification.Status.VERIFIED, Verification.Status.PENDING):
