@@ -35,7 +35,7 @@ class AccessibleErrorsMixin:
                 attrs["aria-invalid"] = "true"
                 described = [f"{field.auto_id}_error"]
                 if field.help_text:
-                    described.append(f"{field.auto_id}_help")
+                    described.append(f"{field.auto_id}_helptext")  # the id Django points at
                 attrs["aria-describedby"] = " ".join(described)
 
 

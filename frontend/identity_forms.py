@@ -109,7 +109,7 @@ class IdentityForm(AccessibleErrorsMixin, forms.Form):
         document.help_text = document.help_text.replace("10 MB", size)
         for name, field in self.fields.items():
             if field.help_text:  # the help's id in frontend/_field.html (Django's own is another)
-                field.widget.attrs.setdefault("aria-describedby", f"{self[name].auto_id}_help")
+                field.widget.attrs.setdefault("aria-describedby", f"{self[name].auto_id}_helptext")
 
     def refuse(self, errors: dict[str, list[str]]) -> None:
         """Put payments.identity's problems on their fields, wired for screen readers."""
@@ -120,7 +120,7 @@ class IdentityForm(AccessibleErrorsMixin, forms.Form):
             if field is not None:
                 bound = self[field]
                 described = [f"{bound.auto_id}_error"] + (
-                    [f"{bound.auto_id}_help"] if bound.help_text else []
+                    [f"{bound.auto_id}_helptext"] if bound.help_text else []
                 )
                 bound.field.widget.attrs.update(
                     {"aria-invalid": "true", "aria-describedby": " ".join(described)}

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -54,3 +55,28 @@ class RefuseTraceMiddleware:
             response["Allow"] = ", ".join(SERVED_METHODS)
             return response
         return HttpResponseNotAllowed(SERVED_METHODS)
+
+
+class RefuseHugeBodyMiddleware:
+    """413 for a page's request body larger than the largest upload it takes, before anything
+    reads it. Django limits form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but spools an uploaded
+    file of any size to disk first; the CSRF check reads the body before the view could
+    refuse it. The API has its own limit (API_MAX_BODY_BYTES, kalipxo/api.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.PAGE_MAX_BODY_BYTES:
+                megabytes = settings.IDENTITY_DOCUMENT_MAX_BYTES // (1024 * 1024)
+                return HttpResponse(
+                    f"Too large: a file may be at most {megabytes} MB. Nothing was sent on.",
+                    status=413,
+                    content_type="text/plain; charset=utf-8",
+                )
+        return self.get_response(request)

@@ -3,6 +3,9 @@
 Unset DATABASE_URL means a SQLite file in the project folder; unset REDIS_URL means
 Celery tasks run in-process and the cache is local memory, so the service runs with
 nothing else installed. Production sets both.
+
+Long because: one module reads the whole environment, so every variable has one place to be
+found, beside its default and the reason for it (`.env.example` lists them in the same order).
 """
 
 from decimal import Decimal
@@ -92,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kalipxo.middleware.RefuseTraceMiddleware",
     "kalipxo.middleware.RefuseNulInUrlMiddleware",
+    "kalipxo.middleware.RefuseHugeBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,6 +229,11 @@ STAFF_TWO_FACTOR = env.bool("STAFF_TWO_FACTOR", default=True)
 CLAIM_CODE_VALID_DAYS = env.int("CLAIM_CODE_VALID_DAYS", default=14)
 # Identity documents: largest accepted upload.
 IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# A page's request body: the largest upload and room for the form around it.
+PAGE_MAX_BODY_BYTES = IDENTITY_DOCUMENT_MAX_BYTES + 1024 * 1024
+# Stored uploads are readable by the service's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # E-mail: the console on the embedded default; SMTP in production with EMAIL_URL
 # (smtp+tls://user:password@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -498,6 +498,7 @@ def test_an_admin_creates_an_artist_login_in_the_django_admin(
             "portal_account-MIN_NUM_FORMS": "0",
             "portal_account-MAX_NUM_FORMS": "1",
             "portal_account-0-artist": "art-b",
+            "portal_account-0-role": "owner",  # the select's default, as a browser sends it
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -144,7 +144,7 @@ def test_oversized_and_wrong_type_documents_are_refused_with_nothing_stored(
     settings.IDENTITY_DOCUMENT_MAX_BYTES = 2000
     response = send(owner, document)
     assert response.status_code == 400 and problem in html(response)
-    assert 'aria-describedby="id_document_error id_document_help"' in html(response)
+    assert 'aria-describedby="id_document_error id_document_helptext"' in html(response)
     assert not Verification.objects.exists() and not AuditEntry.objects.exists()
     assert stored(media) == []
 
