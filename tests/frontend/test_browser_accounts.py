@@ -20,6 +20,7 @@ from tests.mail import Inbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-Passphrase-42"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DESKTOP_SIZE = {"width": 1280, "height": 900}
 
 
@@ -31,9 +32,16 @@ def fits_and_is_clean(page: Page, what: str) -> None:
     page.set_viewport_size(DESKTOP_SIZE)
 
 
-def test_a_new_artist_signs_up_verifies_sets_up_two_factor_and_claims(
-    page: Page, live_server: Any, smtp: Inbox, api_as: ApiFactory
+def test_a_new_artist_signs_up_verifies_sets_up_two_factor_claims_and_is_verified(
+    page: Page, live_server: Any, smtp: Inbox, api_as: ApiFactory, settings: Any, tmp_path: Any
 ) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
     artist = ArtistFactory(id="art-new", name="Mira Vale", distributor=DistributorFactory(name="dist-a"))
     base = live_server.url
 
@@ -75,6 +83,40 @@ def test_a_new_artist_signs_up_verifies_sets_up_two_factor_and_claims(
     page.wait_for_url(f"{base}/dashboard/{artist.id}/")
     expect(page.locator(".messages")).to_contain_text("You are now owner of Mira Vale")
     assert PortalAccount.objects.get(user__username="mira").role == "owner"
+
+    # Who the artist is and where to pay it, with a document, for review.
+    page.get_by_role("link", name="Identity and payout account").first.click()
+    page.get_by_label("A person or a company").select_option("person")
+    page.get_by_label("Legal name").fill("Mira Vale")
+    page.get_by_label("Date of birth (a person)").fill("1994-05-17")
+    page.get_by_label("Country").select_option("DE")
+    page.get_by_label("Postal address").fill("Torstrasse 1\n10119 Berlin")
+    page.get_by_label("Identity document").set_input_files(
+        files=[{"name": "passport.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_label("Payout method").select_option("iban")
+    page.get_by_label("IBAN (a bank account)").fill("DE89 3704 0044 0532 0130 00")
+    fits_and_is_clean(page, "the identity form")
+    page.get_by_role("button", name="Send for verification").click()
+    expect(page.locator("main")).to_contain_text("Waiting for review")
+    fits_and_is_clean(page, "the identity page, waiting")
+
+    # An operator approves it in the console (another browser session).
+    get_user_model().objects.create_user("operator", password=PASSWORD, is_staff=True)
+    staff = page.context.browser.new_page()  # type: ignore[union-attr]
+    staff.goto(f"{base}/login/")
+    staff.get_by_label("Username").fill("operator")
+    staff.get_by_label("Password").fill(PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    staff.goto(f"{base}/console/payments/")
+    item = staff.locator('.queue-item[data-holder="art-new"]')
+    expect(item).to_contain_text("Mira Vale")
+    expect(item).to_contain_text("passport.pdf")
+    item.get_by_role("button", name="Verify").click()
+    expect(staff.locator(".messages")).to_contain_text("verified")
+    staff.close()
+    page.reload()
+    expect(page.locator("main")).to_contain_text("Verified")
 
     # A later login asks for the second factor after the password.
     page.context.clear_cookies()
