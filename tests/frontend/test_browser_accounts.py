@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, ViewportSize, expect
 
 from artists.models import PortalAccount
 from tests.accounts.helpers import link_in, totp_now
@@ -21,7 +21,7 @@ from tests.mail import Inbox
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-Passphrase-42"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DESKTOP_SIZE = {"width": 1280, "height": 900}
+DESKTOP_SIZE = ViewportSize(width=1280, height=900)
 
 
 def fits_and_is_clean(page: Page, what: str) -> None:
@@ -92,7 +92,7 @@ def test_a_new_artist_signs_up_verifies_sets_up_two_factor_claims_and_is_verifie
     page.get_by_label("Country").select_option("DE")
     page.get_by_label("Postal address").fill("Torstrasse 1\n10119 Berlin")
     page.get_by_label("Identity document").set_input_files(
-        files=[{"name": "passport.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        files=[FilePayload(name="passport.pdf", mimeType="application/pdf", buffer=PDF)]
     )
     page.get_by_label("Payout method").select_option("iban")
     page.get_by_label("IBAN (a bank account)").fill("DE89 3704 0044 0532 0130 00")
