@@ -16,7 +16,7 @@ from payments.batches import batch_as_dict
 from payments.identity import type_label
 from payments.models import AuditEntry, Payment, PaymentBatch, Verification
 from payments.selectors import balance_view, payment_as_dict
-from payments.verification import masked_method, payment_hold
+from payments.verification import holder_id_of, masked_method, payment_hold
 from payouts.models import PayoutRun
 from streams.models import ClosedMonth
 
@@ -51,7 +51,7 @@ def verification_queue() -> list[dict[str, Any]]:
             {
                 "id": v.pk,
                 "holder": getattr(holder, "name", ""),
-                "holder_id": v.payee_id or f"distributor:{v.distributor_id}",
+                "holder_id": holder_id_of(payee_id=v.payee_id, distributor_id=v.distributor_id),
                 "status": v.status,
                 "status_label": v.get_status_display(),
                 "since": v.requested_at or v.updated_at,

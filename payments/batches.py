@@ -25,7 +25,7 @@ from payments.balances import Balance, all_balances
 from payments.models import Payment, PaymentBatch, SanctionsList, Verification
 from payments.sanctions import screening_apply
 from payments.signals import batch_sent, payments_returned
-from payments.verification import payment_hold
+from payments.verification import holder_id_of, payment_hold
 from payouts.artist_selectors import final_run
 
 TRANSITIONS = {
@@ -322,7 +322,7 @@ def batch_as_dict(batch: PaymentBatch, *, items: bool = False) -> dict[str, Any]
         body["items"] = [
             {
                 "reference": p.reference,
-                "payee": p.payee_id if p.payee_id is not None else f"distributor:{p.distributor_id}",
+                "payee": holder_id_of(payee_id=p.payee_id, distributor_id=p.distributor_id),
                 "amount": format_minor(p.amount_minor, places),
                 "method": p.method,
                 "status": p.status,

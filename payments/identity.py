@@ -39,6 +39,7 @@ from payments.verification import (
     names_match,
     verification_of,
     verification_record,
+    verification_subject,
 )
 
 MIN_AGE = 16
@@ -373,11 +374,7 @@ def document_open(*, verification: Verification, actor: str) -> File | None:
         handle = verification.document.storage.open(verification.document.name or "", "rb")
     except OSError:  # FileNotFoundError included: the row names a file the storage lost
         return None
-    subject = (
-        f"payee:{verification.payee_id}"
-        if verification.payee_id
-        else f"distributor:{verification.distributor_id}"
-    )
+    subject = verification_subject(verification)
     audit(
         actor=actor,
         action="identity.document_read",

@@ -54,7 +54,9 @@ class VerificationIn:
 
 
 def holder_subject(holder: Holder) -> str:
-    return f"payee:{holder.pk}" if isinstance(holder, Payee) else f"distributor:{holder.pk}"
+    if isinstance(holder, Payee):
+        return holder_subject_of(payee_id=holder.pk, distributor_id=None)
+    return holder_subject_of(payee_id=None, distributor_id=holder.pk)
 
 
 def verification_of(holder: Holder) -> Verification:
@@ -240,11 +242,7 @@ def method_confirm(*, verification: Verification, actor: str) -> None:
     """Re-confirm a replaced payout method (after calling the payee back): the hold ends."""
     verification.method_confirmed_at = timezone.now()
     verification.save(update_fields=["method_confirmed_at", "updated_at"])
-    subject = (
-        f"payee:{verification.payee_id}"
-        if verification.payee_id
-        else f"distributor:{verification.distributor_id}"
-    )
+    subject = verification_subject(verification)
     audit(
         actor=actor,
         action="payout_method.confirmed",
@@ -259,11 +257,7 @@ def sanctions_clear(*, verification: Verification, actor: str, reason: str) -> N
     verification.status, verification.reason = Verification.Status.VERIFIED, reason[:500]
     verification.decided_by, verification.decided_at = actor[:200], timezone.now()
     verification.save()
-    subject = (
-        f"payee:{verification.payee_id}"
-        if verification.payee_id
-        else f"distributor:{verification.distributor_id}"
-    )
+    subject = verification_subject(verification)
     audit(
         actor=actor,
         action="sanctions.cleared",
@@ -272,10 +266,18 @@ def sanctions_clear(*, verification: Verification, actor: str, reason: str) -> N
     )
 
 
-def _subject_of(verification: Verification) -> str:
-    if verification.payee_id:
-        return f"payee:{verification.payee_id}"
-    return f"distributor:{verification.distributor_id}"
+def verification_subject(verification: Verification) -> str:
+    """Whose verification it is, as the audit log names it: "payee:art-1", "distributor:3"."""
+    return holder_subject_of(payee_id=verification.payee_id, distributor_id=verification.distributor_id)
+
+
+def holder_subject_of(*, payee_id: str | None, distributor_id: int | None) -> str:
+    return f"payee:{payee_id}" if payee_id else f"distributor:{distributor_id}"
+
+
+def holder_id_of(*, payee_id: str | None, distributor_id: int | None) -> str:
+    """A holder as batches and the queue list it: the payee's id, or "distributor:<id>"."""
+    return payee_id if payee_id else f"distributor:{distributor_id}"
 
 
 def _day(moment: datetime) -> str:
