@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from artists.access import Actor, allow_roles, require_actor
 from artists.models import ApiClient, Distributor, Payee
-from artists.payees import payee_row
+from artists.payees import payee_row, payee_seen
 from deductions import agreements, tax
 from deductions.errors import Rejected
 from deductions.models import TaxProfile
@@ -115,7 +115,9 @@ class PayeeTaxProfileView(APIView):
     @extend_schema(operation_id="payee_tax_profile_get", summary="A payee's current tax profile (admin)",
                    responses=TAX_PROFILE)  # fmt: skip
     def get(self, request: Request, payee_id: str) -> Response:
-        payee = self._payee(payee_id)
+        payee = payee_seen(payee_id)  # a read makes no row
+        if payee is None:
+            raise NotFound(f'No payee "{payee_id[:64]}".')
         return Response(_tax_profile_body(payee, tax.current_tax_profile(payee.pk)))
 
     @extend_schema(

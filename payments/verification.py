@@ -62,7 +62,7 @@ def holder_subject(holder: Holder) -> str:
 def verification_of(holder: Holder) -> Verification:
     """The holder's verification row, unsaved and unverified when there is none yet."""
     if isinstance(holder, Payee):
-        found = Verification.objects.filter(payee=holder).first()
+        found = Verification.objects.filter(payee_id=holder.pk).first()
         return found or Verification(payee=holder)
     return Verification.objects.filter(distributor=holder).first() or Verification(distributor=holder)
 

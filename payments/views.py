@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from artists.access import PAYEE_ROLE, allow_roles, can_view_payee, require_actor
 from artists.models import ApiClient, Artist, Distributor, Payee
-from artists.payees import payee_row
+from artists.payees import payee_row, payee_seen
 from kalipxo.validation import month_label, parse_month
 from payments import batches, files, verification
 from payments.audit import audit
@@ -135,7 +135,9 @@ class PayeeVerificationView(APIView):
         summary="A payee's verification (admin)",
     )
     def get(self, request: Request, payee_id: str) -> Response:
-        payee = self._holder(payee_id)
+        payee = payee_seen(payee_id)
+        if payee is None:
+            raise NotFound(f'No payee "{payee_id[:64]}".')
         return Response(verification.verification_as_dict(payee, verification.verification_of(payee)))
 
     @extend_schema(
