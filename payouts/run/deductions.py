@@ -62,9 +62,15 @@ def run_deductions_compute(*, run_id: int, month: date, policy: RunPolicy) -> No
     """Compute and store every payee's deductions, once, right after the payee results are
     written. Caller holds the run's lock."""
     rates = fee_rates_for_month(month)
-    recording = _recording_by_distributor(run_id, sorted(rates))
     profiles = current_tax_profiles()
     without_form = policy.withholding_rate_without_form
+    if (
+        not rates
+        and not without_form
+        and not any(withholding_rate(p, without_form=0) for p in profiles.values())
+    ):
+        return  # nothing is taken from anyone: every payee's defaults already say so
+    recording = _recording_by_distributor(run_id, sorted(rates))
     changed: list[PayeeResult] = []
     fees: list[PayeeFee] = []
     rows = PayeeResult.objects.filter(run_id=run_id).only("payee", "recording_minor", "publishing_minor")
