@@ -34,6 +34,7 @@ from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS, catalog_write, demo_catalog_build, demo_tracks
 from demo.events import MonthCounts, demo_events_generate, month_window, planted
 from demo.insert import events_insert, sqlite_cache_grow
+from demo.messages import demo_messages_write
 from demo.payments import demo_payments_write
 from demo.reset import demo_data_reset
 from demo.revenue import idle_listeners, revenue_write
@@ -244,6 +245,7 @@ def demo_data_load(
             summary.notes.append(
                 f"suspicious: device {audience.shared_device} is shared by {sharing} listeners"
             )
+        summary.notes.append(demo_messages_write(seed=seed))
     if dispatch.live_enabled():
         summary.notes.append(_live_pools_rebuild([m for m in (month, summary.live_month) if m]))
     summary.seconds = time.monotonic() - started

@@ -21,8 +21,9 @@ from payouts.models import ArtistResult, Hold, PayeeResult, PayoutRun, RunTrack
 from payouts.policy import RunPolicy
 from payouts.pools import pools_of
 from payouts.publishing_estimates import publishing_estimate
+from streams.fans import fan_ids, fan_names
 from streams.live import dispatch
-from streams.live.estimates import fan_names, live_artist_estimate, live_top_fans
+from streams.live.estimates import live_artist_estimate, live_top_fans
 from streams.selectors import qualifying_streams
 
 AMOUNT_PLACES = 2
@@ -221,10 +222,13 @@ def _rank_fans(*, artist_id: str, run: PayoutRun) -> tuple[Fraction, list[tuple[
 def _final_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[dict[str, Any]]:
     total, ranked = final_fans_ranking(artist_id=artist_id, run=run)
     top = ranked[:limit]
-    names = fan_names([listener for listener, _, _ in top])
+    listeners = [listener for listener, _, _ in top]
+    names = fan_names(listeners)
+    handles = fan_ids(artist_id=artist_id, listener_ids=listeners)
     return [
         {
             "fan": names[listener],
+            "fan_id": handles[listener],
             "streams": streams,
             "amount": format_amount(value, AMOUNT_PLACES),
             "share": format_amount(value / total if total else Fraction(0), RATE_PLACES),
@@ -234,29 +238,33 @@ def _final_fans(*, artist_id: str, run: PayoutRun, limit: int) -> list[dict[str,
 
 
 def artist_top_fans(*, artist_id: str, month: date, limit: int) -> list[dict[str, Any]]:
-    """Top fans by money their own pools gave the artist's tracks; never a listener id."""
+    """Top fans by money their own pools gave the artist's tracks; never a listener id: each
+    fan by name (or pseudonym) and `fan_id`, the handle the artist writes to it by."""
     run = final_run(month)
     if run is not None:
         return _final_fans(artist_id=artist_id, run=run, limit=limit)
     if dispatch.live_enabled():
         fans = live_top_fans(artist_id=artist_id, month=month, limit=limit)
-        rows = [(f.fan, f.streams, f.amount, f.share) for f in fans]
+        rows = [(f.fan, f.fan_id, f.streams, f.amount, f.share) for f in fans]
     else:
         estimate = cached_month_estimate(month)
         contributions = estimate.fans.get(artist_id, {})
         top = sorted(contributions.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
         total = sum((value for value, _ in contributions.values()), Fraction(0))
-        names = fan_names([listener for listener, _ in top])
+        listeners = [listener for listener, _ in top]
+        names = fan_names(listeners)
+        handles = fan_ids(artist_id=artist_id, listener_ids=listeners)
         rows = [
-            (names[listener], streams, value, value / total if total else Fraction(0))
+            (names[listener], handles[listener], streams, value, value / total if total else Fraction(0))
             for listener, (value, streams) in top
         ]
     return [
         {
             "fan": fan,
+            "fan_id": handle,
             "streams": streams,
             "amount": format_amount(amount, AMOUNT_PLACES),
             "share": format_amount(share, RATE_PLACES),
         }
-        for fan, streams, amount, share in rows
+        for fan, handle, streams, amount, share in rows
     ]

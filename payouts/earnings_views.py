@@ -44,6 +44,10 @@ class EarningsSerializer(serializers.Serializer):
 
 class FanSerializer(serializers.Serializer):
     fan = serializers.CharField(help_text="Display name if the fan opted in, otherwise a stable pseudonym.")
+    fan_id = serializers.CharField(
+        help_text="An opaque handle for this fan, stable for this artist and different for every "
+        "other one; never the listener id. Send it back as `fan_id` to write to the fan."
+    )
     streams = serializers.IntegerField()
     amount = serializers.CharField()
     share = serializers.CharField(help_text="Share of the artist's gross from this fan's own pool.")

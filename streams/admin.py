@@ -6,8 +6,8 @@ from streams.models import ClosedMonth, Listener, RevenueRecord, StreamEvent
 
 @admin.register(Listener)
 class ListenerAdmin(admin.ModelAdmin):
-    list_display = ["id", "display_name", "show_to_artists", "created_at"]
-    list_filter = ["show_to_artists"]
+    list_display = ["id", "display_name", "show_to_artists", "accepts_messages", "created_at", "erased_at"]
+    list_filter = ["show_to_artists", "accepts_messages", "erased_at"]
     search_fields = ["id", "display_name"]
 
 

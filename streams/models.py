@@ -10,6 +10,14 @@ class Listener(models.Model):
     show_to_artists = models.BooleanField(
         default=False, help_text="Opt-in: artists may see the display name among their top fans."
     )
+    # db_default as well: ingestion and listeners_add insert listeners with raw SQL that names
+    # only the columns above (docs/rules.md §2 Messages: both opt-ins default to off).
+    accepts_messages = models.BooleanField(
+        default=False, db_default=False, help_text="Opt-in: artists this listener streamed may write to it."
+    )
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its personal data was erased (docs/privacy.md); the id stays."
+    )
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:

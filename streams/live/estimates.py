@@ -5,16 +5,15 @@ qualifying stream (unallocated) are spread here, at read time, over the month's 
 when the policy is `pro_rata`, exactly as the month-end run will do.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
 from django.conf import settings
 
+from streams.fans import fan_ids, fan_names
+from streams.fans import fan_name as fan_name  # where it was first: kept for its importers
 from streams.live import pricing, store
-from streams.models import Listener
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class ArtistEstimate:
 @dataclass(frozen=True)
 class FanShare:
     fan: str
+    fan_id: str  # streams/fans.py: the artist's handle for the fan, never the listener id
     streams: int
     amount: Fraction
     share: Fraction
@@ -93,24 +93,6 @@ def live_track_estimates(*, month: date, isrcs: list[str]) -> dict[str, TrackEst
     }
 
 
-def fan_name(listener_id: str, display_name: str, shown: bool) -> str:
-    """The display name of a fan who opted in, otherwise a stable pseudonym.
-
-    The pseudonym is a keyed hash, so it is stable across months and artists but cannot
-    be turned back into a listener id by anyone without the secret key.
-    """
-    if shown and display_name:
-        return display_name
-    digest = hmac.new(settings.SECRET_KEY.encode(), listener_id.encode(), hashlib.sha256).hexdigest()
-    return f"Fan {digest[:8].upper()}"
-
-
-def fan_names(listener_ids: list[str]) -> dict[str, str]:
-    rows = Listener.objects.filter(id__in=listener_ids).values_list("id", "display_name", "show_to_artists")
-    names = {listener: fan_name(listener, name, shown) for listener, name, shown in rows}
-    return {listener: names.get(listener, fan_name(listener, "", False)) for listener in listener_ids}
-
-
 def live_top_fans(*, artist_id: str, month: date, limit: int) -> list[FanShare]:
     """Top fans by money their own pools gave the artist's tracks this month."""
     money = pricing.artist_money(month=month, artist_id=artist_id, fans=limit)
@@ -118,10 +100,13 @@ def live_top_fans(*, artist_id: str, month: date, limit: int) -> list[FanShare]:
     if not top:
         return []
     total = Fraction(money.gross)
-    names = fan_names([listener for listener, _, _ in top])
+    listeners = [listener for listener, _, _ in top]
+    names = fan_names(listeners)
+    handles = fan_ids(artist_id=artist_id, listener_ids=listeners)
     return [
         FanShare(
             fan=names[listener],
+            fan_id=handles[listener],
             streams=streams,
             amount=Fraction(units, store.UNITS),
             share=Fraction(units) / total if total else Fraction(0),

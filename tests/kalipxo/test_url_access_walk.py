@@ -34,6 +34,7 @@ from kalipxo.months import add_months
 from ledger import accounts
 from ledger.adjustments import AdjustmentIn, adjustment_record
 from ledger.models import Adjustment
+from messaging.services import artist_message_send
 from payments.batches import batch_approve, batch_create
 from payments.models import Method, PaymentBatch, Verification
 from payments.verification import MethodIn, VerificationIn, verification_record
@@ -42,6 +43,7 @@ from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.holds import hold_decide
 from payouts.run.start import payout_run_start
+from streams.fans import fan_id
 from streams.models import Listener, StreamEvent
 from streams.revenue import revenue_records_ingest
 from tests.factories import ArtistFactory, DistributorFactory, TrackFactory
@@ -136,6 +138,32 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/payout-runs/<id:run_id>/payouts.csv", GET): Rule(ADMINS),
     ("api/v1/payout-runs/<id:run_id>/usage.csv", GET): Rule(ADMINS),
     ("api/v1/payout-runs/<id:run_id>/statements/<ext:payee>.csv", GET): Rule(SEES_ART_A),
+    # API: listeners' choices, messages and privacy (the player platform, admins); an
+    # artist's messages (the artist itself and admins: not even its distributor)
+    ("api/v1/listeners/<ext:listener_id>/preferences", GET): Rule(ADMINS | {INGEST}),
+    ("api/v1/listeners/<ext:listener_id>/preferences", PUT): Rule(
+        ADMINS | {INGEST},
+        body={"display_name": "Fan One", "shown_to_artists": True, "accepts_messages": True},
+    ),
+    ("api/v1/listeners/<ext:listener_id>/messages", GET): Rule(ADMINS | {INGEST}),
+    ("api/v1/listeners/<ext:listener_id>/messages", POST): Rule(
+        ADMINS | {INGEST}, body={"artist": "art-a", "body": "Thank you!"}
+    ),
+    ("api/v1/listeners/<ext:listener_id>/messages/<id:message_id>/read", POST): Rule(
+        ADMINS | {INGEST}, body={}
+    ),
+    ("api/v1/listeners/<ext:listener_id>/blocks", POST): Rule(ADMINS | {INGEST}, body={"artist": "art-b"}),
+    ("api/v1/listeners/<ext:listener_id>/reports", POST): Rule(ADMINS | {INGEST}, body="report"),
+    ("api/v1/listeners/<ext:listener_id>/export", GET): Rule(ADMINS | {INGEST}),
+    ("api/v1/listeners/<ext:listener_id>", "DELETE"): Rule(ADMINS | {INGEST}),
+    ("api/v1/artists/<ext:artist_id>/messages", GET): Rule(ADMINS | {ARTIST_A, ARTIST_WEB}),
+    ("api/v1/artists/<ext:artist_id>/messages", POST): Rule(
+        ADMINS | {ARTIST_A, ARTIST_WEB}, body="fan-message"
+    ),
+    ("api/v1/artists/<ext:artist_id>/messages/<str:fan_id>", GET): Rule(ADMINS | {ARTIST_A, ARTIST_WEB}),
+    ("api/v1/artists/<ext:artist_id>/messages/<str:fan_id>/read", POST): Rule(
+        ADMINS | {ARTIST_A, ARTIST_WEB}, body={}
+    ),
     # Public: the calculator, the schema and its docs
     # API: deductions' inputs (a distributor reads its own agreements; admins record them)
     ("api/v1/distributors/<str:name>/agreements", GET): Rule(OWNS_CATALOG_A),
@@ -259,13 +287,15 @@ class World:
     hold_id: int
     clients: dict[str, APIClient]
     batch: PaymentBatch
+    message_id: int
 
     def url(self, route: str) -> str:
         values = {"artist_id": "art-a", "isrc": ISRC_A, "run_id": self.run.pk, "hold_id": self.hold_id,
                   "payee": "art-a", "work_id": "wrk-a", "payee_id": "art-a", "name": "Distro A",
                   "batch_id": self.batch.pk, "year": self.run.month.year,
                   "verification_id": Verification.objects.get(payee_id="art-a").pk,
-                  "adjustment_id": Adjustment.objects.get().pk}  # fmt: skip
+                  "adjustment_id": Adjustment.objects.get().pk, "listener_id": "LF1",
+                  "message_id": self.message_id, "fan_id": FAN_A}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -319,6 +349,16 @@ def paid_out(run: PayoutRun) -> PaymentBatch:
     return batch_approve(batch=batch, actor="walk-approver")
 
 
+FAN_A = fan_id(artist_id="art-a", listener_id="LF1")
+
+
+def conversation_started(artist: Artist) -> int:
+    """LF1, who played art-a last month, accepts messages; art-a has written to it."""
+    Listener.objects.filter(pk="LF1").update(accepts_messages=True)
+    message, _ = artist_message_send(artist=artist, handle=FAN_A, body="Thanks for listening!")
+    return message.pk
+
+
 def bearer(role: str, **scope: str) -> APIClient:
     _, token = api_client_create(name=f"walk-{role}-{uuid.uuid4().hex[:6]}", role=role, **scope)
     client = APIClient()
@@ -368,7 +408,8 @@ def world() -> World:
     assert set(clients) == EVERYONE
     for client in clients.values():
         client.raise_request_exception = False
-    return World(run=run, hold_id=hold.pk, clients=clients, batch=paid_out(run))
+    message_id = conversation_started(Artist.objects.get(pk="art-a"))
+    return World(run=run, hold_id=hold.pk, clients=clients, batch=paid_out(run), message_id=message_id)
 
 
 # --- the walk --------------------------------------------------------------------------
@@ -400,6 +441,10 @@ def call(world: World, caller: str, method: str, url: str, body: Any) -> Any:
                 body = {"month": f"{world.run.month:%Y-%m}"}
             elif body == "payment-result":
                 body = [{"reference": world.batch.payments.get().reference, "status": "paid"}]
+            elif body == "report":
+                body = {"message": world.message_id, "reason": "Not what I signed up for."}
+            elif body == "fan-message":
+                body = {"fan_id": FAN_A, "body": f"A new song is out {uuid.uuid4().hex[:6]}"}
             if isinstance(body, tuple):
                 response = client.post(url, body[1])
             else:

@@ -19,7 +19,7 @@ from payouts.run.driver import payout_run_drive
 from payouts.run.finalize import payout_run_finalize
 from payouts.run.holds import hold_decide
 from payouts.run.start import payout_run_start
-from streams.live.estimates import fan_names
+from streams.fans import fan_id, fan_names
 from streams.models import Listener
 from tests.payouts.months import MONTH, Month, catalog_body, store
 
@@ -132,7 +132,8 @@ def test_final_earnings_and_fans_through_the_api(run: PayoutRun, api_as: Callabl
     assert earnings["status"] == "final" and earnings["amount"] == "16.11"
     assert earnings["streams"] == 950 and earnings["listeners"] == 1
     fans = artist.get("/api/v1/artists/art-2/fans", {"month": MONTH}).json()
-    assert fans == [{"fan": "Ann", "streams": 950, "amount": "12.10", "share": "1.0000"}]
+    assert fans == [{"fan": "Ann", "fan_id": fan_id(artist_id="art-2", listener_id="L1"), "streams": 950,
+                     "amount": "12.10", "share": "1.0000"}]  # fmt: skip
     art1 = (
         api_as(ApiClient.Role.ARTIST, artist="art-1")
         .get("/api/v1/artists/art-1/fans", {"month": MONTH})
@@ -191,7 +192,8 @@ def test_final_top_fans_rank_every_fan_exactly(
     ranking = sorted(value, key=lambda fan: (-value[fan], fan))[:100]
     names = fan_names(ranking)
     want = [
-        {"fan": names[fan], "streams": mine[fan], "amount": format_amount(value[fan], AMOUNT_PLACES),
+        {"fan": names[fan], "fan_id": fan_id(artist_id="art-1", listener_id=fan), "streams": mine[fan],
+         "amount": format_amount(value[fan], AMOUNT_PLACES),
          "share": format_amount(value[fan] / everything, RATE_PLACES)}
         for fan in ranking
     ]  # fmt: skip
