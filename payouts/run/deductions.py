@@ -67,7 +67,7 @@ def run_deductions_compute(*, run_id: int, month: date, policy: RunPolicy) -> No
     if (
         not rates
         and not without_form
-        and not any(withholding_rate(p, without_form=0) for p in profiles.values())
+        and not any(withholding_rate(p, without_form=Decimal(0)) for p in profiles.values())
     ):
         return  # nothing is taken from anyone: every payee's defaults already say so
     recording = _recording_by_distributor(run_id, sorted(rates))

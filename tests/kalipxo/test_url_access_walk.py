@@ -20,12 +20,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from rest_framework.test import APIClient
 
+from accounts.models import ClaimRequest
 from artists.models import ApiClient, Artist, PortalAccount, Work
 from artists.payees import payee_row
 from artists.tokens import api_client_create
@@ -164,6 +166,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/artists/<ext:artist_id>/messages/<str:fan_id>/read", POST): Rule(
         ADMINS | {ARTIST_A, ARTIST_WEB}, body={}
     ),
+    # API: claim codes (an artist's distributor and admins)
+    ("api/v1/artists/<ext:artist_id>/claim-codes", POST): Rule(OWNS_CATALOG_A, body={}),
     # Public: the calculator, the schema and its docs
     # API: deductions' inputs (a distributor reads its own agreements; admins record them)
     ("api/v1/distributors/<str:name>/agreements", GET): Rule(OWNS_CATALOG_A),
@@ -200,6 +204,15 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("dashboard/<ext:artist_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("dashboard/<ext:artist_id>/payouts.csv", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
     ("works/<ext:payee_id>/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB, DIST_WEB}),
+    ("account/", GET): Rule(SESSIONS),
+    ("account/claim/", GET): Rule(SESSIONS),
+    # An artist's team: its own logins only (staff see the dashboard, not the team)
+    ("dashboard/<ext:artist_id>/team/", GET): Rule(frozenset({ARTIST_WEB})),
+    ("dashboard/<ext:artist_id>/team/<id:account_id>/remove", POST): Rule(frozenset({ARTIST_WEB}), body={}),
+    ("dashboard/<ext:artist_id>/identity/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB}),
+    ("console/claims/", GET): Rule(ADMINS & SESSIONS),
+    ("console/claims/<id:claim_id>", POST): Rule(ADMINS & SESSIONS, body={}),
+    ("console/payments/verifications/<id:verification_id>/document", GET): Rule(ADMINS & SESSIONS),
     ("console/", GET): Rule(ADMINS & SESSIONS),
     ("console/runs/<id:run_id>/", GET): Rule(ADMINS & SESSIONS),
     ("console/payments/", GET): Rule(ADMINS & SESSIONS),
@@ -221,7 +234,9 @@ PUBLIC = {
     "api/docs/",
     "api/redoc/",
 }
-WHITELISTED_PREFIXES = ("admin/",)  # Django's admin: staff only, its own login page
+# Django's admin (staff only; its login sends to /login/) and allauth's pages (sign-up, e-mail,
+# reset, two-factor: its own rules, walked in tests/accounts/test_allauth_pages.py).
+WHITELISTED_PREFIXES = ("admin/", "accounts/")
 
 
 def allowed(route: str, method: str, caller: str) -> bool:
@@ -295,7 +310,9 @@ class World:
                   "batch_id": self.batch.pk, "year": self.run.month.year,
                   "verification_id": Verification.objects.get(payee_id="art-a").pk,
                   "adjustment_id": Adjustment.objects.get().pk, "listener_id": "LF1",
-                  "message_id": self.message_id, "fan_id": FAN_A}  # fmt: skip
+                  "message_id": self.message_id, "fan_id": FAN_A,
+                  "account_id": PortalAccount.objects.get(artist_id="art-a").pk,
+                  "claim_id": ClaimRequest.objects.get().pk}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -376,6 +393,23 @@ def session(*, csrf: bool = True, **user: Any) -> APIClient:
     return client
 
 
+def with_document(verification: Verification) -> None:
+    verification.document.save("walk.pdf", ContentFile(b"%PDF-1.4 walk"), save=False)
+    verification.document_name, verification.document_type = "passport.pdf", "application/pdf"
+    verification.save()
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+
+
 @pytest.fixture
 def world() -> World:
     """Distributors A and B with an artist and a track each, a work of A, last month paid,
@@ -409,7 +443,11 @@ def world() -> World:
     for client in clients.values():
         client.raise_request_exception = False
     message_id = conversation_started(Artist.objects.get(pk="art-a"))
-    return World(run=run, hold_id=hold.pk, clients=clients, batch=paid_out(run), message_id=message_id)
+    claimant = get_user_model().objects.create_user(username="walk-claimant")
+    ClaimRequest.objects.create(user=claimant, artist=art_b, note="It is me")
+    batch = paid_out(run)
+    with_document(Verification.objects.get(payee_id="art-a"))
+    return World(run=run, hold_id=hold.pk, clients=clients, batch=batch, message_id=message_id)
 
 
 # --- the walk --------------------------------------------------------------------------
