@@ -85,7 +85,7 @@ def claim_artist(request: HttpRequest) -> HttpResponse:
     return _claim_page(request, code_form, request_form, status=400)
 
 
-def _own_artist(request: HttpRequest, artist_id: str) -> tuple[PortalAccount, Artist]:
+def own_membership(request: HttpRequest, artist_id: str) -> tuple[PortalAccount, Artist]:
     """This login's membership of the artist, and the artist; 404 for anyone else's."""
     user: Any = request.user
     account = PortalAccount.objects.filter(user=user, artist_id=artist_id).select_related("artist").first()
@@ -117,7 +117,7 @@ def _team_page(
 @login_required
 def artist_team(request: HttpRequest, artist_id: str) -> HttpResponse:
     """An artist's logins; its owners invite (a one-time code, e-mailed if they give an address)."""
-    account, artist = _own_artist(request, artist_id)
+    account, artist = own_membership(request, artist_id)
     if request.method != "POST":
         return _team_page(request, account, artist, InviteForm())
     if account.role != PortalAccount.Role.OWNER:
@@ -147,7 +147,7 @@ def artist_team(request: HttpRequest, artist_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def artist_team_remove(request: HttpRequest, artist_id: str, account_id: int) -> HttpResponse:
-    _own_artist(request, artist_id)
+    own_membership(request, artist_id)
     try:
         claims.remove_member(owner=request.user, artist_id=artist_id, account_id=account_id)
     except claims.ClaimRefused as problem:

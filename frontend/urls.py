@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 import kalipxo.converters  # noqa: F401 - registers <id:...> and <ext:...>
-from frontend import account_views, identity_views, payments_views, views
+from frontend import account_views, identity_views, messages_views, payments_views, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -17,6 +17,18 @@ urlpatterns = [
     path("dashboard/", views.dashboard_home, name="dashboard"),
     path("dashboard/<ext:artist_id>/team/", account_views.artist_team, name="artist-team"),
     path("dashboard/<ext:artist_id>/identity/", identity_views.artist_identity, name="artist-identity"),
+    path("dashboard/<ext:artist_id>/messages/", messages_views.artist_messages, name="artist-messages"),
+    path(
+        "dashboard/<ext:artist_id>/messages/<str:fan_id>/",
+        messages_views.artist_conversation,
+        name="artist-conversation",
+    ),
+    path("console/moderation/", messages_views.console_moderation, name="console-moderation"),
+    path(
+        "console/moderation/<id:report_id>",
+        messages_views.console_report_decide,
+        name="console-report-decide",
+    ),
     path(
         "dashboard/<ext:artist_id>/team/<id:account_id>/remove",
         account_views.artist_team_remove,

@@ -9,8 +9,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from accounts.adapter import home_url
+from accounts.claims import is_owner
 from accounts.login import finish_login, two_factor_missing
 from artists.access import Actor, can_view_artist, can_view_payee
 from artists.models import Artist, Payee
@@ -25,6 +27,7 @@ from frontend import (
 from frontend.forms import LoginForm, PasswordForm
 from kalipxo.months import add_months, month_name
 from kalipxo.validation import parse_month
+from messaging import selectors as message_selectors
 from payouts import artist_selectors
 from payouts import selectors as run_selectors
 from payouts.statements import SafeWriter
@@ -157,12 +160,17 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
     this_month = selectors.month_from_key(data["month"])
     hold_months = [this_month, add_months(this_month, -1), add_months(this_month, -2)]
     holds = settlement_selectors.artist_holds(artist_id=artist.id, months=hold_months)
+    member = actor.artist_id == artist.id
+    can_write = member and is_owner(request.user, artist.id)
     context = {
         "nav": "dashboard",
         "data": data,
         "artist": artist,
         "can_pick": not actor.artist_id,
-        "can_request_review": actor.artist_id == artist.id,
+        "can_request_review": member,
+        "member": member,
+        "can_write": can_write,
+        "unread_messages": message_selectors.artist_unread(artist) if member else 0,
         "picker_artists": selectors.visible_artists(actor) if not actor.artist_id else [],
         "detail_month": detail_month,
         "settle_month": settle_month,
@@ -192,6 +200,8 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
                 months=sorted({hold["month"] for hold in holds}), final_months=final_months
             ),
             "poll_seconds": 4,
+            # Where "Write" beside a top fan leads (owners only): this + its fan_id + "/".
+            "conversation_base": reverse("artist-messages", args=[artist.id]) if can_write else "",
         },
     }
     return render(request, "frontend/dashboard.html", context)

@@ -417,6 +417,8 @@ PAYEE_VERIFICATION_VALID_DAYS = env.int("PAYEE_VERIFICATION_VALID_DAYS", default
 # Messages between artists and fans (docs/rules.md §2 Messages): new conversations an artist
 # may start in any rolling 24 hours.
 MESSAGES_PER_ARTIST_PER_DAY = env.int("MESSAGES_PER_ARTIST_PER_DAY", default=50)
+# An upheld report suspends the artist's messaging this many days.
+MODERATION_SUSPENSION_DAYS = env.int("MODERATION_SUSPENSION_DAYS", default=7)
 # "plan=price" pairs; a listener's estimate uses its plan's price until revenue is recorded.
 PLAN_PRICES = {
     plan: Decimal(price)

@@ -123,3 +123,10 @@ def listener_export(listener: Listener) -> dict[str, Any]:
         "streams": streams,
         "revenue": revenue,
     }
+
+
+def artist_unread(artist: Artist) -> int:
+    """Replies from fans the artist has not read yet, over all its conversations."""
+    return Message.objects.filter(
+        conversation__artist=artist, sender=Message.Sender.LISTENER, read_at__isnull=True
+    ).count()

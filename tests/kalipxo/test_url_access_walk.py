@@ -36,7 +36,8 @@ from kalipxo.months import add_months
 from ledger import accounts
 from ledger.adjustments import AdjustmentIn, adjustment_record
 from ledger.models import Adjustment
-from messaging.services import artist_message_send
+from messaging.models import Report
+from messaging.services import artist_message_send, listener_report
 from payments.batches import batch_approve, batch_create
 from payments.models import Method, PaymentBatch, Verification
 from payments.verification import MethodIn, VerificationIn, verification_record
@@ -210,6 +211,11 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("dashboard/<ext:artist_id>/team/", GET): Rule(frozenset({ARTIST_WEB})),
     ("dashboard/<ext:artist_id>/team/<id:account_id>/remove", POST): Rule(frozenset({ARTIST_WEB}), body={}),
     ("dashboard/<ext:artist_id>/identity/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB}),
+    # Its messages with fans: its own logins only
+    ("dashboard/<ext:artist_id>/messages/", GET): Rule(frozenset({ARTIST_WEB})),
+    ("dashboard/<ext:artist_id>/messages/<str:fan_id>/", GET): Rule(frozenset({ARTIST_WEB})),
+    ("console/moderation/", GET): Rule(ADMINS & SESSIONS),
+    ("console/moderation/<id:report_id>", POST): Rule(ADMINS & SESSIONS, body={}),
     ("console/claims/", GET): Rule(ADMINS & SESSIONS),
     ("console/claims/<id:claim_id>", POST): Rule(ADMINS & SESSIONS, body={}),
     ("console/payments/verifications/<id:verification_id>/document", GET): Rule(ADMINS & SESSIONS),
@@ -312,7 +318,8 @@ class World:
                   "adjustment_id": Adjustment.objects.get().pk, "listener_id": "LF1",
                   "message_id": self.message_id, "fan_id": FAN_A,
                   "account_id": PortalAccount.objects.get(artist_id="art-a").pk,
-                  "claim_id": ClaimRequest.objects.get().pk}  # fmt: skip
+                  "claim_id": ClaimRequest.objects.get().pk,
+                  "report_id": Report.objects.get().pk}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -444,7 +451,8 @@ def world() -> World:
         client.raise_request_exception = False
     message_id = conversation_started(Artist.objects.get(pk="art-a"))
     claimant = get_user_model().objects.create_user(username="walk-claimant")
-    ClaimRequest.objects.create(user=claimant, artist=art_b, note="It is me")
+    ClaimRequest.objects.create(user=claimant, artist=Artist.objects.get(pk="art-b"), note="It is me")
+    listener_report(listener_id="LF1", message_id=message_id, reason="walk")
     batch = paid_out(run)
     with_document(Verification.objects.get(payee_id="art-a"))
     return World(run=run, hold_id=hold.pk, clients=clients, batch=batch, message_id=message_id)

@@ -163,7 +163,7 @@
     if (!state.fans.length) {
       const row = body.insertRow();
       const cell = row.insertCell();
-      cell.colSpan = 4;
+      cell.colSpan = state.conversation_base ? 5 : 4;
       cell.className = "empty";
       cell.textContent = "No fans yet this month.";
     }
@@ -178,6 +178,16 @@
         cell.className = "num";
         cell.textContent = text;
       });
+      if (state.conversation_base && f.fan_id) {
+        const link = document.createElement("a");
+        link.href = state.conversation_base + encodeURIComponent(f.fan_id) + "/";
+        link.textContent = "Write";
+        const hidden = document.createElement("span");
+        hidden.className = "visually-hidden";
+        hidden.textContent = " to " + f.fan;
+        link.appendChild(hidden);
+        row.insertCell().appendChild(link);
+      }
     });
     fansChart();
   }
