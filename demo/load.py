@@ -32,8 +32,10 @@ from deductions.models import FeeAgreement
 from demo.audience import Audience, demo_audience_build, listeners_write
 from demo.base import DemoDataError
 from demo.catalog import DISTRIBUTORS, catalog_write, demo_catalog_build, demo_tracks
+from demo.claims import demo_claim_write
 from demo.events import MonthCounts, demo_events_generate, month_window, planted
 from demo.insert import events_insert, sqlite_cache_grow
+from demo.management.commands.create_demo_logins import DEMO_PASSWORD
 from demo.messages import demo_messages_write
 from demo.payments import demo_payments_write
 from demo.reset import demo_data_reset
@@ -246,6 +248,7 @@ def demo_data_load(
                 f"suspicious: device {audience.shared_device} is shared by {sharing} listeners"
             )
         summary.notes.append(demo_messages_write(seed=seed))
+        summary.notes.append(demo_claim_write(password=DEMO_PASSWORD))
     if dispatch.live_enabled():
         summary.notes.append(_live_pools_rebuild([m for m in (month, summary.live_month) if m]))
     summary.seconds = time.monotonic() - started
