@@ -26,7 +26,7 @@ class TwoFactorSessionAuthentication(SessionAuthentication):
         if found is None:
             return None
         user = found[0]
-        if request.method not in SAFE_METHODS and user.is_staff and two_factor_missing(user):
+        if request.method not in SAFE_METHODS and user.is_staff and two_factor_missing(request._request):
             raise exceptions.PermissionDenied(TWO_FACTOR_NEEDED)
         return found
 

@@ -83,6 +83,9 @@ def _must_be_free(user: Any) -> None:
         )
 
 
+USED = "This claim code has been used already; ask for a new one."
+
+
 @transaction.atomic
 def redeem_code(*, user: Any, raw_code: str) -> PortalAccount:
     """Link the login to the code's artist; the code is used up in the same transaction."""
@@ -92,19 +95,20 @@ def redeem_code(*, user: Any, raw_code: str) -> PortalAccount:
             "unknown_code", "No such claim code. Check it, or ask whoever issued it for a new one."
         )
     if claim.used_at is not None:
-        raise ClaimRefused("used_code", "This claim code has been used already; ask for a new one.")
+        raise ClaimRefused("used_code", USED)
     if claim.expires_at <= timezone.now():
         raise ClaimRefused("expired_code", "This claim code has expired; ask for a new one.")
     _must_be_free(user)
+    # Used up by a conditional update, so two redemptions at once cannot both pass even where
+    # the row lock above is no lock (SQLite).
+    used = ClaimCode.objects.filter(pk=claim.pk, used_at__isnull=True)
+    if not used.update(used_at=timezone.now(), used_by=user):
+        raise ClaimRefused("used_code", USED)
     try:
         with transaction.atomic():
-            account = PortalAccount.objects.create(user=user, artist_id=claim.artist_id, role=claim.role)
+            return PortalAccount.objects.create(user=user, artist_id=claim.artist_id, role=claim.role)
     except IntegrityError as error:  # the same login redeeming two codes at once
         raise ClaimRefused("already_linked", "This login already belongs to an artist.") from error
-    claim.used_at = timezone.now()
-    claim.used_by = user
-    claim.save(update_fields=["used_at", "used_by"])
-    return account
 
 
 def request_claim(*, user: Any, artist: Artist, links: str, note: str) -> ClaimRequest:
@@ -133,9 +137,13 @@ def decide_claim(*, claim_id: int, approve: bool, decided_by: str, reason: str) 
         raise ClaimRefused("reason", "Say why the claim is refused; the artist reads it.")
     if approve:
         _must_be_free(claim.user)
-        PortalAccount.objects.create(
-            user=claim.user, artist_id=claim.artist_id, role=PortalAccount.Role.OWNER
-        )
+        try:
+            with transaction.atomic():
+                PortalAccount.objects.create(
+                    user=claim.user, artist_id=claim.artist_id, role=PortalAccount.Role.OWNER
+                )
+        except IntegrityError as error:  # the login redeemed a code meanwhile
+            raise ClaimRefused("already_linked", "This login belongs to an artist now.") from error
     claim.status = ClaimRequest.Status.APPROVED if approve else ClaimRequest.Status.REJECTED
     claim.decided_by = decided_by
     claim.decided_at = timezone.now()
@@ -160,9 +168,13 @@ def members(*, artist_id: str) -> list[PortalAccount]:
 
 @transaction.atomic
 def remove_member(*, owner: Any, artist_id: str, account_id: int) -> None:
-    if not is_owner(owner, artist_id):
+    """Remove a login from the artist, deciding on the locked rows (two owners removing each
+    other at once cannot both succeed); the codes it issued that nobody used go with it."""
+    accounts = list(
+        PortalAccount.objects.select_for_update().filter(artist_id=artist_id).select_related("user")
+    )
+    if not any(a.user_id == owner.pk and a.role == PortalAccount.Role.OWNER for a in accounts):
         raise ClaimRefused("not_owner", "Only an owner of this artist removes its logins.")
-    accounts = list(PortalAccount.objects.select_for_update().filter(artist_id=artist_id))
     target = next((a for a in accounts if a.pk == account_id), None)
     if target is None:
         raise ClaimRefused("unknown_member", "No such login on this artist.")
@@ -171,4 +183,7 @@ def remove_member(*, owner: Any, artist_id: str, account_id: int) -> None:
         raise ClaimRefused(
             "last_owner", "An artist keeps at least one owner; make another login owner first."
         )
+    ClaimCode.objects.filter(
+        artist_id=artist_id, used_at__isnull=True, issued_by=f"owner:{target.user.get_username()}"
+    ).delete()
     target.delete()

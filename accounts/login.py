@@ -9,7 +9,11 @@ same whichever page started the login.
 from typing import Any
 
 from allauth.account.app_settings import EmailVerificationMethod
-from allauth.account.internal.flows.login import perform_login, record_authentication
+from allauth.account.internal.flows.login import (
+    get_authentication_records,
+    perform_login,
+    record_authentication,
+)
 from allauth.account.models import EmailAddress, Login
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -47,6 +51,19 @@ def finish_login(request: HttpRequest, user: Any, *, redirect_url: str | None) -
     )
 
 
-def two_factor_missing(user: Any) -> bool:
-    """Staff must have two-factor on before a console action that moves money."""
-    return bool(settings.STAFF_TWO_FACTOR) and not is_mfa_enabled(user)
+def two_factor_missing(request: HttpRequest) -> bool:
+    """Staff must have passed a second factor in this session before a console action that
+    moves money: its login has two-factor on and this session gave a code (at login, or when
+    it set the factor up). A session that logged in with a password before the factor was
+    added elsewhere has not."""
+    if not settings.STAFF_TWO_FACTOR:
+        return False
+    user = request.user
+    if not is_mfa_enabled(user):
+        return True
+    return not any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def record_factor_set_up(request: HttpRequest, user: Any) -> None:
+    """Setting up a factor proves it (the code was given): this session has passed it."""
+    record_authentication(request, user, method="mfa", set_up=True)

@@ -21,6 +21,8 @@ def _send(name: str, argument: Any) -> None:
         task_send(name, argument)
     except (KombuError, RedisError, OSError):
         logger.warning("could not enqueue %s for %s: the broker is away; no mail sent", name, argument)
+    except Exception:  # an in-process task's own error: it must not reach what committed
+        logger.exception("%s for %s failed; no mail sent", name, argument)
 
 
 def _on_run_finalized(sender: Any, run_id: int, **_: Any) -> None:

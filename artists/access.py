@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from artists.models import ApiClient
+from artists.models import ApiClient, PortalAccount
 
 # The role of a web login for a writer or publisher (a payee paid for musical works). It
 # has no API token role: such a login sees its own pages and downloads its statements.
@@ -25,6 +25,9 @@ class Actor:
     payee_id: str | None = None
     is_authenticated: bool = True  # lets DRF treat an Actor as request.user
     is_staff: bool = False
+    # A viewer login of an artist sees its pages and data but acts for it in nothing
+    # (writing to fans, inviting, identity): those are its owners'.
+    viewer: bool = False
 
     @classmethod
     def for_api_client(cls, client: ApiClient) -> "Actor":
@@ -47,7 +50,12 @@ class Actor:
         if account is None:
             return None
         if account.artist_id:
-            return cls(role=ApiClient.Role.ARTIST, name=user.get_username(), artist_id=account.artist_id)
+            return cls(
+                role=ApiClient.Role.ARTIST,
+                name=user.get_username(),
+                artist_id=account.artist_id,
+                viewer=account.role == PortalAccount.Role.VIEWER,
+            )
         if account.distributor_id:
             return cls(
                 role=ApiClient.Role.DISTRIBUTOR,

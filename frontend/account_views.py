@@ -2,6 +2,7 @@
 queue of claims waiting for an admin (docs/rules.md "Accounts"). Thin: forms in, accounts.claims
 decides."""
 
+from smtplib import SMTPException
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -9,6 +10,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.mail import BadHeaderError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +32,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         "nav": "account",
         "account": account,
         "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
-        "two_factor": is_mfa_enabled(request.user),
+        "two_factor": is_mfa_enabled(user),
         "two_factor_required": request.user.is_staff and settings.STAFF_TWO_FACTOR,
         "claims": ClaimRequest.objects.filter(user=user).select_related("artist")[:10],
     }
@@ -133,14 +135,19 @@ def artist_team(request: HttpRequest, artist_id: str) -> HttpResponse:
         sent_to=email,
     )
     if email:
-        send_invitation(
-            to=email,
-            artist_name=artist.name,
-            code=issued.code,
-            expires_at=issued.expires_at,
-            invited_by=request.user.get_username(),
-            url=request.build_absolute_uri(reverse("account-claim")),
-        )
+        try:
+            send_invitation(
+                to=email,
+                artist_name=artist.name,
+                code=issued.code,
+                expires_at=issued.expires_at,
+                invited_by=request.user.get_username(),
+                url=request.build_absolute_uri(reverse("account-claim")),
+            )
+        except (OSError, SMTPException, BadHeaderError):
+            messages.warning(
+                request, f"The mail to {email} could not be sent: give them the code below yourself."
+            )
     return _team_page(request, account, artist, InviteForm(), code=issued)
 
 

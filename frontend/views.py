@@ -242,7 +242,7 @@ def staff_refusal(request: HttpRequest) -> HttpResponse | None:
     actor = _actor(request)
     if actor is None or not actor.is_admin:
         return _forbidden(request, "Staff only", "The payout console is for Kalipxo staff.")
-    if request.method == "POST" and two_factor_missing(request.user):
+    if request.method == "POST" and two_factor_missing(request):
         return render(request, "frontend/two_factor_needed.html", status=403)
     return None
 

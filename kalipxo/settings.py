@@ -218,10 +218,14 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "Kalipxo: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=True)
-# Failed logins are throttled by frontend/throttle.py; allauth's own limit locks by key.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Failed passwords at /login/ are throttled by frontend/throttle.py, which never locks the right
+# password out; the login page never consumes allauth's "login_failed" limit (it calls no allauth
+# authentication), so that limit, which locks by key, only guards what allauth checks itself:
+# second-factor codes (5 wrong per login in 5 minutes, then wait) and re-confirming a password.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kalipxo"
+MFA_FORMS = {"activate_totp": "accounts.forms.ActivateAuthenticatorForm"}
 # Staff must have two-factor on before any console action that moves money (docs/rules.md
 # "Accounts"); the demo turns it off so its logins reach the console at once.
 STAFF_TWO_FACTOR = env.bool("STAFF_TWO_FACTOR", default=True)

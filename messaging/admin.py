@@ -33,8 +33,8 @@ class ConversationAdmin(ReadOnlyAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    """The moderation queue. A moderator reads the evidence and the conversation, decides
-    (upheld or dismissed) and may note why; nothing else changes."""
+    """The reports, to read: the evidence and the conversation. Decisions are made in the
+    console's moderation queue (messaging.moderation), never edited here."""
 
     list_display = ["id", "status", "artist", "reported_at", "message_sent_at", "reason"]
     list_filter = ["status"]
@@ -42,8 +42,9 @@ class ReportAdmin(admin.ModelAdmin):
     ordering = ["reported_at"]  # the queue: filter on status "open", oldest first
     fields = ["artist", "listener", "conversation", "message", "message_sent_at", "evidence", "reason",
               "reported_at", "status", "moderator_note"]  # fmt: skip
+    # Decided in the console (Moderation), where upholding also suspends the artist's messaging.
     readonly_fields = ["artist", "listener", "conversation", "message", "message_sent_at", "evidence",
-                       "reason", "reported_at"]  # fmt: skip
+                       "reason", "reported_at", "status", "moderator_note"]  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("artist", "message__conversation")

@@ -3,7 +3,7 @@ list its conversations, read one and mark the fan's replies read. Fans appear by
 pseudonym and fan_id, never by listener id. Thin: parse, call, answer."""
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,12 +23,15 @@ NO_ARTIST = OpenApiResponse(description="No such artist that this caller may wri
 NO_FAN = OpenApiResponse(description="No fan with this fan_id for this artist, or no conversation yet.")
 
 
-def _own_artist(request: Request, artist_id: str) -> Artist:
-    """Messages are the artist's own: not even its distributor reads or writes them."""
+def _own_artist(request: Request, artist_id: str, *, write: bool = False) -> Artist:
+    """Messages are the artist's own: not even its distributor reads or writes them; a viewer
+    login of the artist reads them, its owners write."""
     actor = require_actor(request)
     artist = Artist.objects.filter(pk=artist_id).first()
     if artist is None or not (actor.is_admin or actor.artist_id == artist.pk):
         raise NotFound(f"No artist {artist_id[:64]!r} that you may write for.")
+    if write and actor.viewer:
+        raise PermissionDenied("A viewer reads the artist's messages; its owners write them.")
     return artist
 
 
@@ -73,7 +76,7 @@ class ArtistMessagesView(APIView):
         ],
     )
     def post(self, request: Request, artist_id: str) -> Response:
-        artist = _own_artist(request, artist_id)
+        artist = _own_artist(request, artist_id, write=True)
         try:
             handle, body = inputs.artist_message_parse(json_body(request))
             message, listener = services.artist_message_send(artist=artist, handle=handle, body=body)

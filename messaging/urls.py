@@ -40,15 +40,17 @@ urlpatterns = [
     path(
         "artists/<ext:artist_id>/messages/<str:fan_id>/read",
         artist_views.ArtistConversationReadView.as_view(),
-        name="artist-conversation-read",
+        name="api-artist-conversation-read",
     ),
     path(
         "artists/<ext:artist_id>/messages/<str:fan_id>",
         artist_views.ArtistConversationView.as_view(),
-        name="artist-conversation",
+        name="api-artist-conversation",
     ),
     path(
-        "artists/<ext:artist_id>/messages", artist_views.ArtistMessagesView.as_view(), name="artist-messages"
+        "artists/<ext:artist_id>/messages",
+        artist_views.ArtistMessagesView.as_view(),
+        name="api-artist-messages",
     ),
     path("listeners/<ext:listener_id>", listener_views.ListenerView.as_view(), name="listener"),
 ]

@@ -69,11 +69,11 @@ def currency_code() -> str:
 
 
 @register.simple_tag
-def staff_two_factor(user: Any) -> str:
-    """For the console's banner: "off" (the rule is off here), "missing" (this login has no
-    second factor yet, so it cannot decide or pay) or "" (nothing to say)."""
-    if not getattr(user, "is_staff", False):
+def staff_two_factor(request: Any) -> str:
+    """For the console's banner: "off" (the rule is off here), "missing" (this session has not
+    passed a second factor, so it cannot decide or pay) or "" (nothing to say)."""
+    if not getattr(request.user, "is_staff", False):
         return ""
     if not settings.STAFF_TWO_FACTOR:
         return "off"
-    return "missing" if two_factor_missing(user) else ""
+    return "missing" if two_factor_missing(request) else ""

@@ -242,3 +242,27 @@ def test_a_viewer_cannot_remove_and_strangers_see_no_team(artist: Artist) -> Non
     viewer.post(f"/dashboard/{artist.id}/team/{me.pk}/remove")
     assert PortalAccount.objects.filter(pk=me.pk).exists()
     assert logged_in("stranger").get(f"/dashboard/{artist.id}/team/").status_code == 404
+
+
+def test_a_removed_member_takes_its_unused_codes_with_it(artist: Artist) -> None:
+    mira = owner_of(artist)
+    sam_user = get_user_model().objects.create_user("sam", password=PASSWORD)
+    sam_account = PortalAccount.objects.create(user=sam_user, artist=artist, role="owner")
+    sam = Client()
+    sam.force_login(sam_user)
+    sam.post(f"/dashboard/{artist.id}/team/", {"role": "owner"})
+    mira.post(f"/dashboard/{artist.id}/team/", {"role": "viewer"})
+    assert ClaimCode.objects.count() == 2
+    mira.post(f"/dashboard/{artist.id}/team/{sam_account.pk}/remove")
+    assert list(ClaimCode.objects.values_list("issued_by", flat=True)) == ["owner:mira"]
+
+
+def test_an_invitation_whose_mail_fails_still_shows_the_code(artist: Artist, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1  # nobody listens
+    page = owner_of(artist).post(
+        f"/dashboard/{artist.id}/team/", {"email": "sam@band.example", "role": "viewer"}
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "could not be sent" in text and page.context["issued"].code in text

@@ -103,14 +103,6 @@ def test_a_login_with_two_factor_gives_its_code_after_the_password(two_factor_on
     assert client.get("/console/").status_code == 200
 
 
-def test_the_admin_does_not_take_a_password_alone(two_factor_on: None) -> None:
-    activate_totp(staff_session())
-    client = Client()
-    response = client.post("/admin/login/?next=/admin/", {"username": "operator", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"].startswith("/login/")
-    assert client.get("/admin/").status_code == 302
-
-
 def test_the_console_says_when_two_factor_is_off(settings: Any) -> None:
     settings.STAFF_TWO_FACTOR = False
     client = staff_session()
@@ -122,3 +114,43 @@ def test_the_console_says_when_two_factor_is_off(settings: Any) -> None:
     activate_totp(client)
     assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).count() == 1
     assert "Turn on two-factor" not in client.get("/console/").content.decode()
+
+
+def test_wrong_codes_are_limited_but_the_password_step_is_not(two_factor_on: None) -> None:
+    secret = activate_totp(staff_session())
+    client = Client()
+    client.post("/login/", {"username": "operator", "password": PASSWORD})
+    for _ in range(5):
+        assert client.post("/accounts/2fa/authenticate/", {"code": "000000"}).status_code == 200
+    refused = client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret)})
+    assert refused.status_code == 200 and "Too many" in refused.content.decode()
+    # The password itself is never locked out by that: a new place gets to the second step.
+    fresh = Client()
+    response = fresh.post("/login/", {"username": "operator", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
+
+
+def test_a_session_that_passed_no_second_factor_cannot_act(
+    two_factor_on: None, computed_run: PayoutRun
+) -> None:
+    early = staff_session()  # logged in with the password alone, before the factor existed
+    activate_totp(password_session())
+    response = early.post(f"/api/v1/payout-runs/{computed_run.pk}/finalize", content_type="application/json")
+    assert response.status_code == 403
+    computed_run.refresh_from_db()
+    assert computed_run.status == PayoutRun.Status.COMPUTED
+
+
+def password_session() -> Client:
+    client = Client()
+    assert client.post("/login/", {"username": "operator", "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_django_admin_needs_the_second_factor_too(two_factor_on: None) -> None:
+    client = staff_session()
+    assert client.get("/admin/").status_code == 302
+    page = client.get("/admin/login/?next=/admin/")
+    assert page.status_code == 403 and "Turn on two-factor first" in page.content.decode()
+    activate_totp(client)
+    assert client.get("/admin/").status_code == 200

@@ -110,3 +110,14 @@ def test_staff_uphold_a_report_and_the_artist_is_suspended(world: World) -> None
 def test_only_staff_moderate(world: World) -> None:
     owner = login_of(world, "owner", "mira")
     assert owner.get("/console/moderation/").status_code == 403
+
+
+def test_a_viewer_cannot_write_through_the_api_either(world: World) -> None:
+    handle = fan("L-fan")
+    viewer = login_of(world, "viewer", "sam")
+    response = viewer.post(
+        "/api/v1/artists/art-m/messages", {"fan_id": handle, "body": "Hi"}, content_type="application/json"
+    )
+    assert response.status_code == 403 and "owners write" in response.json()["detail"]
+    assert viewer.get("/api/v1/artists/art-m/messages").status_code == 200
+    assert not Message.objects.exists()
