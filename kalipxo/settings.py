@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "artists",
     "streams",
+    "fx",
     "ledger",
     "payouts",
     "deductions",
@@ -401,6 +402,10 @@ PUBLISHING_RATES = {
 }
 if any(not Decimal(0) <= rate <= RIGHTS_SHARE for rate in PUBLISHING_RATES.values()):
     raise ImproperlyConfigured("Every PUBLISHING_RATES rate must be between 0 and RIGHTS_SHARE.")
+# Exchange rates (docs/rules.md §2 Currencies): which of a month's rates a run converts revenue at.
+FX_RATE_POLICY = env.str("FX_RATE_POLICY", default="month_average")
+if FX_RATE_POLICY not in ("month_average", "month_end"):
+    raise ImproperlyConfigured("FX_RATE_POLICY must be 'month_average' or 'month_end'.")
 PUBLISHING_ALLOCATION = env.str("PUBLISHING_ALLOCATION", default="user_centric")
 if PUBLISHING_ALLOCATION not in ("user_centric", "pro_rata"):
     raise ImproperlyConfigured("PUBLISHING_ALLOCATION must be 'user_centric' or 'pro_rata'.")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("artists.urls")),
     path("api/v1/", include("streams.urls")),
+    path("api/v1/", include("fx.urls")),
     path("api/v1/", include("payouts.urls")),
     path("api/v1/", include("deductions.urls")),
     path("api/v1/", include("payments.urls")),

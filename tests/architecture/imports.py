@@ -20,6 +20,7 @@ LAYERS = (
     "kalipxo",
     "artists",
     "streams",
+    "fx",
     "ledger",
     "deductions",
     "payouts",

@@ -167,6 +167,12 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("api/v1/artists/<ext:artist_id>/messages/<str:fan_id>/read", POST): Rule(
         ADMINS | {ARTIST_A, ARTIST_WEB}, body={}
     ),
+    # API: exchange rates (admins)
+    ("api/v1/fx-rates", GET): Rule(ADMINS, query="month=" + THIS_MONTH),
+    ("api/v1/fx-rates", POST): Rule(
+        ADMINS, body=[{"date": f"{THIS_MONTH}-01", "currency": "EUR", "rate": "1.0832"}]
+    ),
+    ("api/v1/fx-rates/month", GET): Rule(ADMINS, query="month=" + THIS_MONTH),
     # API: claim codes (an artist's distributor and admins)
     ("api/v1/artists/<ext:artist_id>/claim-codes", POST): Rule(OWNS_CATALOG_A, body={}),
     # Public: the calculator, the schema and its docs
