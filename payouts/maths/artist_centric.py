@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from payouts.maths import Allocation, Exact, TrackPayees, settle_tracks, to_fraction
+from payouts.maths import Allocation, Exact, TrackPayees, to_fraction
+from payouts.maths.pro_rata import allocate_by_weights
 from payouts.maths.user_centric import ListenerMonth, UserCentricParts
 
 RULE = (
@@ -207,38 +208,6 @@ def track_weights(
     ):
         weights[isrc] *= 2
     return {isrc: weight for isrc, weight in weights.items() if weight}
-
-
-def allocate_by_weights(
-    *,
-    pool: Fraction,
-    rejected: Fraction,
-    weights: Mapping[str, Fraction],
-    streams: Mapping[str, int],
-    track_payees: TrackPayees,
-    track_artists: Mapping[str, str] | None,
-    places: int | None,
-) -> Allocation:
-    """Weighted pro-rata: an ISRC with weight w of the month's W gets pool × w / W, then
-    splits, suspense and one rounding per payee. `rejected` pools are retained; so is the
-    pool when W is 0. The allocation's `streams` are those of the ISRCs with a weight."""
-    if pool < 0 or rejected < 0:
-        raise ValueError("The pool must not be negative.")
-    if any(weight < 0 for weight in weights.values()):
-        raise ValueError("Weights must not be negative.")
-    counted = {isrc: weight for isrc, weight in weights.items() if weight > 0}
-    total = sum(counted.values(), Fraction(0))
-    return settle_tracks(
-        track_amounts={isrc: pool * weight / total for isrc, weight in counted.items()},
-        streams={isrc: streams.get(isrc, 0) for isrc in counted},
-        retained_exact=rejected + (Fraction(0) if total else pool),
-        pools_exact=pool + rejected,
-        unallocated_exact=Fraction(0),
-        rejected_exact=rejected,
-        track_payees=track_payees,
-        track_artists=track_artists,
-        places=places,
-    )
 
 
 def allocate_artist_centric(

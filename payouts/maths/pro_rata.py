@@ -71,12 +71,40 @@ def _allocate(
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"Stream count of {isrc} must be a non-negative int.")
     counts = {isrc: count for isrc, count in streams.items() if count > 0}
-    month_streams = sum(counts.values())
-    amounts = {isrc: pool * count / month_streams for isrc, count in counts.items()}
-    return settle_tracks(
-        track_amounts=amounts,
+    return allocate_by_weights(
+        pool=pool,
+        rejected=rejected,
+        weights={isrc: Fraction(count) for isrc, count in counts.items()},
         streams=counts,
-        retained_exact=rejected + (Fraction(0) if month_streams else pool),
+        track_payees=track_payees,
+        track_artists=track_artists,
+        places=places,
+    )
+
+
+def allocate_by_weights(
+    *,
+    pool: Fraction,
+    rejected: Fraction,
+    weights: Mapping[str, Fraction],
+    streams: Mapping[str, int],
+    track_payees: TrackPayees,
+    track_artists: Mapping[str, str] | None,
+    places: int | None,
+) -> Allocation:
+    """Weighted pro-rata: an ISRC with weight w of the month's W gets pool × w / W, then
+    splits, suspense and one rounding per payee. `rejected` pools are retained; so is the
+    pool when W is 0. The allocation's `streams` are those of the ISRCs with a weight."""
+    if pool < 0 or rejected < 0:
+        raise ValueError("The pool must not be negative.")
+    if any(weight < 0 for weight in weights.values()):
+        raise ValueError("Weights must not be negative.")
+    counted = {isrc: weight for isrc, weight in weights.items() if weight > 0}
+    total = sum(counted.values(), Fraction(0))
+    return settle_tracks(
+        track_amounts={isrc: pool * weight / total for isrc, weight in counted.items()},
+        streams={isrc: streams.get(isrc, 0) for isrc in counted},
+        retained_exact=rejected + (Fraction(0) if total else pool),
         pools_exact=pool + rejected,
         unallocated_exact=Fraction(0),
         rejected_exact=rejected,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from payouts.maths import Allocation, Exact, TrackPayees, to_fraction
-from payouts.maths.artist_centric import allocate_by_weights
+from payouts.maths.pro_rata import allocate_by_weights
 from payouts.maths.user_centric import UserCentricParts
 
 RULE = (
