@@ -26,6 +26,8 @@ class TwoFactorSessionAuthentication(SessionAuthentication):
         if found is None:
             return None
         user = found[0]
+        # The Django request underneath: asking DRF's request for its user here would start
+        # authenticating again.
         if request.method not in SAFE_METHODS and user.is_staff and two_factor_missing(request._request):
             raise exceptions.PermissionDenied(TWO_FACTOR_NEEDED)
         return found

@@ -227,8 +227,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kalipxo"
 MFA_FORMS = {"activate_totp": "accounts.forms.ActivateAuthenticatorForm"}
-# Staff must have two-factor on before any console action that moves money (docs/rules.md
-# "Accounts"); the demo turns it off so its logins reach the console at once.
+# A staff session must have passed a second factor before any console action that decides or
+# moves money (docs/rules.md "Accounts"); the demo turns it off so its logins reach the console.
 STAFF_TWO_FACTOR = env.bool("STAFF_TWO_FACTOR", default=True)
 # A claim code an admin or distributor issues for an artist is valid this long.
 CLAIM_CODE_VALID_DAYS = env.int("CLAIM_CODE_VALID_DAYS", default=14)
