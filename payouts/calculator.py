@@ -15,19 +15,20 @@ from django.conf import settings
 
 from kalipxo.money import format_half_even, minor_exponent, parse_decimal
 from kalipxo.validation import parse_whole_number
-from payouts.maths import progressive
+from payouts.maths import artist_centric, progressive, threshold
 from payouts.maths.pro_rata import pro_rata_payout
 from payouts.maths.user_centric import listener_payout, per_stream_rate
 
 T = TypeVar("T")
 
-MODELS = ("user_centric", "pro_rata", "progressive")
+MODELS = ("user_centric", "pro_rata", "progressive", "artist_centric", "threshold")
 MAX_PLAYS = 10**13  # far above any artist's month (the seed's largest is 2.21 billion)
 MAX_PRICE = Decimal(1_000_000)
 MAX_RATE = Decimal(1_000)
 MAX_TEXT = 40  # characters of one parameter; longer is not a number we accept
 PER_STREAM_PLACES = 4
 CURVE_PLACES = 8
+WEIGHT_PLACES = 4  # artist_centric's weighted_streams, as a decimal string
 CURVE_POINTS = 50
 DEFAULT_RATE = Decimal("0.004")  # the seed's average pro-rata rate, for the crossover
 # The seed calculator's "Total plays for the pay period" input.
@@ -124,6 +125,10 @@ def calculator_answer(*, query: Mapping[str, Any]) -> dict[str, Any]:
         return _user_centric(params)
     if model == "pro_rata":
         return _pro_rata(params)
+    if model == "artist_centric":
+        return _artist_centric(params)
+    if model == "threshold":
+        return _threshold(params)
     return _progressive(params)
 
 
@@ -213,3 +218,88 @@ def _progressive(params: _Params) -> dict[str, Any]:
             for play, value in progressive.curve_points(up_to=up_to, params=model, points=CURVE_POINTS)
         ]
     return answer
+
+
+def _share(params: _Params, name: str, default: int, example: str) -> Decimal | None:
+    return params.decimal(
+        name, minimum=Decimal(0), maximum=Decimal(1), default=Decimal(default), example=example
+    )
+
+
+def _artist_centric(params: _Params) -> dict[str, Any]:
+    """One artist's month under `payouts/maths/artist_centric.py`, at a given value of one
+    weighted stream (`rate`: in a real month, the pool over the month's total weight).
+
+    The weight of the artist's plays: × 2 when professional; the share `capped_share` of
+    them, from listeners above the listener cap, × `cap_factor` (their average factor)."""
+    plays = params.integer("plays", minimum=0, maximum=MAX_PLAYS)
+    listeners = params.integer("listeners", minimum=0, maximum=MAX_PLAYS)
+    rate = params.decimal("rate", minimum=Decimal(0), maximum=MAX_RATE, default=DEFAULT_RATE)
+    min_streams = params.integer(
+        "min_streams", minimum=0, maximum=MAX_PLAYS, default=artist_centric.MIN_STREAMS
+    )
+    min_listeners = params.integer(
+        "min_listeners", minimum=0, maximum=MAX_PLAYS, default=artist_centric.MIN_LISTENERS
+    )
+    capped_share = _share(params, "capped_share", 0, "0.25")
+    cap_factor = _share(params, "cap_factor", 1, "0.5")
+    if plays is not None and listeners is not None and listeners > plays:
+        params.fail("listeners", "Must not exceed plays: every listener streamed at least once.")
+    if (
+        params.errors
+        or plays is None
+        or listeners is None
+        or rate is None
+        or min_streams is None
+        or min_listeners is None
+        or capped_share is None
+        or cap_factor is None
+    ):
+        raise CalculatorInputError(params.errors)
+    professional = plays >= min_streams and listeners >= min_listeners
+    multiplier = 2 if professional else 1
+    share = Fraction(capped_share)
+    weight = multiplier * (1 - share + share * Fraction(cap_factor))  # of one play, on average
+    amount = plays * weight * Fraction(rate)
+    return {
+        "payout": format_half_even(amount, minor_exponent()),
+        "per_stream": format_half_even(weight * Fraction(rate), PER_STREAM_PLACES),
+        "professional": professional,
+        "multiplier": multiplier,
+        "weighted_streams": format_half_even(plays * weight, WEIGHT_PLACES),
+        "rule": artist_centric.RULE,
+    }
+
+
+def _threshold(params: _Params) -> dict[str, Any]:
+    """One track's month under `payouts/maths/threshold.py`, at a given rate (in a real
+    month, the pool over the passing tracks' streams)."""
+    plays = params.integer("plays", minimum=0, maximum=MAX_PLAYS)
+    # Default: this month's plays (0 when those are bad, so only `plays` is named).
+    trailing = params.integer("trailing_plays", minimum=0, maximum=MAX_PLAYS, default=plays or 0)
+    rate = params.decimal("rate", minimum=Decimal(0), maximum=MAX_RATE, default=DEFAULT_RATE)
+    min_streams = params.integer("min_streams", minimum=0, maximum=MAX_PLAYS, default=threshold.MIN_STREAMS)
+    if plays is not None and trailing is not None and trailing < plays:
+        params.fail("trailing_plays", "Must be at least plays: the 12 months include this one.")
+    if params.errors or plays is None or trailing is None or rate is None or min_streams is None:
+        raise CalculatorInputError(params.errors)
+    short = max(0, min_streams - trailing)
+    paid = plays > 0 and not short
+    if not plays:
+        reason: str | None = "No plays this month, so nothing to pay."
+    elif short:
+        reason = (
+            f"Fewer than {min_streams:,} plays over the last 12 months ({trailing:,}): "
+            f"{short:,} more would pass."
+        )
+    else:
+        reason = None
+    paid_rate = Fraction(rate) if paid else Fraction(0)
+    return {
+        "payout": format_half_even(plays * paid_rate, minor_exponent()),
+        "per_stream": format_half_even(paid_rate, PER_STREAM_PLACES),
+        "paid": paid,
+        "reason": reason,
+        "streams_short": short,
+        "rule": threshold.RULE,
+    }

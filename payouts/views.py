@@ -27,19 +27,59 @@ class CalculatorView(APIView):
     @extend_schema(
         summary="Earnings calculator",
         description=(
-            "Payout for a number of streams under the user-centric, pro-rata or progressive "
-            "model. Amounts are decimal strings. Parameters a model does not use are ignored."
+            "Payout for a number of streams under the user-centric, pro-rata, progressive, "
+            "artist-centric or threshold model. Amounts are decimal strings. Parameters a model "
+            "does not use are ignored.\n\n"
+            "artist_centric (after Deezer): payout = plays × weight × rate, where rate is the value "
+            "of one weighted stream (a month's pool over its total weight); a play weighs 2 when the "
+            "artist is professional (plays >= min_streams and listeners >= min_listeners), else 1, "
+            "and the capped_share of plays from listeners above the 1,000-streams cap weighs "
+            "cap_factor times that. Answers professional, multiplier, weighted_streams and rule.\n\n"
+            "threshold (after Spotify): payout = plays × rate when trailing_plays (the 12 months "
+            "ending with this one) >= min_streams and plays > 0, else 0 with paid=false and a reason. "
+            "In a real month the rate rises a little, as failing tracks leave the denominator."
         ),
         parameters=[
             _query("model", OpenApiTypes.STR, "The payout model.", required=True, enum=list(MODELS)),
             _query("price", OpenApiTypes.DECIMAL, "user_centric: what the listener pays, e.g. 14.99."),
             _query("listener_streams", OpenApiTypes.INT, "user_centric: the listener's streams (>= 1)."),
             _query("artist_streams", OpenApiTypes.INT, "user_centric: of those, the artist's streams."),
-            _query("plays", OpenApiTypes.INT, "pro_rata, progressive: the artist's plays in the month."),
+            _query(
+                "plays",
+                OpenApiTypes.INT,
+                "pro_rata, progressive, artist_centric, threshold: the artist's (threshold: the "
+                "track's) plays in the month.",
+            ),
             _query(
                 "rate",
                 OpenApiTypes.DECIMAL,
-                "pro_rata: per-stream rate; progressive: rate for crossover_plays (default 0.004).",
+                "pro_rata, threshold: per-stream rate; artist_centric: value of one weighted stream; "
+                "progressive: rate for crossover_plays (default 0.004 except for pro_rata).",
+            ),
+            _query(
+                "listeners", OpenApiTypes.INT, "artist_centric: the artist's distinct listeners (<= plays)."
+            ),
+            _query(
+                "min_streams",
+                OpenApiTypes.INT,
+                "artist_centric: plays to be professional; threshold: plays over 12 months to be paid "
+                "(1000).",
+            ),
+            _query("min_listeners", OpenApiTypes.INT, "artist_centric: listeners to be professional (500)."),
+            _query(
+                "capped_share",
+                OpenApiTypes.DECIMAL,
+                "artist_centric: share (0-1) of plays from listeners above the 1,000-streams cap (0).",
+            ),
+            _query(
+                "cap_factor",
+                OpenApiTypes.DECIMAL,
+                "artist_centric: average factor (0-1) those capped plays are scaled by (1).",
+            ),
+            _query(
+                "trailing_plays",
+                OpenApiTypes.INT,
+                "threshold: plays over the last 12 months, this one included (>= plays; default plays).",
             ),
             _query("base", OpenApiTypes.DECIMAL, "progressive: base play value (default 0.0087)."),
             _query("base_plays", OpenApiTypes.INT, "progressive: plays paid the base value (500000)."),
@@ -63,6 +103,27 @@ class CalculatorView(APIView):
                         required=False,
                         child=serializers.ListField(),
                         help_text="progressive with curve=1: [plays, value as a decimal string] pairs.",
+                    ),
+                    "professional": serializers.BooleanField(
+                        required=False, help_text="artist_centric: the artist's plays count double."
+                    ),
+                    "multiplier": serializers.IntegerField(
+                        required=False, help_text="artist_centric: 2 when professional, else 1."
+                    ),
+                    "weighted_streams": serializers.CharField(
+                        required=False, help_text="artist_centric: plays × weight, decimal string, 4 places."
+                    ),
+                    "paid": serializers.BooleanField(
+                        required=False, help_text="threshold: the track passes the bar this month."
+                    ),
+                    "reason": serializers.CharField(
+                        required=False, allow_null=True, help_text="threshold: why not paid; null when paid."
+                    ),
+                    "streams_short": serializers.IntegerField(
+                        required=False, help_text="threshold: plays over 12 months still missing to pass."
+                    ),
+                    "rule": serializers.CharField(
+                        required=False, help_text="artist_centric, threshold: the model's rule in a sentence."
                     ),
                 },
             ),

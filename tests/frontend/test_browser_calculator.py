@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from payouts.maths import artist_centric, threshold
 from tests.frontend.browser import NARROW, axe_violations, sideways_scroll, wait_for_charts
 from tests.frontend.browser_fixtures import api_get, money
 
@@ -174,6 +175,94 @@ def test_the_calculator_fits_360_px_and_axe_finds_nothing(browser: Browser, live
         expect(tab.locator("#plays-error")).not_to_have_text("")
         assert sideways_scroll(tab) == 0
         assert axe_violations(tab) == []
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------------------- artist-centric, threshold
+
+
+def test_the_artist_centric_and_threshold_models_agree_with_the_api_at_360_px(
+    browser: Browser, live_server: Any
+) -> None:
+    context = browser.new_context(viewport=NARROW)
+    try:
+        tab = context.new_page()
+        calculator(tab, live_server)
+        base = f"{live_server.url}/api/v1/calculator"
+
+        # Artist-centric: the page's defaults, then every parameter changed.
+        expect(tab.locator("#ac-rule")).to_have_text(artist_centric.RULE)
+        expect(tab.locator("#ac-payout")).to_have_text("$152.00")  # 20,000 × 2 × (0.9 + 0.1 × 0.5) × 0.004
+        tab.get_by_label("Your streams this month").fill("1,500")
+        tab.get_by_label("Your unique listeners this month").fill("400")
+        tab.get_by_label("Value of one weighted stream").fill("0,005")
+        tab.get_by_label("Streams to count as professional").fill("1000")
+        tab.get_by_label("Listeners to count as professional").fill("300")
+        tab.get_by_label("Share of your streams from listeners over 1,000 streams a month").fill("0.2")
+        tab.get_by_label("Those streams' average scale").fill("0.25")
+        api = api_get(
+            tab,
+            f"{base}?model=artist_centric&plays=1500&listeners=400&rate=0.005&min_streams=1000"
+            "&min_listeners=300&capped_share=0.2&cap_factor=0.25",
+        )
+        assert (api["payout"], api["weighted_streams"], api["professional"]) == ("12.75", "2550.0000", True)
+        expect(tab.locator("#ac-payout")).to_have_text(money(api["payout"]))
+        expect(tab.locator("#ac-per-stream")).to_have_text(money(api["per_stream"]))
+        expect(tab.locator("#ac-weighted")).to_have_text("2,550")
+        expect(tab.locator("#ac-professional")).to_have_text("Yes: streams count double")
+        expect(tab.locator("#artist-centric-sentence")).to_contain_text("the 20% from listeners over the cap")
+        # More listeners than streams: the field changed last is marked, in words.
+        listeners = tab.get_by_label("Your unique listeners this month")
+        listeners.fill("2000")
+        expect(listeners).to_have_attribute("aria-invalid", "true")
+        expect(tab.locator("#ac_listeners-error")).to_have_text(
+            "Every listener streamed at least once, so at most 1,500."
+        )
+        expect(tab.locator("#artist-centric-results")).to_have_class(re.compile(r"\bstale\b"))
+        listeners.fill("200")  # under the 300 listeners' bar now
+        expect(tab.locator("#ac-professional")).to_have_text("No")
+        api = api_get(
+            tab,
+            f"{base}?model=artist_centric&plays=1500&listeners=200&rate=0.005&min_streams=1000"
+            "&min_listeners=300&capped_share=0.2&cap_factor=0.25",
+        )
+        expect(tab.locator("#ac-payout")).to_have_text(money(api["payout"]))
+
+        # Threshold: paid by default, then under the minimum.
+        expect(tab.locator("#th-rule")).to_have_text(threshold.RULE)
+        expect(tab.locator("#th-payout")).to_have_text("$3.20")  # 800 × 0.004
+        expect(tab.locator("#th-paid")).to_have_text("Yes")
+        tab.get_by_label("The track's streams this month").fill("400")
+        tab.get_by_label("Its streams over the last 12 months, this one included").fill("900")
+        tab.get_by_label("Rate per stream").fill("0.0045")
+        tab.get_by_label("Streams over 12 months needed to be paid").fill("1000")
+        api = api_get(
+            tab, f"{base}?model=threshold&plays=400&trailing_plays=900&rate=0.0045&min_streams=1000"
+        )
+        assert (api["payout"], api["paid"], api["streams_short"]) == ("0.00", False, 100)
+        expect(tab.locator("#th-paid")).to_have_text("No")
+        expect(tab.locator("#th-payout")).to_have_text(money(api["payout"]))
+        expect(tab.locator("#th-per-stream")).to_have_text(money(api["per_stream"]))
+        expect(tab.locator("#th-short")).to_have_text("100")
+        expect(tab.locator("#threshold-sentence")).to_have_text("Not paid this month. " + api["reason"])
+        tab.get_by_label("Streams over 12 months needed to be paid").fill("900")
+        api = api_get(tab, f"{base}?model=threshold&plays=400&trailing_plays=900&rate=0.0045&min_streams=900")
+        expect(tab.locator("#th-payout")).to_have_text(money(api["payout"]))
+        assert api["payout"] == "1.80"
+
+        wait_for_charts(tab, "listener-chart", "curve-chart")
+        assert sideways_scroll(tab) == 0
+        assert axe_violations(tab) == []
+        # With an error showing as well.
+        tab.get_by_label("Its streams over the last 12 months, this one included").fill("10")
+        expect(tab.locator("#th_trailing_plays-error")).to_have_text(
+            "The 12 months include this month's 400, so at least 400."
+        )
+        assert sideways_scroll(tab) == 0
+        assert axe_violations(tab) == []
+        for box in tab.locator(".field .error").all():
+            assert not PARAMETER_NAMES.search(box.inner_text()), box.inner_text()
     finally:
         context.close()
 

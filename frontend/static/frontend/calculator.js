@@ -331,8 +331,115 @@
     }
   }
 
+  // ------------------------------------------------------------------ artist-centric and threshold
+
+  /* "38000.0000" -> "38,000", "4.5500" -> "4.55": a count that may carry a fraction. */
+  function weightWords(value) {
+    const text = String(value).indexOf(".") < 0 ? String(value) : String(value).replace(/\.?0+$/, "");
+    return Kx.count(text);
+  }
+
+  /* A share ("0.1") in words: "10%", exactly from the decimal string. */
+  function percentWords(share) {
+    const parts = String(share).split(".");
+    const frac = (parts[1] || "") + "00";
+    const whole = (BigInt(parts[0] || "0") * 100n + BigInt(frac.slice(0, 2))).toString();
+    const rest = frac.slice(2).replace(/0+$/, "");
+    return whole + (rest ? "." + rest : "") + "%";
+  }
+
+  const artistCentric = new Section({
+    fields: {
+      plays: { id: "ac_plays", kind: "count", name: "your streams", example: "20000" },
+      listeners: { id: "ac_listeners", kind: "count", name: "your listeners", example: "2500" },
+      rate: { id: "ac_rate", kind: "decimal", name: "the value of a weighted stream", example: "0.004" },
+      min_streams: { id: "ac_min_streams", kind: "count", name: "the streams to count as professional", example: "1000" },
+      min_listeners: { id: "ac_min_listeners", kind: "count", name: "the listeners to count as professional", example: "500" },
+      capped_share: { id: "ac_capped_share", kind: "decimal", name: "the share from heavy listeners", example: "0.1" },
+      cap_factor: { id: "ac_cap_factor", kind: "decimal", name: "the scale of those streams", example: "0.5" },
+    },
+    results: "artist-centric-results",
+    notice: "artist-centric-notice",
+  });
+
+  async function updateArtistCentric() {
+    const turn = ++artistCentric.sequence;
+    const state = artistCentric.read();
+    artistCentric.order(state, "listeners", "plays", {
+      low: function (most) { return "Every listener streamed at least once, so at most " + most + "."; },
+      high: function (least) { return "Your " + least + " listeners streamed at least once each, so at least " + least + "."; },
+    });
+    if (Object.keys(state.errors).length) return artistCentric.fail(state.errors);
+    const params = Object.assign({ model: "artist_centric" }, state.values);
+    const result = await Kx.api(query(params));
+    if (turn !== artistCentric.sequence) return;
+    if (!result.ok) return artistCentric.fail(result.status === 400 && result.data ? result.data : {}, apiProblem(result));
+    const d = result.data;
+    artistCentric.mark({});
+    artistCentric.fresh();
+    Kx.setText("ac-rule", d.rule);
+    Kx.setText("ac-payout", Kx.money(d.payout));
+    Kx.setText("ac-per-stream", Kx.money(d.per_stream));
+    Kx.setText("ac-weighted", weightWords(d.weighted_streams));
+    Kx.setText("ac-professional", d.professional ? "Yes: streams count double" : "No");
+    let sentence = "Your " + Kx.count(params.plays) + " streams from " + Kx.count(params.listeners) + " listeners " +
+      (d.professional
+        ? "pass the bar of " + Kx.count(params.min_streams) + " streams and " + Kx.count(params.min_listeners) + " listeners, so each counts double"
+        : "do not pass the bar of " + Kx.count(params.min_streams) + " streams and " + Kx.count(params.min_listeners) + " listeners, so each counts once");
+    if (params.capped_share !== "0" && Number(params.capped_share) !== 0) {
+      sentence += "; the " + percentWords(params.capped_share) + " from listeners over the cap count " + params.cap_factor + " as much";
+    }
+    sentence += ". That makes " + weightWords(d.weighted_streams) + " weighted streams at " + Kx.money(params.rate) +
+      ": " + Kx.money(d.payout) + ", or " + Kx.money(d.per_stream) + " a stream.";
+    Kx.setText("artist-centric-sentence", sentence);
+  }
+
+  const thresholdSection = new Section({
+    fields: {
+      plays: { id: "th_plays", kind: "count", name: "the track's streams this month", example: "800" },
+      trailing_plays: { id: "th_trailing_plays", kind: "count", name: "its streams over 12 months", example: "1500" },
+      rate: { id: "th_rate", kind: "decimal", name: "the rate per stream", example: "0.004" },
+      min_streams: { id: "th_min_streams", kind: "count", name: "the streams needed to be paid", example: "1000" },
+    },
+    results: "threshold-results",
+    notice: "threshold-notice",
+  });
+
+  async function updateThreshold() {
+    const turn = ++thresholdSection.sequence;
+    const state = thresholdSection.read();
+    thresholdSection.order(state, "plays", "trailing_plays", {
+      low: function (most) { return "This month is part of the 12, so at most " + most + "."; },
+      high: function (least) { return "The 12 months include this month's " + least + ", so at least " + least + "."; },
+    });
+    if (Object.keys(state.errors).length) return thresholdSection.fail(state.errors);
+    const params = Object.assign({ model: "threshold" }, state.values);
+    const result = await Kx.api(query(params));
+    if (turn !== thresholdSection.sequence) return;
+    if (!result.ok) return thresholdSection.fail(result.status === 400 && result.data ? result.data : {}, apiProblem(result));
+    const d = result.data;
+    thresholdSection.mark({});
+    thresholdSection.fresh();
+    Kx.setText("th-rule", d.rule);
+    Kx.setText("th-payout", Kx.money(d.payout));
+    Kx.setText("th-per-stream", Kx.money(d.per_stream));
+    Kx.setText("th-paid", d.paid ? "Yes" : "No");
+    Kx.setText("th-short", Kx.count(String(d.streams_short)));
+    const sentence = d.paid
+      ? "With " + Kx.count(params.trailing_plays) + " streams over 12 months the track passes the minimum of " +
+        Kx.count(params.min_streams) + ": its " + Kx.count(params.plays) + " streams earn " + Kx.money(d.payout) +
+        " at " + Kx.money(d.per_stream) + " a stream."
+      : "Not paid this month. " + d.reason;
+    Kx.setText("threshold-sentence", sentence);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    [[listener, "listener-form", updateListener], [progressive, "progressive-form", updateProgressive]].forEach(function (entry) {
+    [
+      [listener, "listener-form", updateListener],
+      [progressive, "progressive-form", updateProgressive],
+      [artistCentric, "artist-centric-form", updateArtistCentric],
+      [thresholdSection, "threshold-form", updateThreshold],
+    ].forEach(function (entry) {
       const section = entry[0], form = document.getElementById(entry[1]), update = entry[2];
       const later = debounce(update, 250);
       form.addEventListener("input", function (e) {
