@@ -159,11 +159,17 @@ def is_owner(user: Any, artist_id: str) -> bool:
 
 
 def members(*, artist_id: str) -> list[PortalAccount]:
-    return list(
+    """The artist's logins, owners first; the only owner, if there is one, is marked
+    `last_owner` (it cannot be removed)."""
+    found = list(
         PortalAccount.objects.filter(artist_id=artist_id)
         .select_related("user")
         .order_by("role", "user__username")
     )
+    owners = [a for a in found if a.role == PortalAccount.Role.OWNER]
+    for account in found:
+        account.last_owner = len(owners) == 1 and account in owners  # type: ignore[attr-defined]
+    return found
 
 
 @transaction.atomic

@@ -69,7 +69,8 @@ class ClaimCodeForm(AccessibleErrorsMixin, forms.Form):
     code = forms.CharField(
         label="Claim code",
         max_length=40,
-        help_text="From your distributor, a Kalipxo admin, or the artist's owner, e.g. KX-ABCD-EFGH-JKMN.",
+        help_text="From your distributor, a Kalipxo admin, or the artist's owner, "
+        "e.g. KX-ABCD-EFGH-JKMN-PQRS.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 

@@ -162,6 +162,9 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
     holds = settlement_selectors.artist_holds(artist_id=artist.id, months=hold_months)
     member = actor.artist_id == artist.id
     can_write = member and is_owner(request.user, artist.id)
+    writable = (
+        message_selectors.writable_fans(artist, [f["fan_id"] for f in data["fans"]]) if can_write else set()
+    )
     context = {
         "nav": "dashboard",
         "data": data,
@@ -170,6 +173,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
         "can_request_review": member,
         "member": member,
         "can_write": can_write,
+        "writable": writable,
         "unread_messages": message_selectors.artist_unread(artist) if member else 0,
         "picker_artists": selectors.visible_artists(actor) if not actor.artist_id else [],
         "detail_month": detail_month,
@@ -202,6 +206,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
             "poll_seconds": 4,
             # Where "Write" beside a top fan leads (owners only): this + its fan_id + "/".
             "conversation_base": reverse("artist-messages", args=[artist.id]) if can_write else "",
+            "writable": sorted(writable),
         },
     }
     return render(request, "frontend/dashboard.html", context)

@@ -12,6 +12,7 @@ urlpatterns = [
     # One login page for everyone (/login/, throttled); allauth serves sign-up, e-mail,
     # password reset and two-factor under accounts/.
     path("accounts/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("accounts/password/change/", RedirectView.as_view(pattern_name="password_change")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("artists.urls")),
     path("api/v1/", include("streams.urls")),

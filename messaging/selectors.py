@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from artists.models import Artist
 from messaging.models import Block, Conversation, Message, Report
-from streams.fans import fan_id, fan_name
+from streams.fans import fan_id, fan_listener, fan_name
 from streams.listeners import listener_months
 from streams.models import Listener
 
@@ -130,3 +130,18 @@ def artist_unread(artist: Artist) -> int:
     return Message.objects.filter(
         conversation__artist=artist, sender=Message.Sender.LISTENER, read_at__isnull=True
     ).count()
+
+
+def writable_fans(artist: Artist, handles: list[str]) -> set[str]:
+    """Which of these fan_ids the artist may write to as far as the fan's choices go: it
+    accepts messages, did not block the artist, and its data was not erased (the send checks
+    everything again)."""
+    by_listener = {fan_listener(artist_id=artist.pk, handle=handle): handle for handle in handles}
+    by_listener.pop(None, None)
+    open_to = Listener.objects.filter(pk__in=list(by_listener), accepts_messages=True, erased_at__isnull=True)
+    blocked = set(
+        Block.objects.filter(artist=artist, listener_id__in=list(by_listener)).values_list(
+            "listener_id", flat=True
+        )
+    )
+    return {by_listener[pk] for pk in open_to.values_list("pk", flat=True) if pk not in blocked}

@@ -52,7 +52,7 @@ def test_a_new_artist_signs_up_verifies_sets_up_two_factor_claims_and_is_verifie
     page.get_by_label("Username").fill("mira")
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again):").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create your artist account").click()
     expect(page.locator("main")).to_contain_text("Verify Your Email Address")
     fits_and_is_clean(page, "the check-your-e-mail page")
 
@@ -127,7 +127,7 @@ def test_a_new_artist_signs_up_verifies_sets_up_two_factor_claims_and_is_verifie
     expect(page.get_by_label("Code")).to_be_visible()
     fits_and_is_clean(page, "the two-factor code page")
     page.get_by_label("Code").fill(totp_now(secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/dashboard/{artist.id}/")
 
 

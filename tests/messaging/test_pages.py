@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from artists.models import PortalAccount
+from messaging import selectors
 from messaging.models import ArtistMessaging, Message, Report
 from tests.messaging.conftest import World, fan
 
@@ -121,3 +122,10 @@ def test_a_viewer_cannot_write_through_the_api_either(world: World) -> None:
     assert response.status_code == 403 and "owners write" in response.json()["detail"]
     assert viewer.get("/api/v1/artists/art-m/messages").status_code == 200
     assert not Message.objects.exists()
+
+
+def test_write_is_offered_only_to_fans_who_accept_messages(world: World) -> None:
+    open_fan, closed_fan, blocking_fan = fan("L-open"), fan("L-closed", accepts=False), fan("L-block")
+    world.platform.post("/api/v1/listeners/L-block/blocks", {"artist": "art-m"}, format="json")
+    handles = [open_fan, closed_fan, blocking_fan, "not-a-fan-id"]
+    assert selectors.writable_fans(world.mira, handles) == {open_fan}

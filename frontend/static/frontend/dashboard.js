@@ -178,7 +178,12 @@
         cell.className = "num";
         cell.textContent = text;
       });
-      if (state.conversation_base && f.fan_id) {
+      if (state.conversation_base && f.fan_id && (state.writable || []).indexOf(f.fan_id) < 0) {
+        const none = document.createElement("span");
+        none.className = "small muted";
+        none.textContent = "No messages";
+        row.insertCell().appendChild(none);
+      } else if (state.conversation_base && f.fan_id) {
         const link = document.createElement("a");
         link.href = state.conversation_base + encodeURIComponent(f.fan_id) + "/";
         link.textContent = "Write";
