@@ -193,3 +193,18 @@ def remove_member(*, owner: Any, artist_id: str, account_id: int) -> None:
         artist_id=artist_id, used_at__isnull=True, issued_by=f"owner:{target.user.get_username()}"
     ).delete()
     target.delete()
+
+
+def open_codes(*, artist_id: str) -> list[ClaimCode]:
+    """The artist's codes nobody has used and that have not expired, newest first."""
+    return list(
+        ClaimCode.objects.filter(artist_id=artist_id, used_at__isnull=True, expires_at__gt=timezone.now())
+    )
+
+
+def revoke_code(*, owner: Any, artist_id: str, code_id: int) -> None:
+    """An owner withdraws an unused code of its artist (a distributor's or an admin's too)."""
+    if not is_owner(owner, artist_id):
+        raise ClaimRefused("not_owner", "Only an owner of this artist revokes its codes.")
+    if not ClaimCode.objects.filter(pk=code_id, artist_id=artist_id, used_at__isnull=True).delete()[0]:
+        raise ClaimRefused("unknown_code", "No such unused code of this artist.")

@@ -110,6 +110,9 @@ def _team_page(
         "artist": artist,
         "me": account,
         "members": claims.members(artist_id=artist.id),
+        "open_codes": claims.open_codes(artist_id=artist.id)
+        if account.role == PortalAccount.Role.OWNER
+        else [],
         "form": form,
         "issued": code,
     }
@@ -164,6 +167,19 @@ def artist_team_remove(request: HttpRequest, artist_id: str, account_id: int) ->
     user: Any = request.user
     if not PortalAccount.objects.filter(user=user, artist_id=artist_id).exists():
         return redirect("account-settings")
+    return redirect("artist-team", artist_id=artist_id)
+
+
+@login_required
+@require_POST
+def artist_code_revoke(request: HttpRequest, artist_id: str, code_id: int) -> HttpResponse:
+    own_membership(request, artist_id)
+    try:
+        claims.revoke_code(owner=request.user, artist_id=artist_id, code_id=code_id)
+    except claims.ClaimRefused as problem:
+        messages.error(request, problem.message)
+    else:
+        messages.success(request, "Revoked: that code no longer works.")
     return redirect("artist-team", artist_id=artist_id)
 
 

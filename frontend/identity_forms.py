@@ -1,6 +1,7 @@
 """The artist's identity form (Know Your Artist). The form only carries the fields:
 payments.identity checks them, and its messages are put on the fields they are about."""
 
+import unicodedata
 from typing import Any
 
 import pycountry
@@ -18,7 +19,12 @@ ACCEPTED = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 def country_choices() -> list[tuple[str, str]]:
     """Every assigned ISO 3166-1 country, by its common name."""
     countries = ((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries)
-    return [("", "Choose a country"), *sorted(countries, key=lambda c: c[1])]
+    return [("", "Choose a country"), *sorted(countries, key=lambda c: _alphabetical(c[1]))]
+
+
+def _alphabetical(name: str) -> str:
+    """Åland beside Albania, Côte d'Ivoire beside Costa Rica: letters without their accents."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
 def country_name(code: str) -> str:
@@ -49,7 +55,7 @@ class IdentityForm(AccessibleErrorsMixin, forms.Form):
     date_of_birth = forms.CharField(
         label="Date of birth (a person)",
         required=False,
-        help_text="Year-month-day, e.g. 1990-05-31. You must be at least 16.",
+        help_text="As on your identity document. You must be at least 16.",
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
     company_number = forms.CharField(

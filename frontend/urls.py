@@ -34,6 +34,11 @@ urlpatterns = [
         account_views.artist_team_remove,
         name="artist-team-remove",
     ),
+    path(
+        "dashboard/<ext:artist_id>/team/codes/<id:code_id>/revoke",
+        account_views.artist_code_revoke,
+        name="artist-code-revoke",
+    ),
     path("console/claims/", account_views.console_claims, name="console-claims"),
     path("console/claims/<id:claim_id>", account_views.console_claim_decide, name="console-claim-decide"),
     path("works/<ext:payee_id>/", views.payee_works, name="payee-works"),

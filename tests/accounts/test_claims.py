@@ -266,3 +266,20 @@ def test_an_invitation_whose_mail_fails_still_shows_the_code(artist: Artist, set
     assert page.status_code == 200
     text = page.content.decode()
     assert "could not be sent" in text and page.context["issued"].code in text
+
+
+def test_an_owner_sees_its_unused_codes_and_revokes_one(artist: Artist, admin_api: APIClient) -> None:
+    mira = owner_of(artist)
+    code = issue(admin_api, artist.id, role="viewer").json()["code"]
+    page = mira.get(f"/dashboard/{artist.id}/team/").content.decode()
+    assert "Codes not used yet" in page and "api:" in page and code not in page  # never shown again
+    stored = ClaimCode.objects.get()
+    viewer = logged_in("sam")
+    PortalAccount.objects.create(
+        user=get_user_model().objects.get(username="sam"), artist=artist, role="viewer"
+    )
+    viewer.post(f"/dashboard/{artist.id}/team/codes/{stored.pk}/revoke")
+    assert ClaimCode.objects.exists()  # a viewer revokes nothing
+    assert mira.post(f"/dashboard/{artist.id}/team/codes/{stored.pk}/revoke").status_code == 302
+    assert not ClaimCode.objects.exists()
+    assert "No such claim code" in claim(logged_in("late"), code).content.decode()

@@ -27,7 +27,8 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from rest_framework.test import APIClient
 
-from accounts.models import ClaimRequest
+from accounts.claims import issue_code
+from accounts.models import ClaimCode, ClaimRequest
 from artists.models import ApiClient, Artist, PortalAccount, Work
 from artists.payees import payee_row
 from artists.tokens import api_client_create
@@ -216,6 +217,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     # An artist's team: its own logins only (staff see the dashboard, not the team)
     ("dashboard/<ext:artist_id>/team/", GET): Rule(frozenset({ARTIST_WEB})),
     ("dashboard/<ext:artist_id>/team/<id:account_id>/remove", POST): Rule(frozenset({ARTIST_WEB}), body={}),
+    ("dashboard/<ext:artist_id>/team/codes/<id:code_id>/revoke", POST): Rule(
+        frozenset({ARTIST_WEB}), body={}
+    ),
     ("dashboard/<ext:artist_id>/identity/", GET): Rule(ADMINS & SESSIONS | {ARTIST_WEB}),
     # Its messages with fans: its own logins only
     ("dashboard/<ext:artist_id>/messages/", GET): Rule(frozenset({ARTIST_WEB})),
@@ -325,7 +329,8 @@ class World:
                   "message_id": self.message_id, "fan_id": FAN_A,
                   "account_id": PortalAccount.objects.get(artist_id="art-a").pk,
                   "claim_id": ClaimRequest.objects.get().pk,
-                  "report_id": Report.objects.get().pk}  # fmt: skip
+                  "report_id": Report.objects.get().pk,
+                  "code_id": ClaimCode.objects.get().pk}  # fmt: skip
 
         def fill(match: re.Match[str]) -> str:
             name = match[1]
@@ -458,6 +463,7 @@ def world() -> World:
     message_id = conversation_started(Artist.objects.get(pk="art-a"))
     claimant = get_user_model().objects.create_user(username="walk-claimant")
     ClaimRequest.objects.create(user=claimant, artist=Artist.objects.get(pk="art-b"), note="It is me")
+    issue_code(artist=Artist.objects.get(pk="art-a"), role="viewer", issued_by="walk")
     listener_report(listener_id="LF1", message_id=message_id, reason="walk")
     batch = paid_out(run)
     with_document(Verification.objects.get(payee_id="art-a"))
