@@ -6,11 +6,12 @@ address gets no mail (an address nobody confirmed may be someone else's).
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from artists.models import PortalAccount
@@ -29,34 +30,36 @@ def _addresses(user_ids: Iterable[int]) -> dict[int, str]:
     return chosen
 
 
-def payee_recipients(payee_ids: Iterable[str]) -> dict[str, list[str]]:
-    """payee id → the verified addresses of the logins that see it."""
-    ids = set(payee_ids)
-    accounts = list(
-        PortalAccount.objects.filter(Q(artist_id__in=ids) | Q(payee_id__in=ids)).values_list(
-            "artist_id", "payee_id", "user_id"
-        )
-    )
-    emails = _addresses(user for _, _, user in accounts)
-    found: dict[str, list[str]] = defaultdict(list)
-    for artist_id, payee_id, user_id in accounts:
+def _recipients(accounts: QuerySet[PortalAccount], holder: str) -> dict[Any, list[str]]:
+    """The verified addresses of these logins, by the holder (a field of theirs) they see."""
+    rows = list(accounts.values_list(holder, "user_id"))
+    emails = _addresses(user for _, user in rows)
+    found: dict[Any, list[str]] = defaultdict(list)
+    for key, user_id in rows:
         if user_id in emails:
-            found[artist_id or payee_id].append(emails[user_id])
+            found[key].append(emails[user_id])
+    return found
+
+
+def payee_recipients(payee_ids: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """payee id → the verified addresses of the logins that see it (an artist's members see
+    its own payee, a writer's or publisher's login its payee); all payees with a login when
+    `payee_ids` is None."""
+    artists = PortalAccount.objects.filter(artist_id__isnull=False)
+    payees = PortalAccount.objects.filter(payee_id__isnull=False)
+    if payee_ids is not None:
+        ids = set(payee_ids)
+        artists, payees = artists.filter(artist_id__in=ids), payees.filter(payee_id__in=ids)
+    found = _recipients(artists, "artist_id")
+    for payee, addresses in _recipients(payees, "payee_id").items():
+        found[payee].extend(addresses)
     return found
 
 
 def distributor_recipients(distributor_ids: Iterable[int]) -> dict[int, list[str]]:
-    accounts = list(
-        PortalAccount.objects.filter(distributor_id__in=set(distributor_ids)).values_list(
-            "distributor_id", "user_id"
-        )
+    return _recipients(
+        PortalAccount.objects.filter(distributor_id__in=set(distributor_ids)), "distributor_id"
     )
-    emails = _addresses(user for _, user in accounts)
-    found: dict[int, list[str]] = defaultdict(list)
-    for distributor_id, user_id in accounts:
-        if user_id in emails:
-            found[distributor_id].append(emails[user_id])
-    return found
 
 
 def _link(name: str, *args: str) -> str:
@@ -76,8 +79,13 @@ def statements_mail(run_id: int) -> int:
     if run is None or run.status != PayoutRun.Status.FINALIZED:
         return 0
     places, currency = minor_exponent(run.policy["currency"]), run.policy["currency"]
-    results = list(run.payees.filter(amount_minor__gt=0).values_list("payee", "name", "amount_minor"))
-    recipients = payee_recipients(payee for payee, _, _ in results)
+    # From the few payees with a login to their results, not from every payee of the run.
+    recipients = payee_recipients()
+    results = list(
+        run.payees.filter(amount_minor__gt=0, payee__in=list(recipients)).values_list(
+            "payee", "name", "amount_minor"
+        )
+    )
     month = month_label(run.month)
     messages = [
         (

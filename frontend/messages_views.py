@@ -15,15 +15,13 @@ from frontend.account_views import own_membership
 from frontend.views import staff_refusal
 from messaging import moderation, rules, selectors, services
 from messaging.models import Report
-from streams.fans import fan_listener
 from streams.models import Listener
 
 CONVERSATIONS_SHOWN = 100
 
 
 def _fan(artist: Artist, handle: str) -> Listener:
-    listener_id = fan_listener(artist_id=artist.pk, handle=handle)
-    listener = Listener.objects.filter(pk=listener_id).first() if listener_id else None
+    listener = services.fan_found(artist, handle)
     if listener is None:
         raise Http404("No such fan of this artist.")
     return listener

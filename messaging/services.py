@@ -53,10 +53,16 @@ def preferences_record(*, listener_id: str, preferences: Preferences) -> tuple[L
         return listener_preferences_set(listener_id=listener_id, preferences=preferences)
 
 
+def fan_found(artist: Artist, handle: object) -> Listener | None:
+    """The listener a fan_id of `artist` stands for; None for anything else (altered, made
+    up, another artist's)."""
+    listener_id = fan_listener(artist_id=artist.pk, handle=handle)
+    return Listener.objects.filter(pk=listener_id).first() if listener_id else None
+
+
 def fan_of(artist: Artist, handle: str) -> Listener:
     """The listener a fan_id of `artist` stands for; a 400 naming `fan_id` for any other."""
-    listener_id = fan_listener(artist_id=artist.pk, handle=handle)
-    listener = Listener.objects.filter(pk=listener_id).first() if listener_id else None
+    listener = fan_found(artist, handle)
     if listener is None:
         raise invalid({"fan_id": [NO_SUCH_FAN]})
     return listener

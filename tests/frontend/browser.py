@@ -70,3 +70,12 @@ def sideways_scroll(page: Page) -> int:
     """How many pixels the page scrolls sideways (0 when it fits its viewport's width)."""
     root = "document.documentElement"
     return int(page.evaluate(f"() => {root}.scrollWidth - {root}.clientWidth"))
+
+
+def fits_and_is_clean(page: Page, what: str) -> None:
+    """At 360 px `what` scrolls nothing sideways and axe finds nothing; then back to desktop."""
+    page.set_viewport_size(NARROW)
+    page.wait_for_timeout(100)
+    assert sideways_scroll(page) == 0, f"{what} scrolls sideways at 360 px"
+    assert axe_violations(page) == [], what
+    page.set_viewport_size(DESKTOP)

@@ -9,27 +9,18 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import FilePayload, Page, ViewportSize, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from artists.models import PortalAccount
 from tests.accounts.helpers import link_in, totp_now
 from tests.conftest import ApiFactory
 from tests.factories import ArtistFactory, DistributorFactory
-from tests.frontend.browser import NARROW, axe_violations, sideways_scroll
+from tests.frontend.browser import fits_and_is_clean
 from tests.mail import Inbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-Passphrase-42"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DESKTOP_SIZE = ViewportSize(width=1280, height=900)
-
-
-def fits_and_is_clean(page: Page, what: str) -> None:
-    page.set_viewport_size(NARROW)
-    page.wait_for_timeout(100)
-    assert sideways_scroll(page) == 0, f"{what} scrolls sideways at 360 px"
-    assert axe_violations(page) == [], what
-    page.set_viewport_size(DESKTOP_SIZE)
 
 
 def test_a_new_artist_signs_up_verifies_sets_up_two_factor_claims_and_is_verified(

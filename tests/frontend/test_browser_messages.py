@@ -11,18 +11,10 @@ from playwright.sync_api import Page, expect
 from messaging.models import Message
 from streams.fans import fan_listener
 from tests.conftest import ApiFactory
-from tests.frontend.browser import NARROW, axe_violations, log_in, sideways_scroll
+from tests.frontend.browser import fits_and_is_clean, log_in
 from tests.frontend.browser_fixtures import DEMO_PASSWORD, api_get
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def fits_and_is_clean(page: Page, what: str) -> None:
-    page.set_viewport_size(NARROW)
-    page.wait_for_timeout(100)
-    assert sideways_scroll(page) == 0, f"{what} scrolls sideways at 360 px"
-    assert axe_violations(page) == [], what
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_an_artist_writes_to_a_fan_who_replies_through_the_player(

@@ -13,20 +13,12 @@ from kalipxo.money import format_minor
 from payments.batches import batch_approve, batch_create, results_apply, results_parse
 from payments.models import Method, Verification
 from payments.verification import MethodIn, VerificationIn, verification_record
-from tests.frontend.browser import NARROW, axe_violations, log_in, sideways_scroll
+from tests.frontend.browser import fits_and_is_clean, log_in
 from tests.frontend.browser_fixtures import money
 from tests.payments.world import IBAN_ART_1, IBAN_DISTRO, payable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-test-password-42"
-
-
-def fits_and_is_clean(page: Page, what: str) -> None:
-    page.set_viewport_size(NARROW)
-    page.wait_for_timeout(100)
-    assert sideways_scroll(page) == 0, f"{what} scrolls sideways at 360 px"
-    assert axe_violations(page) == [], what
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def record(payee_id: str, status: str, legal: str, method: MethodIn) -> Verification:

@@ -126,6 +126,20 @@
   };
 
   /* Show the problems (local or the API's) and grey out the results. */
+  /* One model's answer for `params`, or null: a newer input is on its way (`turn` is stale),
+     or the answer was refused and the section says why. */
+  Section.prototype.ask = async function (turn, params) {
+    const result = await Kx.api(query(params));
+    if (turn !== this.sequence) return null;
+    if (!result.ok) {
+      this.fail(result.status === 400 && result.data ? result.data : {}, apiProblem(result));
+      return null;
+    }
+    this.mark({});
+    this.fresh();
+    return result.data;
+  };
+
   Section.prototype.fail = function (errors, fallback) {
     this.mark(errors);
     const names = this.fieldNames(errors);
@@ -371,12 +385,8 @@
     });
     if (Object.keys(state.errors).length) return artistCentric.fail(state.errors);
     const params = Object.assign({ model: "artist_centric" }, state.values);
-    const result = await Kx.api(query(params));
-    if (turn !== artistCentric.sequence) return;
-    if (!result.ok) return artistCentric.fail(result.status === 400 && result.data ? result.data : {}, apiProblem(result));
-    const d = result.data;
-    artistCentric.mark({});
-    artistCentric.fresh();
+    const d = await artistCentric.ask(turn, params);
+    if (!d) return;
     Kx.setText("ac-rule", d.rule);
     Kx.setText("ac-payout", Kx.money(d.payout));
     Kx.setText("ac-per-stream", Kx.money(d.per_stream));
@@ -414,12 +424,8 @@
     });
     if (Object.keys(state.errors).length) return thresholdSection.fail(state.errors);
     const params = Object.assign({ model: "threshold" }, state.values);
-    const result = await Kx.api(query(params));
-    if (turn !== thresholdSection.sequence) return;
-    if (!result.ok) return thresholdSection.fail(result.status === 400 && result.data ? result.data : {}, apiProblem(result));
-    const d = result.data;
-    thresholdSection.mark({});
-    thresholdSection.fresh();
+    const d = await thresholdSection.ask(turn, params);
+    if (!d) return;
     Kx.setText("th-rule", d.rule);
     Kx.setText("th-payout", Kx.money(d.payout));
     Kx.setText("th-per-stream", Kx.money(d.per_stream));
